@@ -1,0 +1,91 @@
+/**
+ * The Backend contract: the small, fixed set of primitive kernels that every
+ * tensor op and every backward rule is composed from. A new device is only
+ * these methods. All buffers are contiguous and row-major; shapes travel with
+ * the calls, so a kernel never has to guess a layout.
+ *
+ * A method may return its result directly (cpu, gpu.js cpu/webasm/webgl) or
+ * as a Promise (gpu.js webgpu, whose kernels are asynchronous); `realize`
+ * awaits only when it has to.
+ */
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+export type Maybe<T> = T | Promise<T>;
+
+/** A buffer that lives on a device. Backends subclass it with their own storage. */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  readonly size: number;
+}
+
+export const UNARY_OPS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'gelu', 'silu', 'sign', 'sin', 'cos'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+/** Comparisons return 1 or 0 in the operands' dtype. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/**
+ * A strided read with zero padding, the one movement primitive: for each
+ * output multi-index i, the value is 0 when some i_d lies outside
+ * [lo_d, hi_d), else src[offset + Σ_d i_d·strides_d]. Transpose, permute,
+ * expand (stride 0), slice (offset) and pad (window) are all instances.
+ */
+export interface ViewSpec {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+  /** Valid window per axis; absent means the whole axis is valid. */
+  readonly window?: readonly (readonly [number, number])[];
+}
+
+/**
+ * Batched matmul: for each b < batch, C_b (m×n) = op(A_b) · op(B_b) with
+ * op(A) = A (m×k, stored m×k) or Aᵀ (stored k×m) when transA. A batch stride
+ * of 0 broadcasts one operand across the batch.
+ */
+export interface MatmulSpec {
+  readonly batch: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+}
+
+export interface Backend {
+  /** The name `getBackend()` reports, e.g. 'cpu' or 'gpujs:webgpu'. */
+  readonly name: string;
+  readonly dtypes: readonly DType[];
+
+  upload(data: TypedArray): DeviceBuffer;
+  read(buf: DeviceBuffer): Promise<TypedArray>;
+  /** Synchronous readback, where the device allows it (absent on webgpu). */
+  readSync?(buf: DeviceBuffer): TypedArray;
+  dispose(buf: DeviceBuffer): void;
+
+  unary(op: UnaryOp, x: DeviceBuffer): Maybe<DeviceBuffer>;
+  /** Elementwise with NumPy broadcasting of aShape and bShape to outShape. */
+  binary(op: BinaryOp, a: DeviceBuffer, aShape: Shape, b: DeviceBuffer, bShape: Shape, outShape: Shape): Maybe<DeviceBuffer>;
+  /** cond ≠ 0 ? a : b, all three broadcast to outShape. */
+  where(cond: DeviceBuffer, cShape: Shape, a: DeviceBuffer, aShape: Shape, b: DeviceBuffer, bShape: Shape, outShape: Shape): Maybe<DeviceBuffer>;
+  /** x viewed as [outer, n, inner], reduced over n → [outer, inner]. */
+  reduce(op: ReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): Maybe<DeviceBuffer>;
+  /** As reduce, but the int32 index of the extreme (first one on ties). */
+  argReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): Maybe<DeviceBuffer>;
+  /** x is [rows, n]: int32 indices [rows, k] of the k largest, descending, lower index first on ties. */
+  topk(x: DeviceBuffer, rows: number, n: number, k: number): Maybe<DeviceBuffer>;
+  matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): Maybe<DeviceBuffer>;
+  /** src is [rows, cols]; out[i] = src[idx[i]] → [idx.size, cols]. */
+  gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer>;
+  /** src is [idx.size, cols]; out[r] = Σ_{i: idx[i]=r} src[i], summed in increasing i → [outRows, cols]. */
+  scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): Maybe<DeviceBuffer>;
+  view(x: DeviceBuffer, spec: ViewSpec): Maybe<DeviceBuffer>;
+  cast(x: DeviceBuffer, to: DType): Maybe<DeviceBuffer>;
+}

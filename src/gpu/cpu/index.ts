@@ -1,0 +1,73 @@
+/**
+ * The cpu backend: plain TypeScript loops over typed arrays, in float32 and
+ * float64. It is the reference every other backend is tested against, and
+ * the code to read first.
+ */
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import { toTypedArray, type DType, type TypedArray } from '../../tensor/dtype.js';
+import type { Shape } from '../../tensor/shape.js';
+import { CpuBuffer, cpu } from './buffer.js';
+import * as ew from './elementwise.js';
+import * as red from './reduce.js';
+import { matmul } from './matmul.js';
+import * as ix from './indexing.js';
+import { view } from './view.js';
+
+function ints(buf: DeviceBuffer): Int32Array {
+  const d = cpu(buf);
+  if (!(d instanceof Int32Array)) throw new Error(`cpu backend: expected an int32 index buffer, got ${buf.dtype}`);
+  return d;
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly dtypes: readonly DType[] = ['float32', 'float64', 'int32'];
+
+  upload(data: TypedArray): DeviceBuffer {
+    return new CpuBuffer(data);
+  }
+  read(buf: DeviceBuffer): Promise<TypedArray> {
+    return Promise.resolve(cpu(buf));
+  }
+  readSync(buf: DeviceBuffer): TypedArray {
+    return cpu(buf);
+  }
+  dispose(): void {
+    // Host memory: the garbage collector frees it.
+  }
+  unary(op: UnaryOp, x: DeviceBuffer): DeviceBuffer {
+    return new CpuBuffer(ew.unary(op, cpu(x)));
+  }
+  binary(op: BinaryOp, a: DeviceBuffer, aShape: Shape, b: DeviceBuffer, bShape: Shape, outShape: Shape): DeviceBuffer {
+    return new CpuBuffer(ew.binary(op, cpu(a), aShape, cpu(b), bShape, outShape, a.dtype));
+  }
+  where(c: DeviceBuffer, cShape: Shape, a: DeviceBuffer, aShape: Shape, b: DeviceBuffer, bShape: Shape, outShape: Shape): DeviceBuffer {
+    return new CpuBuffer(ew.where(cpu(c), cShape, cpu(a), aShape, cpu(b), bShape, outShape, a.dtype));
+  }
+  reduce(op: ReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): DeviceBuffer {
+    return new CpuBuffer(red.reduce(op, cpu(x), outer, n, inner));
+  }
+  argReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): DeviceBuffer {
+    return new CpuBuffer(red.argReduce(op, cpu(x), outer, n, inner));
+  }
+  topk(x: DeviceBuffer, rows: number, n: number, k: number): DeviceBuffer {
+    return new CpuBuffer(ix.topk(cpu(x), rows, n, k));
+  }
+  matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): DeviceBuffer {
+    return new CpuBuffer(matmul(cpu(a), cpu(b), spec));
+  }
+  gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): DeviceBuffer {
+    return new CpuBuffer(ix.gather(cpu(src), rows, cols, ints(idx)));
+  }
+  scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): DeviceBuffer {
+    return new CpuBuffer(ix.scatterAdd(cpu(src), cols, ints(idx), outRows));
+  }
+  view(x: DeviceBuffer, spec: ViewSpec): DeviceBuffer {
+    return new CpuBuffer(view(cpu(x), spec));
+  }
+  cast(x: DeviceBuffer, to: DType): DeviceBuffer {
+    const src = cpu(x);
+    // float → int truncates toward zero, as a C cast does.
+    return new CpuBuffer(to === 'int32' ? Int32Array.from(src, Math.trunc) : toTypedArray(src, to));
+  }
+}

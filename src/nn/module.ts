@@ -1,0 +1,96 @@
+/**
+ * Module: a tree of parameters, like torch.nn.Module. Parameters and child
+ * modules are found by walking the object's own properties (tensors with
+ * requiresGrad, Modules, and arrays of Modules), so a layer just assigns
+ * them in its constructor. Names are dotted paths: 'blocks.0.ffn.w1'.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { noGrad } from '../tensor/grad-mode.js';
+
+export abstract class Module {
+  training = true;
+  /** Tensors saved with the module that are not trained (e.g. rotary tables), by property name. */
+  protected readonly bufferNames = new Set<string>();
+
+  /** Child modules, including those held in arrays (named 'name.i'). */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && out.push([`${key}.${i}`, v]));
+    }
+    return out;
+  }
+
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Tensor && value.requiresGrad) out.push([prefix + key, value]);
+    }
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const key of this.bufferNames) {
+      const value = (this as unknown as Record<string, unknown>)[key];
+      if (value instanceof Tensor) out.push([prefix + key, value]);
+    }
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedBuffers(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** Total number of trainable scalars. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  train(on = true): this {
+    this.training = on;
+    for (const [, c] of this.namedChildren()) c.train(on);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Copies values in by name. Shapes must match exactly; with strict (the
+   * default) the key sets must match too. Errors name the key and both shapes.
+   */
+  loadStateDict(state: Record<string, Tensor>, opts: { strict?: boolean } = {}): void {
+    const strict = opts.strict ?? true;
+    const own = this.stateDict();
+    if (strict) {
+      const missing = Object.keys(own).filter((k) => !(k in state));
+      const unexpected = Object.keys(state).filter((k) => !(k in own));
+      if (missing.length || unexpected.length) {
+        throw new Error(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+      }
+    }
+    for (const [k, target] of Object.entries(own)) {
+      const src = state[k];
+      if (!src) continue;
+      if (src.shape.length !== target.shape.length || src.shape.some((d, i) => d !== target.shape[i])) {
+        throw new Error(`loadStateDict: '${k}' has shape ${fmt(src.shape)} in the state dict but ${fmt(target.shape)} in the module`);
+      }
+      noGrad(() => target.assign(src.to(target.backend).cast(target.dtype).detach()));
+    }
+  }
+}

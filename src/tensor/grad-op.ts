@@ -1,0 +1,26 @@
+/**
+ * The differentiable primitives, as autograd sees them. The op front-end
+ * records one of these on every tensor it makes while gradients are on;
+ * `src/autograd/rules.ts` holds one backward rule per kind. Movement ops are
+ * recorded at this level (permute, expand, slice, pad) rather than as the
+ * strided view they run as, because each has a simple inverse.
+ */
+import type { BinaryOp, ReduceOp, UnaryOp } from '../gpu/backend.js';
+
+export type GradOp =
+  | { readonly kind: 'unary'; readonly op: UnaryOp }
+  | { readonly kind: 'binary'; readonly op: BinaryOp }
+  | { readonly kind: 'where' }
+  /** Reduce one axis, keeping it as size 1. */
+  | { readonly kind: 'reduce'; readonly op: ReduceOp; readonly axis: number }
+  /** Rank-3 batched matmul; a batch of 1 broadcasts. */
+  | { readonly kind: 'matmul'; readonly transA: boolean; readonly transB: boolean }
+  | { readonly kind: 'gather' }
+  | { readonly kind: 'scatterAdd'; readonly outRows: number }
+  | { readonly kind: 'reshape' }
+  | { readonly kind: 'permute'; readonly perm: readonly number[] }
+  | { readonly kind: 'expand' }
+  | { readonly kind: 'slice'; readonly starts: readonly number[]; readonly ends: readonly number[] }
+  | { readonly kind: 'pad'; readonly before: readonly number[]; readonly after: readonly number[] }
+  | { readonly kind: 'cast' }
+  | { readonly kind: 'transfer' };

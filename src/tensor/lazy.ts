@@ -1,0 +1,82 @@
+/**
+ * A LazyBuffer is one value in the computation graph: either realized (it
+ * holds a device buffer) or pending (it holds the primitive that will
+ * compute it and the LazyBuffers it reads). Tensors point at LazyBuffers;
+ * a LazyBuffer never changes its value once defined, so `assign` on a
+ * Tensor swaps its LazyBuffer rather than mutating one other nodes read.
+ */
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../gpu/backend.js';
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+
+export type LazyOp =
+  | { readonly kind: 'unary'; readonly op: UnaryOp }
+  | { readonly kind: 'binary'; readonly op: BinaryOp }
+  | { readonly kind: 'where' }
+  | { readonly kind: 'reduce'; readonly op: ReduceOp; readonly outer: number; readonly n: number; readonly inner: number }
+  | { readonly kind: 'argReduce'; readonly op: ArgReduceOp; readonly outer: number; readonly n: number; readonly inner: number }
+  | { readonly kind: 'topk'; readonly rows: number; readonly n: number; readonly k: number }
+  | { readonly kind: 'matmul'; readonly spec: MatmulSpec }
+  | { readonly kind: 'gather'; readonly rows: number; readonly cols: number }
+  | { readonly kind: 'scatterAdd'; readonly cols: number; readonly outRows: number }
+  | { readonly kind: 'view'; readonly spec: ViewSpec }
+  | { readonly kind: 'cast'; readonly to: DType }
+  /** Same buffer, new shape: costs nothing. */
+  | { readonly kind: 'reshape' }
+  /** Move from another backend (read there, upload here). */
+  | { readonly kind: 'transfer' };
+
+/** Frees device buffers whose LazyBuffer has been garbage-collected. */
+const reaper = new FinalizationRegistry<{ backend: Backend; buf: DeviceBuffer }>(({ backend, buf }) => backend.dispose(buf));
+
+let nextId = 0;
+
+export class LazyBuffer {
+  readonly id = nextId++;
+  private _buf: DeviceBuffer | null = null;
+  /** For reshape: the LazyBuffer whose device buffer this one shares. */
+  private owner: LazyBuffer | null = null;
+
+  constructor(
+    readonly backend: Backend,
+    readonly shape: Shape,
+    readonly dtype: DType,
+    /** null once realized: dropping the sources lets finished intermediates be freed. */
+    public op: LazyOp | null,
+    public srcs: readonly LazyBuffer[],
+  ) {}
+
+  static realized(backend: Backend, shape: Shape, buf: DeviceBuffer): LazyBuffer {
+    const lb = new LazyBuffer(backend, shape, buf.dtype, null, []);
+    lb.setBuffer(buf);
+    return lb;
+  }
+
+  get isRealized(): boolean {
+    return this._buf !== null;
+  }
+
+  get buffer(): DeviceBuffer {
+    if (!this._buf) throw new Error(`internal: LazyBuffer ${this.id} read before it was realized`);
+    return this._buf;
+  }
+
+  /** Records the result and forgets how it was computed. */
+  setBuffer(buf: DeviceBuffer, sharedWith?: LazyBuffer): void {
+    this._buf = buf;
+    if (sharedWith) this.owner = sharedWith; // keep the owner alive, so its finalizer waits for us
+    else reaper.register(this, { backend: this.backend, buf }, this);
+    this.op = null;
+    this.srcs = [];
+  }
+
+  /** Frees the device buffer now (explicit disposal); later reads throw. */
+  dispose(): void {
+    if (this._buf && !this.owner) {
+      reaper.unregister(this);
+      this.backend.dispose(this._buf);
+    }
+    this._buf = null;
+    this.owner = null;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The one place where an op becomes a tensor: make the LazyBuffer that will
+ * compute it, and, when gradients are on and an input needs one, record the
+ * GradNode autograd will walk.
+ */
+import type { Backend } from '../../gpu/backend.js';
+import type { DType } from '../dtype.js';
+import { isFloat } from '../dtype.js';
+import { isEager, isGradEnabled } from '../grad-mode.js';
+import type { GradOp } from '../grad-op.js';
+import { LazyBuffer, type LazyOp } from '../lazy.js';
+import { realizeBuffersSync } from '../realize.js';
+import type { Shape } from '../shape.js';
+import { Tensor, type TensorLike } from '../tensor.js';
+
+export function make(op: LazyOp, inputs: readonly Tensor[], shape: Shape, dtype: DType, grad: GradOp | null, backend?: Backend): Tensor {
+  const be = backend ?? inputs[0]!.backend;
+  const lb = new LazyBuffer(be, Object.freeze([...shape]), dtype, op, inputs.map((t) => t.lazy));
+  const needsGrad = grad !== null && isFloat(dtype) && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const out = new Tensor(lb, needsGrad);
+  if (needsGrad) out.gradNode = { op: grad, inputs, versions: inputs.map((t) => t.version) };
+  if (isEager()) realizeBuffersSync([lb]);
+  return out;
+}
+
+/** All tensors of one op must share a backend; the message names both. */
+export function sameBackend(op: string, ...ts: Tensor[]): void {
+  const be = ts[0]!.backend;
+  for (const t of ts) {
+    if (t.backend !== be) throw new Error(`${op}: tensors are on different backends (${be.name} and ${t.backend.name}); move one with .to()`);
+  }
+}
+
+/** A plain number becomes a scalar tensor of `like`'s dtype on `like`'s backend. */
+export function lift(op: string, x: TensorLike, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number' || Number.isNaN(x)) throw new Error(`${op}: expected a tensor or a number, got ${String(x)}`);
+  return scalarOn(like.backend, x, like.dtype);
+}
+
+export function scalarOn(backend: Backend, value: number, dtype: DType): Tensor {
+  const data = dtype === 'float64' ? new Float64Array([value]) : dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
+  return new Tensor(LazyBuffer.realized(backend, [], backend.upload(data)));
+}

@@ -1,0 +1,65 @@
+/**
+ * Composite ops built from the primitives (so their gradients come for free):
+ * softmax, logSoftmax, logsumexp, oneHot, crossEntropy.
+ */
+import { fmt, normAxis } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { binary, cast, unary } from './elementwise.js';
+import { reduce } from './reduce.js';
+import { reshape } from './movement.js';
+import { gather } from './indexing.js';
+import { arangeOn } from '../create.js';
+
+/** The row max, detached: subtracting any constant leaves softmax unchanged, so it needs no gradient. */
+function shift(x: Tensor, axis: number): Tensor {
+  return reduce('max', x, axis, true).detach();
+}
+
+/** softmax(x)_i = exp(x_i − m) / Σ_j exp(x_j − m), m = max_j x_j (stable for large |x|). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis('softmax', axis, x.rank);
+  const e = unary('exp', binary('sub', x, shift(x, a)));
+  return binary('div', e, reduce('sum', e, a, true));
+}
+
+/** log softmax(x) = x − m − log Σ exp(x − m). */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const a = normAxis('logSoftmax', axis, x.rank);
+  const z = binary('sub', x, shift(x, a));
+  return binary('sub', z, unary('log', reduce('sum', unary('exp', z), a, true)));
+}
+
+export function logsumexp(x: Tensor, axis = -1, keepDims = false): Tensor {
+  const a = normAxis('logsumexp', axis, x.rank);
+  const m = shift(x, a);
+  const out = binary('add', unary('log', reduce('sum', unary('exp', binary('sub', x, m)), a, true)), m);
+  return keepDims ? out : reshape(out, x.shape.filter((_, i) => i !== a));
+}
+
+/** int32 class indices [...] → float32 [..., n] of 0/1. */
+export function oneHot(index: Tensor, n: number): Tensor {
+  if (index.dtype !== 'int32') throw new Error(`oneHot: index must be int32, got ${index.dtype}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`oneHot: number of classes must be a positive integer, got ${n}`);
+  const classes = arangeOn(index.backend, n);
+  return cast(binary('eq', reshape(index, [...index.shape, 1]), classes), 'float32');
+}
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/**
+ * Cross-entropy from logits [..., C] and int32 targets [...]:
+ * −log softmax(logits)[target], averaged (or summed) over positions.
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  if (targets.dtype !== 'int32') throw new Error(`crossEntropy: targets must be int32 class indices, got ${targets.dtype}`);
+  if (logits.rank !== targets.rank + 1 || targets.shape.some((d, i) => d !== logits.shape[i])) {
+    throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need targets of shape ${fmt(logits.shape.slice(0, -1))}, got ${fmt(targets.shape)}`);
+  }
+  const logp = logSoftmax(logits, -1);
+  const picked = reshape(gather(logp, -1, reshape(targets, [...targets.shape, 1])), targets.shape);
+  const nll = unary('neg', picked);
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction === 'none') return nll;
+  const total = reduce('sum', nll);
+  return reduction === 'sum' ? total : binary('div', total, Math.max(targets.size, 1));
+}

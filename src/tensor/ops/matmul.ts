@@ -1,0 +1,51 @@
+/**
+ * matmul with NumPy semantics: 1-D operands are promoted (and the added axis
+ * removed after), leading axes are batch axes and broadcast. Everything is
+ * lowered to one rank-3 primitive [B, M, K]·[B, K, N] in which a batch of
+ * 1 broadcasts (batch stride 0), so x·W for a 2-D weight is a single GEMM.
+ */
+import { broadcastShapes, fmt, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { make, sameBackend } from './core.js';
+import { expand, reshape } from './movement.js';
+
+/** The rank-3 primitive, also used by backward rules: op(A)·op(B), A [Ba, ., .], B [Bb, ., .]. */
+export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  sameBackend('matmul', a, b);
+  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ (${a.dtype} and ${b.dtype})`);
+  const [ba, ra, ca] = a.shape as [number, number, number];
+  const [bb, rb, cb] = b.shape as [number, number, number];
+  const [m, k] = transA ? [ca, ra] : [ra, ca];
+  const [k2, n] = transB ? [cb, rb] : [rb, cb];
+  if (k !== k2) {
+    throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? 'ᵀ' : ''} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${k2})`);
+  }
+  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} differ`);
+  const batch = Math.max(ba, bb);
+  const spec = { batch, m, k, n, transA, transB, aBatchStride: ba === 1 ? 0 : m * k, bBatchStride: bb === 1 ? 0 : k * n };
+  return make({ kind: 'matmul', spec }, [a, b], [batch, m, n], a.dtype, { kind: 'matmul', transA, transB });
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalars have no matrix product (${fmt(a.shape)} · ${fmt(b.shape)}); use mul`);
+  const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const [m, k] = a2.shape.slice(-2) as [number, number];
+  const [k2, n] = b2.shape.slice(-2) as [number, number];
+  if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)} (${k} vs ${k2})`);
+  const aBatch = a2.shape.slice(0, -2);
+  const bBatch = b2.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  let out: Tensor;
+  if (bBatch.length === 0) {
+    // [..., M, K]·[K, N]: fold the batch into the rows, one GEMM.
+    out = reshape(bmm(reshape(a2, [1, sizeOf(aBatch) * m, k]), reshape(b2, [1, k, n])), [...aBatch, m, n]);
+  } else {
+    const flat = (t: Tensor, tb: readonly number[], r: number, c: number): Tensor =>
+      sizeOf(tb) === 1 ? reshape(t, [1, r, c]) : reshape(tb.length === batch.length && tb.every((d, i) => d === batch[i]) ? t : expand(t, [...batch, r, c]), [sizeOf(batch), r, c]);
+    out = reshape(bmm(flat(a2, aBatch, m, k), flat(b2, bBatch, k, n)), [...batch, m, n]);
+  }
+  if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), n]);
+  if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));
+  return out;
+}

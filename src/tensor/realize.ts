@@ -1,0 +1,79 @@
+/**
+ * realize(): run the pending part of the graph. A post-order walk gives a
+ * topological order of the LazyBuffers that are not yet realized; each is
+ * computed by one backend primitive, in that order, and intermediates stay
+ * on the device. Only what the caller reads is copied back to the host.
+ */
+import type { DeviceBuffer, Maybe } from '../gpu/backend.js';
+import { LazyBuffer } from './lazy.js';
+
+/** Pending LazyBuffers reachable from `targets`, inputs before consumers (iterative: graphs can be deep). */
+export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
+  const order: LazyBuffer[] = [];
+  const seen = new Set<number>();
+  const stack: [LazyBuffer, boolean][] = targets.map((t) => [t, false]);
+  while (stack.length) {
+    const [lb, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(lb);
+      continue;
+    }
+    if (lb.isRealized || seen.has(lb.id)) continue;
+    seen.add(lb.id);
+    stack.push([lb, true]);
+    for (let i = lb.srcs.length - 1; i >= 0; i--) stack.push([lb.srcs[i]!, false]);
+  }
+  return order;
+}
+
+/** Issues the primitive that computes `lb` from its (realized) sources. */
+function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
+  const be = lb.backend;
+  const op = lb.op!;
+  const s = lb.srcs;
+  const b = (i: number): DeviceBuffer => s[i]!.buffer;
+  switch (op.kind) {
+    case 'unary': return be.unary(op.op, b(0));
+    case 'binary': return be.binary(op.op, b(0), s[0]!.shape, b(1), s[1]!.shape, lb.shape);
+    case 'where': return be.where(b(0), s[0]!.shape, b(1), s[1]!.shape, b(2), s[2]!.shape, lb.shape);
+    case 'reduce': return be.reduce(op.op, b(0), op.outer, op.n, op.inner);
+    case 'argReduce': return be.argReduce(op.op, b(0), op.outer, op.n, op.inner);
+    case 'topk': return be.topk(b(0), op.rows, op.n, op.k);
+    case 'matmul': return be.matmul(b(0), b(1), op.spec);
+    case 'gather': return be.gather(b(0), op.rows, op.cols, b(1));
+    case 'scatterAdd': return be.scatterAdd(b(0), op.cols, b(1), op.outRows);
+    case 'view': return be.view(b(0), op.spec);
+    case 'cast': return be.cast(b(0), op.to);
+    case 'reshape': return b(0);
+    case 'transfer': {
+      const from = s[0]!;
+      const data = from.backend.readSync?.(from.buffer);
+      if (data) return be.upload(data);
+      return from.backend.read(from.buffer).then((d) => be.upload(d));
+    }
+  }
+}
+
+function finish(lb: LazyBuffer, buf: DeviceBuffer): void {
+  const shared = lb.op?.kind === 'reshape' ? lb.srcs[0] : undefined;
+  lb.setBuffer(buf, shared);
+}
+
+/** Realizes every target, awaiting only where a backend answers with a Promise. */
+export async function realizeBuffers(targets: readonly LazyBuffer[]): Promise<void> {
+  for (const lb of schedule(targets)) {
+    const r = launch(lb);
+    finish(lb, r instanceof Promise ? await r : r);
+  }
+}
+
+/** The synchronous path (cpu and the synchronous gpu.js modes); throws if a kernel is asynchronous. */
+export function realizeBuffersSync(targets: readonly LazyBuffer[]): void {
+  for (const lb of schedule(targets)) {
+    const r = launch(lb);
+    if (r instanceof Promise) {
+      throw new Error(`backend ${lb.backend.name} is asynchronous: use await realize(...) / await t.data() instead of the synchronous API`);
+    }
+    finish(lb, r);
+  }
+}
