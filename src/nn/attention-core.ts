@@ -1,0 +1,47 @@
+/**
+ * Causal scaled dot-product attention with grouped-query K/V, the kernel
+ * shared by dense attention and by DS-MoE's attention experts:
+ *   A = softmax(Q·Kᵀ/√d + M) · V,  M_ij = −∞ for j > i (a token never sees the future).
+ * Q is [B, Hq, S, D]; K and V are [B, Hkv, S, D] with Hq a multiple of Hkv:
+ * each group of Hq/Hkv query heads reads one shared K/V head (GQA).
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { fromData } from '../tensor/create.js';
+import { fmt } from '../tensor/shape.js';
+
+const masks = new Map<string, Tensor>();
+
+/** 0 on and below the diagonal, −∞ above it: [S, S], cached per backend and size. */
+export function causalMask(s: number, like: Tensor): Tensor {
+  const key = `${like.backend.name}:${like.dtype}:${s}`;
+  let m = masks.get(key);
+  if (!m) {
+    const data = like.dtype === 'float64' ? new Float64Array(s * s) : new Float32Array(s * s);
+    for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) data[i * s + j] = -Infinity;
+    m = fromData(data, [s, s], { backend: like.backend });
+    masks.set(key, m);
+  }
+  return m;
+}
+
+/** Repeats each K/V head `groups` times along axis 1: [B, Hkv, S, D] → [B, Hkv·groups, S, D]. */
+export function repeatKv(x: Tensor, groups: number): Tensor {
+  if (groups === 1) return x;
+  const [b, h, s, d] = x.shape as [number, number, number, number];
+  return x.reshape([b, h, 1, s, d]).expand([b, h, groups, s, d]).reshape([b, h * groups, s, d]);
+}
+
+export function causalAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new Error(`causalAttention: expected [B, H, S, D] tensors, got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+  }
+  const [b, hq, s, d] = q.shape as [number, number, number, number];
+  const hkv = k.shape[1]!;
+  if (hq % hkv !== 0 || k.shape[0] !== b || k.shape[2] !== s || k.shape[3] !== d || v.shape.some((x, i) => x !== k.shape[i])) {
+    throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+  }
+  const kr = repeatKv(k, hq / hkv);
+  const vr = repeatKv(v, hq / hkv);
+  const scores = q.matmul(kr.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(causalMask(s, q));
+  return scores.softmax(-1).matmul(vr);
+}
