@@ -27,3 +27,5 @@ export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autogr
 export { setBackend, getBackend, startBackend, registerBackend, withBackend } from './gpu/registry.js';
 export type { Backend, DeviceBuffer, MatmulSpec, ViewSpec, UnaryOp, BinaryOp, ReduceOp } from './gpu/backend.js';
 export { CpuBackend } from './gpu/cpu/index.js';
+
+export * from './nn/index.js';

@@ -1,0 +1,63 @@
+/**
+ * LayerNorm over the last axis (Ba, Kiros & Hinton, 2016):
+ *   y = (x − μ) / √(σ² + ε) · γ + β,
+ * μ and σ² the mean and population variance of each row. Centring and
+ * scaling make a layer's input statistics independent of the layers before
+ * it; γ and β give the scale and shift back as parameters.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import type { DType } from '../tensor/dtype.js';
+import { fmt } from '../tensor/shape.js';
+import { Module } from './module.js';
+import { zerosParam } from './init.js';
+import { ones } from '../tensor/create.js';
+
+export interface NormOptions {
+  eps?: number;
+  /** Learn γ (and β for LayerNorm); default true. */
+  elementwiseAffine?: boolean;
+  dtype?: DType;
+}
+
+export interface LayerNormOptions extends NormOptions {
+  /** Learn β; default true. */
+  bias?: boolean;
+}
+
+/** Checks that the last axis of x is `dim`; `name` goes in the message. */
+export function checkLastAxis(name: string, x: Tensor, dim: number): void {
+  if (x.rank === 0 || x.shape[x.rank - 1] !== dim) {
+    throw new Error(`${name}(${dim}): input's last axis must be ${dim}, got shape ${fmt(x.shape)}`);
+  }
+}
+
+export function checkEps(name: string, eps: number): void {
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name}: eps must be a positive number, got ${eps}`);
+}
+
+export class LayerNorm extends Module {
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly eps: number;
+
+  constructor(readonly normalizedShape: number, opts: LayerNormOptions = {}) {
+    super();
+    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`LayerNorm: size must be a positive integer, got ${normalizedShape}`);
+    this.eps = opts.eps ?? 1e-5;
+    checkEps('LayerNorm', this.eps);
+    const dtype = opts.dtype ?? 'float32';
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? ones([normalizedShape], { dtype, requiresGrad: true }) : null;
+    this.bias = affine && opts.bias !== false ? zerosParam([normalizedShape], { dtype }) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkLastAxis('LayerNorm', x, this.normalizedShape);
+    const centred = x.sub(x.mean(-1, true));
+    const invStd = centred.square().mean(-1, true).add(this.eps).rsqrt();
+    let y = centred.mul(invStd);
+    if (this.weight) y = y.mul(this.weight);
+    if (this.bias) y = y.add(this.bias);
+    return y;
+  }
+}

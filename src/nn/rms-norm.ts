@@ -1,0 +1,30 @@
+/**
+ * RMSNorm (Zhang & Sennrich, 2019), the LLaMA normalisation:
+ *   y = x / √(mean(x²) + ε) · γ.
+ * It drops LayerNorm's centring (and β): rescaling alone carries most of
+ * the benefit, at one reduction per row instead of two.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { ones } from '../tensor/create.js';
+import { Module } from './module.js';
+import { checkEps, checkLastAxis, type NormOptions } from './layer-norm.js';
+
+export class RMSNorm extends Module {
+  readonly weight: Tensor | null;
+  readonly eps: number;
+
+  constructor(readonly normalizedShape: number, opts: NormOptions = {}) {
+    super();
+    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`RMSNorm: size must be a positive integer, got ${normalizedShape}`);
+    this.eps = opts.eps ?? 1e-6;
+    checkEps('RMSNorm', this.eps);
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? ones([normalizedShape], { dtype: opts.dtype ?? 'float32', requiresGrad: true }) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    checkLastAxis('RMSNorm', x, this.normalizedShape);
+    const y = x.mul(x.square().mean(-1, true).add(this.eps).rsqrt());
+    return this.weight ? y.mul(this.weight) : y;
+  }
+}
