@@ -4,6 +4,8 @@
  *   A = softmax(Q·Kᵀ/√d + M) · V,  M_ij = −∞ for j > i (a token never sees the future).
  * Q is [B, Hq, S, D]; K and V are [B, Hkv, S, D] with Hq a multiple of Hkv:
  * each group of Hq/Hkv query heads reads one shared K/V head (GQA).
+ * With a KV cache K and V are longer than Q, [B, Hkv, P + S, D]: the S
+ * queries are the last S positions, so query i sees keys j ≤ P + i.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fromData } from '../tensor/create.js';
@@ -11,14 +13,20 @@ import { fmt } from '../tensor/shape.js';
 
 const masks = new Map<string, Tensor>();
 
-/** 0 on and below the diagonal, −∞ above it: [S, S], cached per backend and size. */
-export function causalMask(s: number, like: Tensor): Tensor {
-  const key = `${like.backend.name}:${like.dtype}:${s}`;
+/**
+ * 0 where query i may see key j (j ≤ i + sk − s), −∞ elsewhere: [S, Sk],
+ * cached per backend and size. With sk = s (the default) that is on and
+ * below the diagonal.
+ */
+export function causalMask(s: number, like: Tensor, sk = s): Tensor {
+  if (sk < s) throw new Error(`causalMask: ${sk} keys cannot serve ${s} queries (need at least as many keys)`);
+  const key = `${like.backend.name}:${like.dtype}:${s}:${sk}`;
   let m = masks.get(key);
   if (!m) {
-    const data = like.dtype === 'float64' ? new Float64Array(s * s) : new Float32Array(s * s);
-    for (let i = 0; i < s; i++) for (let j = i + 1; j < s; j++) data[i * s + j] = -Infinity;
-    m = fromData(data, [s, s], { backend: like.backend });
+    const data = like.dtype === 'float64' ? new Float64Array(s * sk) : new Float32Array(s * sk);
+    const past = sk - s;
+    for (let i = 0; i < s; i++) for (let j = past + i + 1; j < sk; j++) data[i * sk + j] = -Infinity;
+    m = fromData(data, [s, sk], { backend: like.backend });
     masks.set(key, m);
   }
   return m;
@@ -36,12 +44,12 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
     throw new Error(`causalAttention: expected [B, H, S, D] tensors, got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
   }
   const [b, hq, s, d] = q.shape as [number, number, number, number];
-  const hkv = k.shape[1]!;
-  if (hq % hkv !== 0 || k.shape[0] !== b || k.shape[2] !== s || k.shape[3] !== d || v.shape.some((x, i) => x !== k.shape[i])) {
-    throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+  const [, hkv, sk] = k.shape as [number, number, number, number];
+  if (hq % hkv !== 0 || k.shape[0] !== b || sk < s || k.shape[3] !== d || v.shape.some((x, i) => x !== k.shape[i])) {
+    throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, Sk ≥ ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
   }
   const kr = repeatKv(k, hq / hkv);
   const vr = repeatKv(v, hq / hkv);
-  const scores = q.matmul(kr.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(causalMask(s, q));
+  const scores = q.matmul(kr.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(causalMask(s, q, sk));
   return scores.softmax(-1).matmul(vr);
 }

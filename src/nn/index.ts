@@ -11,3 +11,6 @@ export { Sequential, type Layer } from './sequential.js';
 export { functionalCall } from './functional-call.js';
 export * as init from './init.js';
 export { causalAttention, causalMask, repeatKv } from './attention-core.js';
+export { applyRotary, rotaryTables, type RotaryOptions } from './rotary.js';
+export { KvCache } from './kv-cache.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions, type Positional } from './multi-head-attention.js';
