@@ -11,7 +11,7 @@ async function naive(mha: MultiHeadAttention, x: Tensor): Promise<number[]> {
   const [B, S, dm] = x.shape as [number, number, number];
   const { nHeads: H, nKvHeads: Hk, headDim: D } = mha;
   const X = await x.data();
-  const [Wq, Wk, Wv, Wo] = await Promise.all([mha.wq, mha.wk, mha.wv, mha.wo].map((l) => l.weight.data()));
+  const [Wq, Wk, Wv, Wo] = (await Promise.all([mha.wq, mha.wk, mha.wv, mha.wo].map((l) => l.weight.data()))) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const proj = (W: ArrayLike<number>, cols: number, b: number, t: number): number[] =>
     Array.from({ length: cols }, (_, c) => Array.from({ length: dm }, (_, i) => X[(b * S + t) * dm + i]! * W[i * cols + c]!).reduce((p, q) => p + q, 0));
   const rot = (v: number[], t: number): number[] => {
