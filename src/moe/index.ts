@@ -1,0 +1,9 @@
+/** The moe layer's public surface: DS-MoE layers, losses, routing, dispatch, statistics. */
+export { MoEFeedForward, type MoEFeedForwardOptions, type MoEForwardOutput, type MoEInferOutput, type MoEAux, type ExpertActivation, type TrainingRouting } from './moe-ffn.js';
+export { Router, type RouterKind, type RouterOptions } from './router.js';
+export { miLoss, conditionalEntropy, marginalEntropy, MI_EPS } from './mi-loss.js';
+export { switchLoss, routerZLoss } from './balance-loss.js';
+export { route, checkMode, rankExperts, thresholdTopKCount, type InferMode, type Routing } from './routing.js';
+export { dispatch, sortByExpert, type SortedPairs, type ExpertBlock, type ExpertFn } from './dispatch.js';
+export { ffnOracle, ffnHostWeights, expertOnToken, type FfnHostWeights } from './oracle.js';
+export { routingStats, type RoutingStats, type CostModel } from './stats.js';

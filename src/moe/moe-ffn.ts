@@ -1,0 +1,220 @@
+/**
+ * MoEFeedForward: the DS-MoE feed-forward layer.
+ *
+ * The experts are a dense FFN cut into N column blocks: W1 is d×(N·h) and
+ * W2 is (N·h)×d, expert e owns columns e·h…(e+1)·h−1 of W1 (and those
+ * entries of b1) and the same rows of W2:
+ *
+ *   e_e(x) = act(x·W1_e + b1_e)·W2_e
+ *   y(x)   = Σ_e S_e(x)·e_e(x) + b2,        S = softmax(router(x))   (eq. 1)
+ *
+ * Training (forward) is dense (paper §3.1): every expert runs, and the whole
+ * layer is one GEMM pair and a gate multiply,
+ *
+ *   Y = (act(X·W1 + b1) ⊙ repeat(S, h))·W2 + b2,
+ *
+ * so every expert and the router get gradients (∇S_e = e_e(X)ᵀ∇Y,
+ * ∇e_e = S_e∇Y, eqs. 2–3, with no mask). Inference (infer) is sparse, in the
+ * four modes of routing.ts, through the dispatcher of dispatch.ts.
+ *
+ * Biases: b1 is per hidden unit, so it belongs to its expert's block and is
+ * used exactly when the expert is. b2 is the FFN's output bias, shared by
+ * all experts and not gated: it is added once to every token in every mode.
+ * (Gating it, Σ_e S_e·b2, equals b2 in the dense layer because Σ S_e = 1, but
+ * would shrink it under sparsity.) So K = N reproduces the dense output
+ * exactly and y_sparse − y_dense = −Σ_{e∉A} S_e·e_e(x), bias-free.
+ *
+ * Sparse training, for the SMoE baseline: `training: { mode: 'topK', k }`
+ * multiplies the scores by the top-k mask M before the gate, Y uses S ⊙ M,
+ * so only the chosen experts contribute and get gradients (eq. 2's mask).
+ * It still evaluates every expert (the same cost as dense training: a
+ * reference implementation of the baseline's mathematics, not a fast one),
+ * and adds the Switch load-balancing loss to aux.
+ */
+import { activation, type ActivationName } from '../nn/activations.js';
+import { kaimingUniform, zerosParam } from '../nn/init.js';
+import { Module } from '../nn/module.js';
+import { noGrad } from '../tensor/grad-mode.js';
+import { oneHot } from '../tensor/ops/functional.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { switchLoss, routerZLoss } from './balance-loss.js';
+import { dispatch, sortByExpert } from './dispatch.js';
+import { miLoss } from './mi-loss.js';
+import { Router, type RouterKind } from './router.js';
+import { route, type InferMode, type Routing } from './routing.js';
+import { routingStats, type CostModel, type RoutingStats } from './stats.js';
+
+/** The nn activation by name (re-exported for the model code that builds FFNs next to this one). */
+export { activation as applyActivation } from '../nn/activations.js';
+
+/** The expert's nonlinearity: 'gelu' (default), 'relu', 'silu' or 'tanh'. */
+export type ExpertActivation = ActivationName;
+
+/** How forward() routes: DS-MoE's dense training, or the SMoE baseline's top-k. */
+export type TrainingRouting = { mode: 'dense' } | { mode: 'topK'; k: number };
+
+export interface MoEFeedForwardOptions {
+  dModel: number;
+  nExperts: number;
+  /** Hidden units per expert (h); the layer has N·h in all. */
+  expertHidden: number;
+  activation?: ExpertActivation;
+  router?: RouterKind;
+  /** Hidden width of the 'mlp' router (default dModel). */
+  routerHidden?: number;
+  /** b1 and b2 (default true). */
+  bias?: boolean;
+  /** Default { mode: 'dense' }. */
+  training?: TrainingRouting;
+}
+
+/** Auxiliary losses of one forward, per router, for the model to weight and sum. */
+export interface MoEAux {
+  /** The MI loss (mi-loss.ts) of this layer's router. */
+  mi: Tensor;
+  /** The router z-loss (balance-loss.ts). */
+  z: Tensor;
+  /** The Switch load-balancing loss, present under top-k training. */
+  switch?: Tensor;
+}
+
+export interface MoEForwardOutput {
+  /** Same shape as the input. */
+  y: Tensor;
+  /** Router probabilities [..., N]. */
+  scores: Tensor;
+  /** Router logits [..., N]. */
+  logits: Tensor;
+  aux: MoEAux;
+}
+
+export interface MoEInferOutput {
+  /** Same shape as the input. */
+  y: Tensor;
+  /** Router probabilities [..., N] (realized). */
+  scores: Tensor;
+  routing: Routing;
+  stats: RoutingStats;
+}
+
+function positiveInt(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`MoEFeedForward: ${what} must be a positive integer, got ${v}`);
+}
+
+export class MoEFeedForward extends Module {
+  readonly dModel: number;
+  readonly nExperts: number;
+  readonly expertHidden: number;
+  readonly activation: ExpertActivation;
+  readonly trainingRouting: TrainingRouting;
+  readonly router: Router;
+  /** [dModel, N·h]: expert e owns columns e·h … (e+1)·h − 1. */
+  readonly w1: Tensor;
+  /** [N·h] or null. */
+  readonly b1: Tensor | null;
+  /** [N·h, dModel]: expert e owns rows e·h … (e+1)·h − 1. */
+  readonly w2: Tensor;
+  /** [dModel] or null: shared, ungated. */
+  readonly b2: Tensor | null;
+
+  constructor(opts: MoEFeedForwardOptions) {
+    super();
+    const { dModel, nExperts, expertHidden } = opts;
+    positiveInt('dModel', dModel);
+    positiveInt('nExperts', nExperts);
+    positiveInt('expertHidden', expertHidden);
+    const act = opts.activation ?? 'gelu';
+    if (!['gelu', 'relu', 'silu', 'tanh'].includes(act)) throw new Error(`MoEFeedForward: activation must be gelu, relu, silu or tanh, got '${act}'`);
+    const training = opts.training ?? { mode: 'dense' };
+    if (training.mode === 'topK' && (!Number.isInteger(training.k) || training.k < 1 || training.k > nExperts)) {
+      throw new Error(`MoEFeedForward: training topK k=${training.k} must be an integer in [1, ${nExperts}]`);
+    } else if (training.mode !== 'dense' && training.mode !== 'topK') {
+      throw new Error(`MoEFeedForward: training mode must be 'dense' or 'topK', got '${String((training as { mode: unknown }).mode)}'`);
+    }
+    this.dModel = dModel;
+    this.nExperts = nExperts;
+    this.expertHidden = expertHidden;
+    this.activation = act;
+    this.trainingRouting = training;
+    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden });
+    const width = nExperts * expertHidden;
+    const bias = opts.bias ?? true;
+    // W1 as a Linear(d → N·h); W2 with each expert's fan-in h, so every expert is a standard FFN
+    // and the output, a convex combination of expert outputs, has a standard FFN's scale.
+    this.w1 = kaimingUniform([dModel, width], dModel);
+    this.b1 = bias ? kaimingUniform([width], dModel) : null;
+    this.w2 = kaimingUniform([width, dModel], expertHidden);
+    this.b2 = bias ? zerosParam([dModel]) : null;
+  }
+
+  /** [..., dModel] → [T, dModel], checking the feature axis. */
+  private tokens(x: Tensor): Tensor {
+    if (x.rank < 2 || x.rank > 3 || x.shape[x.rank - 1] !== this.dModel) {
+      throw new Error(`MoEFeedForward: expected input [T, ${this.dModel}] or [B, S, ${this.dModel}], got ${fmt(x.shape)}`);
+    }
+    return x.reshape([x.size / this.dModel, this.dModel]);
+  }
+
+  private withExperts(x: Tensor, t: Tensor): Tensor {
+    return t.reshape([...x.shape.slice(0, -1), t.shape[1]!]);
+  }
+
+  /** Training forward: dense (or top-k masked for the SMoE baseline). */
+  forward(x: Tensor): MoEForwardOutput {
+    const x2 = this.tokens(x);
+    const logits = this.router.forward(x2);
+    const scores = logits.softmax(-1);
+    const [t, n, h] = [x2.shape[0]!, this.nExperts, this.expertHidden];
+    let gates = scores;
+    const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits) };
+    if (this.trainingRouting.mode === 'topK') {
+      const { indices } = scores.topk(this.trainingRouting.k);
+      const mask = oneHot(indices, n).sum(1).cast(scores.dtype);
+      gates = scores.mul(mask);
+      aux.switch = switchLoss(scores, indices);
+    }
+    let hidden = x2.matmul(this.w1);
+    if (this.b1) hidden = hidden.add(this.b1);
+    hidden = activation(this.activation, hidden);
+    const gated = hidden.reshape([t, n, h]).mul(gates.reshape([t, n, 1])).reshape([t, n * h]);
+    let y = gated.matmul(this.w2);
+    if (this.b2) y = y.add(this.b2);
+    return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
+  }
+
+  /** Expert e alone on rows [M, d]: act(x·W1_e + b1_e)·W2_e, using only its weight blocks. */
+  expert(e: number, rows: Tensor): Tensor {
+    const h = this.expertHidden;
+    const [lo, hi] = [e * h, (e + 1) * h];
+    let hidden = rows.matmul(this.w1.slice(1, lo, hi));
+    if (this.b1) hidden = hidden.add(this.b1.slice(0, lo, hi));
+    return activation(this.activation, hidden).matmul(this.w2.slice(0, lo, hi));
+  }
+
+  /** Sparse inference: route on the host, then one dispatcher for every mode. */
+  async infer(x: Tensor, mode: InferMode): Promise<MoEInferOutput> {
+    const x2 = this.tokens(x);
+    const scores = noGrad(() => this.router.forward(x2).softmax(-1));
+    const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
+    const pairs = sortByExpert(routing, this.nExperts);
+    const y = noGrad(() => {
+      const out = dispatch(x2, pairs, this.dModel, (b) => this.expert(b.expert, b.rows));
+      return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
+    });
+    const stats = routingStats(routing, this.costModel(x2.shape[0]!));
+    return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
+  }
+
+  /** Parameters and multiply-adds: router and b2 always on, each expert d·h + h + h·d. */
+  costModel(tokens: number): CostModel {
+    const [d, h] = [this.dModel, this.expertHidden];
+    return {
+      nExperts: this.nExperts,
+      sharedParams: this.router.numParameters() + (this.b2 ? d : 0),
+      paramsPerExpert: 2 * d * h + (this.b1 ? h : 0),
+      sharedMacs: tokens * this.router.macsPerToken(),
+      macsPerPair: 2 * d * h,
+    };
+  }
+}

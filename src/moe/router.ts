@@ -1,0 +1,58 @@
+/**
+ * The router h of DS-MoE: token features → one logit per expert, with
+ * scores S = softmax(h(X)) over all N experts (paper eq. 1). The paper does
+ * not fix h's form, so it is a setting:
+ *   'linear'  h(x) = x·W_r                         (JetMoE; no bias)
+ *   'mlp'     h(x) = GELU(x·W_a + b_a)·W_b         (ModuleFormer's gate)
+ * The softmax is always over all experts, before any top-k (a softmax taken
+ * after top-k gives the router no gradient for k = 1).
+ */
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type RouterKind = 'linear' | 'mlp';
+
+export interface RouterOptions {
+  dModel: number;
+  nExperts: number;
+  kind?: RouterKind;
+  /** Hidden width of the 'mlp' router (default: dModel). */
+  hidden?: number;
+}
+
+export class Router extends Module {
+  readonly kind: RouterKind;
+  readonly proj: Linear;
+  readonly out: Linear | null;
+
+  constructor(readonly opts: RouterOptions) {
+    super();
+    const { dModel, nExperts } = opts;
+    this.kind = opts.kind ?? 'linear';
+    if (this.kind !== 'linear' && this.kind !== 'mlp') throw new Error(`Router: kind must be 'linear' or 'mlp', got '${String(this.kind)}'`);
+    if (!Number.isInteger(nExperts) || nExperts < 1) throw new Error(`Router: nExperts must be a positive integer, got ${nExperts}`);
+    if (this.kind === 'linear') {
+      this.proj = new Linear(dModel, nExperts, { bias: false });
+      this.out = null;
+    } else {
+      const hidden = opts.hidden ?? dModel;
+      this.proj = new Linear(dModel, hidden);
+      this.out = new Linear(hidden, nExperts, { bias: false });
+    }
+  }
+
+  /** Logits h(x): [..., dModel] → [..., nExperts]. */
+  forward(x: Tensor): Tensor {
+    const h = this.proj.forward(x);
+    return this.out ? this.out.forward(h.gelu()) : h;
+  }
+
+  /** Multiply-adds per token. */
+  macsPerToken(): number {
+    const { dModel, nExperts } = this.opts;
+    if (!this.out) return dModel * nExperts;
+    const hidden = this.proj.outFeatures;
+    return dModel * hidden + hidden * nExperts;
+  }
+}
