@@ -29,3 +29,4 @@ export type { Backend, DeviceBuffer, MatmulSpec, ViewSpec, UnaryOp, BinaryOp, Re
 export { CpuBackend } from './gpu/cpu/index.js';
 
 export * from './nn/index.js';
+export * from './moe/index.js';
