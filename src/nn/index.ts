@@ -14,3 +14,4 @@ export { causalAttention, causalMask, repeatKv } from './attention-core.js';
 export { applyRotary, rotaryTables, type RotaryOptions } from './rotary.js';
 export { KvCache } from './kv-cache.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type Positional } from './multi-head-attention.js';
+export * from './optim/index.js';
