@@ -30,3 +30,20 @@ export { CpuBackend } from './gpu/cpu/index.js';
 
 export * from './nn/index.js';
 export * from './moe/index.js';
+
+// Data: tokenizers, document splits and batches (the Node-only corpus readers live in src/data/brown.ts and src/data/text-corpus.ts).
+export type { TextDocument } from './data/document.js';
+export { BROWN_GENRES, brownGenreOf, brownGenreName } from './data/brown-genres.js';
+export { detagBrown } from './data/brown-detag.js';
+export { ByteTokenizer } from './data/byte-tokenizer.js';
+export { BpeTokenizer } from './data/bpe-tokenizer.js';
+export { tokenizerFromJSON } from './data/tokenizer-json.js';
+export type { Tokenizer, TokenizerJSON, ByteTokenizerJSON, BpeTokenizerJSON } from './data/tokenizer.js';
+export { splitDocuments, type Split, type SplitOptions } from './data/split.js';
+export { randomBatch, sequentialBatches, batchTensors, type TokenBatch } from './data/batches.js';
+
+// The gpu.js backend: 'gpujs' and 'gpujs:<mode>' become known to setBackend; gpu.js itself loads only when one starts.
+import { registerGpujs } from './gpu/gpujs/register.js';
+registerGpujs();
+export { gpujsStats, type GpujsStats } from './gpu/gpujs/stats.js';
+export { GPUJS_MODES, type GpujsMode } from './gpu/gpujs/api.js';
