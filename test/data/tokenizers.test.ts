@@ -20,6 +20,9 @@ const anyString = fc.oneof(
   fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }).map((u) => String.fromCharCode(...u)),
 );
 
+/** What UTF-8 can carry: lone surrogates become U+FFFD. */
+const wellFormed = (s: string): string => s.replace(/\p{Cs}/gu, '\uFFFD');
+
 describe('ByteTokenizer', () => {
   const tok = new ByteTokenizer({ specials: ['<|endoftext|>'] });
 
@@ -31,7 +34,7 @@ describe('ByteTokenizer', () => {
   });
 
   test('round trip: decode(encode(s)) is s (made well-formed) for any string', () => {
-    fc.assert(fc.property(anyString, (s) => tok.decode(tok.encode(s)) === s.toWellFormed()), { numRuns: 300 });
+    fc.assert(fc.property(anyString, (s) => tok.decode(tok.encode(s)) === wellFormed(s)), { numRuns: 300 });
   });
 
   test('encoding text that spells a special token does not produce its id', () => {
@@ -120,7 +123,7 @@ describe('BpeTokenizer', () => {
   });
 
   test('round trip for any string, seen in training or not', () => {
-    fc.assert(fc.property(anyString, (s) => tok.decode(tok.encode(s)) === s.toWellFormed()), { numRuns: 300 });
+    fc.assert(fc.property(anyString, (s) => tok.decode(tok.encode(s)) === wellFormed(s)), { numRuns: 300 });
   });
 
   test('every id decodes and stops early when no pair repeats', () => {
