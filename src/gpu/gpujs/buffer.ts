@@ -1,0 +1,56 @@
+/**
+ * A gpujs device buffer. Its values are float32 wherever they live: in a
+ * GL texture or WebGPU buffer (GPU modes), or a Float32Array (cpu and webasm,
+ * whose "device" is host memory). int32 tensors are stored as float32 values
+ * too (gpu.js kernels compute in float32; indices below 2^24 are exact) and
+ * keep the tag 'int32', so read() gives back an Int32Array.
+ */
+import type { DeviceBuffer } from '../backend.js';
+import type { DType } from '../../tensor/dtype.js';
+import { isDeviceHandle, type KernelOutput } from './api.js';
+
+export type GpujsDType = Exclude<DType, 'float64'>;
+
+export class GpujsBuffer implements DeviceBuffer {
+  private store: KernelOutput | null;
+
+  constructor(
+    readonly dtype: GpujsDType,
+    readonly size: number,
+    store: KernelOutput,
+    /** The int32 values on the host, when they came from there: scatter-add reads them without a readback. */
+    readonly hostInts?: Int32Array,
+  ) {
+    this.store = store;
+  }
+
+  /** What a kernel takes as this argument. */
+  get values(): KernelOutput {
+    if (!this.store) throw new Error('gpujs: this buffer was disposed (its tensor was freed) and cannot be read');
+    return this.store;
+  }
+
+  /** Host values moving to the device: the upload in flight, so two uses of one buffer upload it once. */
+  uploading: Promise<KernelOutput> | null = null;
+
+  /** Replaces host values by their copy on the device, once uploaded. */
+  settle(onDevice: KernelOutput): void {
+    this.store = onDevice;
+    this.uploading = null;
+  }
+
+  get isDisposed(): boolean {
+    return this.store === null;
+  }
+
+  /** Frees the texture / GPU buffer now rather than whenever gpu.js would. */
+  dispose(): void {
+    if (this.store && isDeviceHandle(this.store)) this.store.delete();
+    this.store = null;
+  }
+}
+
+export function gpujsBuffer(buf: DeviceBuffer): GpujsBuffer {
+  if (!(buf instanceof GpujsBuffer)) throw new Error(`gpujs backend: got a buffer from another backend (${buf.constructor.name}); move the tensor with .to(...) first`);
+  return buf;
+}
