@@ -7,3 +7,5 @@ export { route, checkMode, rankExperts, thresholdTopKCount, type InferMode, type
 export { dispatch, sortByExpert, type SortedPairs, type ExpertBlock, type ExpertFn } from './dispatch.js';
 export { ffnOracle, ffnHostWeights, expertOnToken, type FfnHostWeights } from './oracle.js';
 export { routingStats, type RoutingStats, type CostModel } from './stats.js';
+export { MoEAttention, type MoEAttentionOptions, type AttentionPositional } from './moe-attention.js';
+export { attentionOracle, attentionHostWeights, attentionExpertOnToken, kvHeadOf, type AttentionHostWeights } from './attention-oracle.js';

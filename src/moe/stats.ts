@@ -42,8 +42,8 @@ export interface CostModel {
   paramsPerExpert: number;
   /** Multiply-adds of the always-on part, for the whole batch. */
   sharedMacs: number;
-  /** Multiply-adds one (token, expert) pair costs. */
-  macsPerPair: number;
+  /** Multiply-adds one (token, expert) pair costs (a function of the token where it varies, as in attention). */
+  macsPerPair: number | ((token: number) => number);
 }
 
 export function routingStats(routing: Routing & { k: number | null }, cost: CostModel): RoutingStats {
@@ -51,6 +51,10 @@ export function routingStats(routing: Routing & { k: number | null }, cost: Cost
   const load = new Array<number>(cost.nExperts).fill(0);
   for (const es of routing.experts) for (const e of es) load[e]!++;
   const pairs = load.reduce((a, b) => a + b, 0);
+  const { macsPerPair } = cost;
+  const pairMacs = typeof macsPerPair === 'number'
+    ? pairs * macsPerPair
+    : routing.experts.reduce((sum, es, t) => sum + es.length * macsPerPair(t), 0);
   const activeExperts = tokens === 0 ? 0 : pairs / tokens;
   const totalParams = cost.sharedParams + cost.nExperts * cost.paramsPerExpert;
   const activeParams = cost.sharedParams + activeExperts * cost.paramsPerExpert;
@@ -61,7 +65,7 @@ export function routingStats(routing: Routing & { k: number | null }, cost: Cost
     activeParams,
     activeFraction: totalParams === 0 ? 0 : activeParams / totalParams,
     totalParams,
-    flops: 2 * (cost.sharedMacs + pairs * cost.macsPerPair),
+    flops: 2 * (cost.sharedMacs + pairMacs),
     k: routing.k,
   };
 }

@@ -1,0 +1,259 @@
+/**
+ * MoEAttention: DS-MoE's attention experts (mixture of attention heads,
+ * MoA, Zhang et al. 2022, as in ModuleFormer). Each of the N experts owns
+ * headsPerExpert query heads, i.e. a column block of W_q and the matching
+ * row block of W_o; keys and values are computed once per token and shared
+ * by every expert (grouped-query attention). For a token x at position p,
+ *
+ *   a_e(x) = concat_j softmax(q_{e,j}(x)·K_{≤p}ᵀ/√D)·V_{≤p} · W_o,e
+ *   y(x)   = Σ_e S_e(x)·a_e(x),        S = softmax(router(x)).
+ *
+ * Training (forward) is dense: all N·hpe heads in one causal attention, the
+ * heads' outputs scaled by their expert's score, then one GEMM with W_o,
+ *   Y = (A ⊙ repeat(S, hpe·D))·W_o.
+ * Inference (infer) is sparse through the shared dispatcher: K and V are
+ * computed for every token (they are shared), but a token computes queries,
+ * attention and output projection only for the heads of its chosen experts.
+ *
+ * Head layout. Expert e's query heads are columns e·hpe·D … of W_q (local
+ * head j at offset j·D), so one expert is one contiguous block. Inside the
+ * attention the heads are ordered head-major, global head g = j·N + e, and
+ * g reads K/V head ⌊g·Hkv/(N·hpe)⌋ as in causalAttention's GQA. When Hkv
+ * divides hpe (the default Hkv = hpe included) that is ⌊j·Hkv/hpe⌋ for every
+ * expert: all experts read the same K/V heads, MoA's sharing. Hkv = N·hpe
+ * gives each head its own K/V (plain multi-head attention cut into experts).
+ *
+ * No biases on the projections (as in LLaMA). Positions: rotary (applied to
+ * q and k at their absolute positions) or none (learned positions, if any,
+ * are added by the model before the block). A KvCache may be passed for
+ * generation: x then holds only the new tokens, whose keys and values are
+ * appended and whose positions continue from the cache's length.
+ */
+import { kaimingUniform } from '../nn/init.js';
+import type { KvCache } from '../nn/kv-cache.js';
+import { Module } from '../nn/module.js';
+import { applyRotary, rotaryTables } from '../nn/rotary.js';
+import { causalAttention } from '../nn/attention-core.js';
+import { fromData } from '../tensor/create.js';
+import { noGrad } from '../tensor/grad-mode.js';
+import { gatherRows } from '../tensor/ops/indexing.js';
+import { cat } from '../tensor/ops/movement.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fmt } from '../tensor/shape.js';
+import { routerZLoss } from './balance-loss.js';
+import { dispatch, sortByExpert, type ExpertBlock } from './dispatch.js';
+import { miLoss } from './mi-loss.js';
+import type { MoEForwardOutput, MoEInferOutput } from './moe-ffn.js';
+import { Router, type RouterKind } from './router.js';
+import { route, type InferMode } from './routing.js';
+import { routingStats, type CostModel } from './stats.js';
+
+export type AttentionPositional = 'rotary' | 'none';
+
+export interface MoEAttentionOptions {
+  dModel: number;
+  nExperts: number;
+  headsPerExpert: number;
+  /** Default dModel / (nExperts·headsPerExpert). */
+  headDim?: number;
+  /** Shared K/V heads; must divide nExperts·headsPerExpert. Default headsPerExpert. */
+  nKvHeads?: number;
+  router?: RouterKind;
+  /** Hidden width of the 'mlp' router (default dModel). */
+  routerHidden?: number;
+  /** Default 'rotary'. */
+  positional?: AttentionPositional;
+  /** The rotary wavelength base; default 10000. */
+  ropeBase?: number;
+}
+
+function positiveInt(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`MoEAttention: ${what} must be a positive integer, got ${v}`);
+}
+
+export class MoEAttention extends Module {
+  readonly dModel: number;
+  readonly nExperts: number;
+  readonly headsPerExpert: number;
+  readonly headDim: number;
+  readonly nKvHeads: number;
+  readonly positional: AttentionPositional;
+  readonly ropeBase: number;
+  readonly router: Router;
+  /** [dModel, N·hpe·D]: expert e owns columns e·hpe·D … (e+1)·hpe·D − 1. */
+  readonly wq: Tensor;
+  /** [dModel, Hkv·D], shared. */
+  readonly wk: Tensor;
+  /** [dModel, Hkv·D], shared. */
+  readonly wv: Tensor;
+  /** [N·hpe·D, dModel]: expert e owns rows e·hpe·D … (e+1)·hpe·D − 1. */
+  readonly wo: Tensor;
+
+  constructor(opts: MoEAttentionOptions) {
+    super();
+    const { dModel, nExperts, headsPerExpert } = opts;
+    positiveInt('dModel', dModel);
+    positiveInt('nExperts', nExperts);
+    positiveInt('headsPerExpert', headsPerExpert);
+    const heads = nExperts * headsPerExpert;
+    if (opts.headDim === undefined && dModel % heads !== 0) {
+      throw new Error(`MoEAttention: dModel ${dModel} is not divisible by nExperts·headsPerExpert = ${heads}; give headDim explicitly`);
+    }
+    const headDim = opts.headDim ?? dModel / heads;
+    positiveInt('headDim', headDim);
+    const nKvHeads = opts.nKvHeads ?? headsPerExpert;
+    positiveInt('nKvHeads', nKvHeads);
+    if (heads % nKvHeads !== 0) throw new Error(`MoEAttention: nKvHeads ${nKvHeads} must divide nExperts·headsPerExpert = ${heads}`);
+    const positional = opts.positional ?? 'rotary';
+    if (positional !== 'rotary' && positional !== 'none') throw new Error(`MoEAttention: positional must be 'rotary' or 'none', got '${String(positional)}'`);
+    if (positional === 'rotary' && headDim % 2 !== 0) throw new Error(`MoEAttention: rotary needs an even headDim, got ${headDim}`);
+    this.dModel = dModel;
+    this.nExperts = nExperts;
+    this.headsPerExpert = headsPerExpert;
+    this.headDim = headDim;
+    this.nKvHeads = nKvHeads;
+    this.positional = positional;
+    this.ropeBase = opts.ropeBase ?? 10000;
+    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden });
+    this.wq = kaimingUniform([dModel, heads * headDim], dModel);
+    this.wk = kaimingUniform([dModel, nKvHeads * headDim], dModel);
+    this.wv = kaimingUniform([dModel, nKvHeads * headDim], dModel);
+    // Each expert's W_o block has its own fan-in hpe·D: the output is a convex combination of expert outputs.
+    this.wo = kaimingUniform([heads * headDim, dModel], headsPerExpert * headDim);
+  }
+
+  /** [B, S, d] as it is, [S, d] as one sequence. */
+  private sequences(x: Tensor): Tensor {
+    if (x.rank < 2 || x.rank > 3 || x.shape[x.rank - 1] !== this.dModel) {
+      throw new Error(`MoEAttention: expected input [B, S, ${this.dModel}] or [S, ${this.dModel}], got ${fmt(x.shape)}`);
+    }
+    return x.rank === 3 ? x : x.reshape([1, ...x.shape]);
+  }
+
+  /** The K/V head read by expert e's local head j (see the head layout above). */
+  kvHeadOf(e: number, j: number): number {
+    const heads = this.nExperts * this.headsPerExpert;
+    return Math.floor(((j * this.nExperts + e) * this.nKvHeads) / heads);
+  }
+
+  /** [B, S, h·D] → [B, h, S, D]. */
+  private split(t: Tensor, heads: number): Tensor {
+    const [b, s] = t.shape as [number, number];
+    return t.reshape([b, s, heads, this.headDim]).transpose(1, 2);
+  }
+
+  /** Shared keys and values of the new tokens (rotated), appended to the cache if any. */
+  private keysValues(x3: Tensor, offset: number, cache?: KvCache): { k: Tensor; v: Tensor } {
+    let k = this.split(x3.matmul(this.wk), this.nKvHeads);
+    if (this.positional === 'rotary') k = applyRotary(k, offset, { base: this.ropeBase });
+    const v = this.split(x3.matmul(this.wv), this.nKvHeads);
+    return cache ? cache.append(k, v) : { k, v };
+  }
+
+  /** Training forward: all experts' heads, gated by the router's scores. */
+  forward(x: Tensor, cache?: KvCache): MoEForwardOutput {
+    const x3 = this.sequences(x);
+    const [b, s] = x3.shape as [number, number];
+    const [n, hpe, dh] = [this.nExperts, this.headsPerExpert, this.headDim];
+    const logits = this.router.forward(x3);
+    const scores = logits.softmax(-1);
+    const offset = cache?.length ?? 0;
+    const { k, v } = this.keysValues(x3, offset, cache);
+    // [B, S, N·hpe·D] → head-major [B, hpe·N, S, D]
+    let q = x3.matmul(this.wq).reshape([b, s, n, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n, s, dh]);
+    if (this.positional === 'rotary') q = applyRotary(q, offset, { base: this.ropeBase });
+    const heads = causalAttention(q, k, v).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
+    const gated = heads.mul(scores.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
+    const y = gated.matmul(this.wo).reshape(x.shape);
+    const lead = x.shape.slice(0, -1);
+    return {
+      y,
+      scores: scores.reshape([...lead, n]),
+      logits: logits.reshape([...lead, n]),
+      aux: { mi: miLoss(scores, { logits }), z: routerZLoss(logits) },
+    };
+  }
+
+  /** Rotates rows q [M, H, D] at the given absolute positions (rotary's tables, gathered per row). */
+  private rotateRows(q: Tensor, positions: Int32Array): Tensor {
+    const dh = this.headDim;
+    const longest = positions.reduce((m, p) => Math.max(m, p), 0) + 1;
+    const { cos, sin } = rotaryTables(longest, dh, 0, q.dtype, q.backend, this.ropeBase);
+    const at = fromData(positions, [positions.length], { backend: q.backend });
+    const c = gatherRows(cos, at).reshape([positions.length, 1, dh / 2]);
+    const sn = gatherRows(sin, at).reshape([positions.length, 1, dh / 2]);
+    const x1 = q.slice(-1, 0, dh / 2);
+    const x2 = q.slice(-1, dh / 2);
+    return cat([x1.mul(c).sub(x2.mul(sn)), x2.mul(c).add(x1.mul(sn))], -1);
+  }
+
+  /** −∞ where key j lies after the query's position: [m, Sk]. */
+  private rowMask(positions: Int32Array, keys: number, like: Tensor): Tensor {
+    const data = like.dtype === 'float64' ? new Float64Array(positions.length * keys) : new Float32Array(positions.length * keys);
+    positions.forEach((p, i) => data.fill(-Infinity, i * keys + p + 1, (i + 1) * keys));
+    return fromData(data, [positions.length, keys], { backend: like.backend });
+  }
+
+  /**
+   * Expert e on its block of tokens: queries for its heads only, attention
+   * over each token's own sequence (shared K/V), then its W_o block.
+   */
+  private expert(block: ExpertBlock, k: Tensor, v: Tensor, seqLen: number, offset: number): Tensor {
+    const { expert: e, rows, tokens } = block;
+    const [hpe, dh] = [this.headsPerExpert, this.headDim];
+    const [lo, hi] = [e * hpe * dh, (e + 1) * hpe * dh];
+    const positions = tokens.map((t) => offset + (t % seqLen));
+    let q = rows.matmul(this.wq.slice(1, lo, hi)).reshape([tokens.length, hpe, dh]);
+    if (this.positional === 'rotary') q = this.rotateRows(q, positions);
+    const kvIdx = fromData(Int32Array.from({ length: hpe }, (_, j) => this.kvHeadOf(e, j)), [hpe], { backend: rows.backend });
+    const keys = k.shape[2]!;
+    const parts: Tensor[] = [];
+    // The block's tokens are in increasing order, so each sequence is one contiguous run.
+    for (let start = 0; start < tokens.length;) {
+      const b = Math.floor(tokens[start]! / seqLen);
+      let end = start;
+      while (end < tokens.length && Math.floor(tokens[end]! / seqLen) === b) end++;
+      const m = end - start;
+      const qb = q.slice(0, start, end).permute([1, 0, 2]).reshape([1, hpe, m, dh]);
+      const kb = k.slice(0, b, b + 1).indexSelect(1, kvIdx);
+      const vb = v.slice(0, b, b + 1).indexSelect(1, kvIdx);
+      const att = qb.matmul(kb.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).add(this.rowMask(positions.subarray(start, end), keys, q));
+      parts.push(att.softmax(-1).matmul(vb).reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
+      start = end;
+    }
+    return cat(parts, 0).matmul(this.wo.slice(0, lo, hi));
+  }
+
+  /** Sparse inference in any of the four modes (routing.ts), through the shared dispatcher. */
+  async infer(x: Tensor, mode: InferMode, opts: { cache?: KvCache } = {}): Promise<MoEInferOutput> {
+    const x3 = this.sequences(x);
+    const [b, s] = x3.shape as [number, number];
+    const x2 = x3.reshape([b * s, this.dModel]);
+    const scores = noGrad(() => this.router.forward(x2).softmax(-1));
+    const routing = route(await scores.data(), b * s, this.nExperts, mode);
+    const pairs = sortByExpert(routing, this.nExperts);
+    const offset = opts.cache?.length ?? 0;
+    const y = noGrad(() => {
+      const { k, v } = this.keysValues(x3, offset, opts.cache);
+      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, k, v, s, offset)).reshape(x.shape);
+    });
+    const stats = routingStats(routing, this.costModel(b * s, s, offset));
+    return { y, scores: scores.reshape([...x.shape.slice(0, -1), this.nExperts]), routing: { experts: routing.experts, gates: routing.gates }, stats };
+  }
+
+  /**
+   * Router, W_k and W_v always on; each expert d·hpe·D (W_q) + hpe·D·d (W_o).
+   * A pair's multiply-adds: its projections plus, per head, q·Kᵀ and A·V over
+   * the p + 1 keys a token at position p sees.
+   */
+  costModel(tokens: number, seqLen: number, offset = 0): CostModel {
+    const [d, hpe, dh, hkv] = [this.dModel, this.headsPerExpert, this.headDim, this.nKvHeads];
+    return {
+      nExperts: this.nExperts,
+      sharedParams: this.router.numParameters() + 2 * d * hkv * dh,
+      paramsPerExpert: 2 * d * hpe * dh,
+      sharedMacs: tokens * (this.router.macsPerToken() + 2 * d * hkv * dh),
+      macsPerPair: (t) => 2 * d * hpe * dh + hpe * 2 * dh * (offset + (t % seqLen) + 1),
+    };
+  }
+}
