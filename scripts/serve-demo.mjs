@@ -12,8 +12,8 @@
  *   PORT=5173 node scripts/serve-demo.mjs     (PORT=0 picks a free port)
  */
 import { createServer } from 'node:http';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,7 +76,7 @@ export function serveDemo({ port = Number(process.env.PORT ?? 5173), host = '127
   });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(join(process.cwd(), process.argv[1]))) {
+if (process.argv[1] && realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(import.meta.url))) {
   const { url } = await serveDemo();
   console.log(`dsmoe demo: ${url}`);
 }

@@ -1,0 +1,216 @@
+/**
+ * The page's model: dsmoe's LanguageModel at a size a software GPU can train
+ * in seconds, with what the page does to it — train on random windows of the
+ * corpus, route a sentence (dense scores for the heatmap, the sparse mode's
+ * choices on top), predict the next byte, generate, and swap in a checkpoint.
+ *
+ * Text is bytes: the vocabulary is the 256 byte values, so any UTF-8 string
+ * is a token sequence with no tokenizer file to ship.
+ */
+import {
+  AdamW, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
+  type InferMode, type LMConfig, type LMStats, type Tensor,
+} from 'dsmoe';
+
+/**
+ * Two layers of 4 FFN experts and 2 attention experts over a 32-wide model:
+ * about 50k parameters, a few hundred kernels per training step.
+ */
+export const DEMO_CONFIG: LMConfig = lmConfig('tiny', {
+  maxSeqLen: 32,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  headDim: 8,
+  attnExperts: 2,
+  nExperts: 4,
+  expertHidden: 16,
+  positions: 'learned',
+});
+
+export const BATCH = 4;
+export const LEARNING_RATE = 3e-3;
+
+export interface LayerRouting {
+  /** Router probabilities per token, [tokens][experts] (the dense scores). */
+  scores: number[][];
+  /** The experts that fire per token under the sparse mode. */
+  fired: number[][];
+}
+
+export interface RouteView {
+  /** One entry per byte of the (truncated) text. */
+  tokens: string[];
+  layers: { ffn: LayerRouting; attn: LayerRouting | null }[];
+  stats: LMStats;
+  /** The five likeliest next bytes after the text: dense, and under the sparse mode. */
+  next: { dense: Prediction[]; sparse: Prediction[] };
+}
+
+export interface Prediction {
+  token: string;
+  prob: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** A byte as something readable in a table cell. */
+export function showByte(b: number): string {
+  if (b === 32) return '␣';
+  if (b === 10) return '⏎';
+  if (b < 32 || b > 126) return `\\x${b.toString(16).padStart(2, '0')}`;
+  return String.fromCharCode(b);
+}
+
+function ids(rows: readonly (ArrayLike<number>)[]): Tensor {
+  const s = rows[0]!.length;
+  const flat = new Int32Array(rows.length * s);
+  rows.forEach((r, i) => flat.set(Array.from(r), i * s));
+  return tensor(flat, { shape: [rows.length, s], dtype: 'int32' });
+}
+
+function softmaxRow(logits: ArrayLike<number>, offset: number, n: number, temperature = 1): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]! / temperature);
+  const e = Array.from({ length: n }, (_, i) => Math.exp(logits[offset + i]! / temperature - max));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / z);
+}
+
+function top5(probs: number[]): Prediction[] {
+  return probs.map((p, i) => ({ token: showByte(i), prob: p })).sort((a, b) => b.prob - a.prob).slice(0, 5);
+}
+
+/** [1, S, N] scores → [S][N] numbers. */
+async function rows(t: Tensor): Promise<number[][]> {
+  const n = t.shape[t.rank - 1]!;
+  const data = await t.data();
+  return Array.from({ length: data.length / n }, (_, i) => Array.from(data.subarray(i * n, (i + 1) * n)));
+}
+
+export class DemoModel {
+  lm: LanguageModel;
+  private opt: AdamW;
+  private readonly rng = new Generator(1234);
+  /** Steps trained so far and the loss after each. */
+  readonly losses: number[] = [];
+
+  constructor(private readonly corpus: Uint8Array, config: LMConfig = DEMO_CONFIG) {
+    this.lm = new LanguageModel(config);
+    this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
+  }
+
+  get config(): LMConfig {
+    return this.lm.config;
+  }
+
+  /** BATCH random windows of the corpus: inputs and the same bytes shifted by one. */
+  private batch(): { x: Tensor; y: Tensor } {
+    const s = this.config.maxSeqLen;
+    const xs: Uint8Array[] = [];
+    const ys: Uint8Array[] = [];
+    for (let b = 0; b < BATCH; b++) {
+      const start = this.rng.int(this.corpus.length - s - 1);
+      xs.push(this.corpus.subarray(start, start + s));
+      ys.push(this.corpus.subarray(start + 1, start + s + 1));
+    }
+    return { x: ids(xs), y: ids(ys) };
+  }
+
+  /** One AdamW step on a fresh batch; resolves to the loss before the update. */
+  async step(): Promise<number> {
+    const { x, y } = this.batch();
+    const { loss } = this.lm.loss(x, y);
+    this.opt.zeroGrad();
+    loss.backward();
+    this.opt.step();
+    // One await realizes the loss, the gradients and the updated parameters together.
+    await realize(loss, ...this.lm.parameters());
+    const value = await loss.item();
+    this.losses.push(value);
+    return value;
+  }
+
+  /**
+   * How `text` is routed: the dense scores of every router (the heatmap's
+   * colours) and, in `mode`, which experts fire (its outlines), the cost,
+   * and the next-byte prediction with and without sparsity.
+   */
+  async route(text: string, mode: InferMode): Promise<RouteView> {
+    const bytes = encode(text).subarray(0, this.config.maxSeqLen);
+    if (bytes.length === 0) throw new Error('route: type at least one character');
+    const x = ids([bytes]);
+    const dense = noGrad(() => this.lm.forward(x));
+    const sparse = await this.lm.infer(x, { mode });
+    const last = (bytes.length - 1) * this.config.vocabSize;
+    // One realize for everything read below: reads of one graph are never run concurrently.
+    await realize(dense.logits, sparse.logits, ...dense.aux.ffnScores, ...dense.aux.attnScores);
+    const denseLogits = await dense.logits.data();
+    const sparseLogits = await sparse.logits.data();
+    const layers: RouteView['layers'] = [];
+    for (let l = 0; l < this.config.nLayers; l++) {
+      const ffnScores = dense.aux.ffnScores[l];
+      const attnScores = dense.aux.attnScores[l];
+      const routed = sparse.layers[l]!;
+      layers.push({
+        ffn: { scores: ffnScores ? await rows(ffnScores) : [], fired: routed.ffn?.experts ?? [] },
+        attn: attnScores && routed.attn ? { scores: await rows(attnScores), fired: routed.attn.experts } : null,
+      });
+    }
+    return {
+      tokens: Array.from(bytes, showByte),
+      layers,
+      stats: sparse.stats,
+      next: {
+        dense: top5(softmaxRow(denseLogits, last, this.config.vocabSize)),
+        sparse: top5(softmaxRow(sparseLogits, last, this.config.vocabSize)),
+      },
+    };
+  }
+
+  /** Logits for the last position of `text` under `mode` (a test compares them across engines). */
+  async lastLogits(text: string, mode: InferMode): Promise<number[]> {
+    const bytes = encode(text).subarray(-this.config.maxSeqLen);
+    const out = await this.lm.infer(ids([bytes]), { mode });
+    const v = this.config.vocabSize;
+    return Array.from((await out.logits.data()).subarray((bytes.length - 1) * v, bytes.length * v));
+  }
+
+  /**
+   * Sparse generation: sample `n` bytes one at a time, each from a sparse
+   * forward over the last maxSeqLen bytes. `onByte` sees the text so far.
+   */
+  async generate(prompt: string, n: number, mode: InferMode, onText?: (text: string) => void, temperature = 0.7): Promise<string> {
+    const out = Array.from(encode(prompt));
+    if (out.length === 0) out.push(32);
+    const v = this.config.vocabSize;
+    for (let i = 0; i < n; i++) {
+      const window = out.slice(-this.config.maxSeqLen);
+      const res = await this.lm.infer(ids([window]), { mode });
+      const logits = await res.logits.data();
+      const probs = softmaxRow(logits, (window.length - 1) * v, v, temperature);
+      let r = this.rng.uniform();
+      let next = probs.length - 1;
+      for (let b = 0; b < probs.length; b++) {
+        r -= probs[b]!;
+        if (r <= 0) { next = b; break; }
+      }
+      out.push(next);
+      onText?.(decoder.decode(new Uint8Array(out)));
+    }
+    return decoder.decode(new Uint8Array(out));
+  }
+
+  /** Replaces the model with one read from a checkpoint (config and weights). */
+  replace(lm: LanguageModel): void {
+    this.lm = lm;
+    this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
+    this.losses.length = 0;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The demo page in a real browser: Debian's Chromium (never a downloaded
+ * one), headless, with SwiftShader standing in for the GPU (GPU-PATHS.md §C),
+ * driven through playwright-core and the page's `window.dsmoeDemo` handle.
+ *
+ * It builds what it serves first (the browser bundle and the demo page), so
+ * a clean clone's `npm test` needs nothing prepared. One page is shared by
+ * the tests below, in order: start-up, training, routing, checkpoint.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { serveDemo } from '../../scripts/serve-demo.mjs';
+import { LanguageModel, encodeSafetensors, lmConfig, noGrad, setBackend, tensor } from '../../src/index.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(ROOT, 'test-output');
+
+/** GPU-PATHS.md §C; --headless and the profile directory come from launchPersistentContext. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+  '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader',
+];
+
+/** A checkpoint shaped differently from the page's own model, so loading it visibly replaces the model. */
+const CKPT_CONFIG = lmConfig('tiny', {
+  maxSeqLen: 16, dModel: 24, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 12, attnExperts: 2, nExperts: 3, expertHidden: 8, positions: 'learned',
+});
+
+let server: Server;
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+/** The model written to the checkpoint; the page's logits after loading it must match this one's. */
+let written: LanguageModel;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), 'browser', 'demo'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+
+  // The checkpoint, written with the engine's own safetensors writer, as `dsmoe train` writes it.
+  mkdirSync(OUT, { recursive: true });
+  await setBackend('cpu');
+  written = new LanguageModel(CKPT_CONFIG);
+  const ckpt = join(OUT, 'demo-test.safetensors');
+  writeFileSync(ckpt, await encodeSafetensors(written.stateDict(), { config: JSON.stringify(written.config), step: '7' }));
+
+  ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt } }));
+  profile = mkdtempSync(join(tmpdir(), 'dsmoe-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1320, height: 1000 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console.error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.evaluate(() => window.dsmoeDemo.ready);
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('demo page in headless Chromium', () => {
+  it('starts on a GPU backend (gpu.js WebGPU or WebGL2 on SwiftShader) with no console errors', async () => {
+    const { backend, detail, shown } = await page.evaluate(() => ({
+      backend: window.dsmoeDemo.backend,
+      detail: window.dsmoeDemo.backendDetail,
+      shown: document.getElementById('backend-name')!.textContent,
+    }));
+    expect(['gpujs:webgpu', 'gpujs:webgl2']).toContain(backend);
+    expect(shown).toBe(backend);
+    expect(detail.toLowerCase()).toContain('swiftshader');
+    expect(problems).toEqual([]);
+  });
+
+  it('lowers the loss over a few training steps and draws the curve', async () => {
+    const losses = await page.evaluate(() => window.dsmoeDemo.train(6));
+    expect(losses).toHaveLength(6);
+    for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+    // A byte-level model starts near ln 256 ≈ 5.55 nats and learns the byte frequencies within a few steps.
+    expect(losses[0]!).toBeGreaterThan(4.5);
+    expect(losses[5]!).toBeLessThan(losses[0]! - 0.2);
+    const points = await page.locator('#loss-chart polyline').getAttribute('points');
+    expect(points?.trim().split(/\s+/)).toHaveLength(6);
+  }, 180_000);
+
+  it('renders the routing heatmap for a typed sentence, per token and per layer', async () => {
+    await page.fill('#route-text', 'The jury said');
+    await page.evaluate(() => window.dsmoeDemo.setMode({ mode: 'topK', k: 1 }));
+    const view = await page.evaluate(() => window.dsmoeDemo.route('The jury said'));
+    expect(view.tokens).toHaveLength('The jury said'.length);
+    expect(view.layers.length).toBe(2);
+    for (const layer of view.layers) {
+      expect(layer.ffn.fired.every((es) => es.length === 1)).toBe(true);
+      for (const row of layer.ffn.scores) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    const grids = page.locator('#heatmap .layer');
+    // Two layers, each with an attention grid and an FFN grid.
+    await expect.poll(() => grids.count()).toBe(4);
+    const nExperts = view.layers[0]!.ffn.scores[0]!.length;
+    const ffn = page.locator('#heatmap .layer[data-layer="layer 1 · FFN experts"]');
+    expect(await ffn.locator('.cell').count()).toBe(nExperts * view.tokens.length);
+    expect(await ffn.locator('.cell.on').count()).toBe(view.tokens.length);
+    expect(await page.locator('#active-params').textContent()).toMatch(/parameters active/);
+    expect(view.stats.activeParams).toBeLessThan(view.stats.totalParams);
+    await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('loads a checkpoint written by the engine and runs sparse generation from it', async () => {
+    const info = await page.evaluate(() => window.dsmoeDemo.loadCheckpoint('/test/ckpt.safetensors'));
+    expect(info.step).toBe(7);
+    // The page now computes with the checkpoint's weights: its logits match the cpu backend's here.
+    const lm = written;
+    expect(info.parameters).toBe(lm.numParameters());
+    const prompt = 'The jury';
+    const pageLogits = await page.evaluate((p) => window.dsmoeDemo.logits(p), prompt);
+    const bytes = Array.from(new TextEncoder().encode(prompt));
+    const ref = noGrad(() => lm.forward(tensor([bytes], { dtype: 'int32' })).logits);
+    const all = await ref.data();
+    const last = all.subarray((bytes.length - 1) * 256, bytes.length * 256);
+    expect(pageLogits).toHaveLength(256);
+    let maxErr = 0;
+    pageLogits.forEach((v, i) => { maxErr = Math.max(maxErr, Math.abs(v - last[i]!)); });
+    expect(maxErr).toBeLessThan(1e-3);
+
+    const text = await page.evaluate(() => window.dsmoeDemo.generate('The ', 4, { mode: 'topK', k: 1 }));
+    expect(text.startsWith('The ')).toBe(true);
+    expect(text.length).toBeGreaterThan('The '.length);
+    await page.screenshot({ path: join(OUT, 'demo-checkpoint.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
