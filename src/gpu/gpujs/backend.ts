@@ -16,7 +16,7 @@ import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
 import { MAX_EXACT_INDEX } from './index-math.js';
 import type { Job } from './job.js';
-import { all, then } from './maybe.js';
+import { allOf, andThen } from './maybe.js';
 import { countReadback, countUpload } from './stats.js';
 import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
@@ -72,7 +72,7 @@ export class GpujsBackend implements Backend {
     countReadback();
     const v = b.values;
     const raw = isDeviceHandle(v) ? v.toArray() : v;
-    return then(raw, (f) => {
+    return andThen(raw, (f) => {
       const exact = f.length === b.size ? f : f.subarray(0, b.size);
       return b.dtype === 'int32' ? Int32Array.from(exact, Math.round) : exact;
     });
@@ -97,7 +97,7 @@ export class GpujsBackend implements Backend {
     if (b.uploading) return b.uploading;
     countUpload();
     const size = v.length;
-    const up = then(this.cache.run(`upload:${size}`, () => ({ source: UPLOAD_SOURCE, constants: {}, size }), [v]), (h) => {
+    const up = andThen(this.cache.run(`upload:${size}`, () => ({ source: UPLOAD_SOURCE, constants: {}, size }), [v]), (h) => {
       b.settle(h);
       return h;
     });
@@ -109,8 +109,8 @@ export class GpujsBackend implements Backend {
     if (job.size === 0) return this.filled(0, 0, job.dtype);
     // A kernel cannot take an empty array; with an empty input every output cell is an empty sum or padding.
     if (job.args.some((a) => (a instanceof GpujsBuffer ? a.size : a.length) === 0)) return this.filled(job.size, 0, job.dtype);
-    return then(all(job.args.map((a) => this.arg(a))), (args) =>
-      then(this.cache.run(job.key, job.spec, args), (out: KernelOutput) => new GpujsBuffer(job.dtype, job.size, out)),
+    return andThen(allOf(job.args.map((a) => this.arg(a))), (args) =>
+      andThen(this.cache.run(job.key, job.spec, args), (out: KernelOutput) => new GpujsBuffer(job.dtype, job.size, out)),
     );
   }
 
@@ -134,9 +134,9 @@ export class GpujsBackend implements Backend {
   }
   topk(x: DeviceBuffer, rows: number, n: number, k: number): Maybe<DeviceBuffer> {
     if (!(k >= 0 && k <= n)) throw new Error(`topk: k = ${k} is not within 0…${n}`);
-    return then(this.exec(rankJob(gpujsBuffer(x), rows, n)), (ranks) => {
+    return andThen(this.exec(rankJob(gpujsBuffer(x), rows, n)), (ranks) => {
       const picked = this.exec(pickJob(ranks, rows, n, k));
-      return then(picked, (p) => {
+      return andThen(picked, (p) => {
         ranks.dispose();
         return p;
       });
@@ -154,7 +154,7 @@ export class GpujsBackend implements Backend {
   scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): Maybe<DeviceBuffer> {
     const ix = gpujsBuffer(idx);
     const ints: Maybe<TypedArray> = ix.hostInts ?? this.readValues(ix);
-    return then(ints, (host) => {
+    return andThen(ints, (host) => {
       checkIndices('scatterAdd', host as Int32Array, outRows);
       return this.exec(scatterAddJob(gpujsBuffer(src), cols, host as Int32Array, outRows));
     });
@@ -165,6 +165,11 @@ export class GpujsBackend implements Backend {
   cast(x: DeviceBuffer, to: DType): Maybe<DeviceBuffer> {
     if (to === 'float64') throw new Error(`${this.name} computes in float32 only: cast to float64 on the cpu backend (t.to('cpu').double())`);
     return this.exec(castJob(gpujsBuffer(x), to));
+  }
+
+  /** The gpu.js kernel class this backend's last kernel ran on, e.g. 'WebGPUKernel' (null before any ran). */
+  get kernelClass(): string | null {
+    return this.cache.ranOn;
   }
 
   /** Compiled kernels held by this backend. */

@@ -31,6 +31,8 @@ interface Entry {
 
 export class KernelCache {
   private readonly entries = new Map<string, Entry>();
+  /** The gpu.js kernel class the last launch ran on (null before the first). */
+  ranOn: string | null = null;
 
   constructor(
     private readonly gpu: GpuInstance,
@@ -78,6 +80,7 @@ export class KernelCache {
     }
     if (entry.seen !== null && entry.seen !== k) countCompile();
     entry.seen = k;
+    this.ranOn = ran;
     countCall(ran);
   }
 

@@ -18,7 +18,7 @@ import { kernelSource, type Job } from './job.js';
 /** tanh(u) from one exp of a non-positive number, so it never overflows. */
 const tanhOf = (u: string): string => `e = Math.exp(-2 * Math.abs(${u})); th = (1 - e) / (1 + e); if (${u} < 0) { th = -th; }`;
 
-/** Each unary op sets `r` from `v` (with scratch variables e and th). */
+/** Each unary op sets `r` from `v` (with scratch variables e, u and th). */
 const UNARY: Record<UnaryOp, string> = {
   neg: 'r = -v;',
   exp: 'r = Math.exp(v);',
@@ -29,7 +29,7 @@ const UNARY: Record<UnaryOp, string> = {
   sigmoid: 'e = Math.exp(-Math.abs(v)); if (v >= 0) { r = 1 / (1 + e); } else { r = e / (1 + e); }',
   relu: 'if (v > 0) { r = v; }',
   // GELU, tanh approximation, as the cpu reference.
-  gelu: `th = 0.7978845608028654 * (v + 0.044715 * v * v * v); ${tanhOf('th')} r = 0.5 * v * (1 + th);`,
+  gelu: `u = 0.7978845608028654 * (v + 0.044715 * v * v * v); ${tanhOf('u')} r = 0.5 * v * (1 + th);`,
   silu: 'e = Math.exp(-Math.abs(v)); if (v >= 0) { r = v / (1 + e); } else { r = v * e / (1 + e); }',
   sign: 'if (v > 0) { r = 1; } if (v < 0) { r = -1; }',
   sin: 'r = Math.sin(v);',
@@ -66,7 +66,7 @@ export function castJob(x: GpujsBuffer, to: GpujsDType): Job {
 
 /** One input, same shape out: no index arithmetic, so any size up to the device's limit. */
 function mapJob(name: string, body: string, x: GpujsBuffer, dtype: GpujsDType): Job {
-  const src = kernelSource(['x'], ['const v = x[t];', 'let r = 0.0;', 'let e = 0.0;', 'let th = 0.0;', body, 'return r;']);
+  const src = kernelSource(['x'], ['const v = x[t];', 'let r = 0.0;', 'let e = 0.0;', 'let u = 0.0;', 'let th = 0.0;', body, 'return r;']);
   return { key: `${name}:${x.size}`, spec: () => ({ source: src, constants: {}, size: x.size }), args: [x], size: x.size, dtype };
 }
 

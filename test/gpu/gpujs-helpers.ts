@@ -1,0 +1,72 @@
+/**
+ * Shared by the gpujs suites: the modes CI runs (each must start: a mode that
+ * cannot is a failure, never a skip), the cpu oracle, and float32 closeness.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { startBackend } from '../../src/index.js';
+import type { Backend, DeviceBuffer, Maybe } from '../../src/gpu/backend.js';
+import { CpuBackend } from '../../src/gpu/cpu/index.js';
+import { KERNEL_CLASS, type GpujsMode } from '../../src/gpu/gpujs/api.js';
+import { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
+import type { TypedArray } from '../../src/tensor/dtype.js';
+
+/** Every gpu.js mode that can run on a GPU-less Linux CI machine (GPU-PATHS.md). */
+export const CI_MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
+
+export const cpu = new CpuBackend();
+
+/** Starts (once per worker) the gpujs backend pinned to `mode`. */
+export async function gpujs(mode: GpujsMode): Promise<GpujsBackend> {
+  const be = await startBackend(`gpujs:${mode}`);
+  if (!(be instanceof GpujsBackend)) throw new Error(`gpujs:${mode} started a ${be.constructor.name}`);
+  return be;
+}
+
+/** The kernel class a mode must run on. */
+export function expectRanOn(be: GpujsBackend): void {
+  expect(be.kernelClass).toBe(KERNEL_CLASS[be.mode]);
+}
+
+/** Runs one primitive on `be` over host inputs and reads the result back. */
+export async function runOn(be: Backend, inputs: readonly TypedArray[], op: (b: Backend, bufs: DeviceBuffer[]) => Maybe<DeviceBuffer>): Promise<TypedArray> {
+  const bufs = inputs.map((x) => be.upload(x));
+  const out = await op(be, bufs);
+  return be.read(out);
+}
+
+/** The same primitive on the cpu oracle and on `be`; returns both results. */
+export async function both(be: Backend, inputs: readonly TypedArray[], op: (b: Backend, bufs: DeviceBuffer[]) => Maybe<DeviceBuffer>): Promise<{ got: TypedArray; want: TypedArray }> {
+  return { got: await runOn(be, inputs, op), want: await runOn(cpu, inputs, op) };
+}
+
+/** |got − want| ≤ atol + rtol·|want| everywhere (NaN matches NaN), and the same dtype and length. */
+export function expectClose(got: TypedArray, want: TypedArray, atol = 1e-5, rtol = 1e-4): void {
+  expect(got.constructor.name).toBe(want.constructor.name);
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!;
+    const w = want[i]!;
+    if (Number.isNaN(w) && Number.isNaN(g)) continue;
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) {
+      throw new Error(`element ${i}: got ${g}, want ${w} (|Δ| = ${Math.abs(g - w)}, allowed ${atol + rtol * Math.abs(w)})`);
+    }
+  }
+}
+
+/** Well-conditioned float32 values in [lo, hi], on a 1/1000 grid. */
+export function values(size: number, lo = -2, hi = 2): fc.Arbitrary<Float32Array> {
+  return fc.array(fc.integer({ min: Math.round(lo * 1000), max: Math.round(hi * 1000) }), { minLength: size, maxLength: size }).map((xs) => Float32Array.from(xs, (x) => x / 1000));
+}
+
+/** A shape of rank 0…maxRank with dims 1…maxDim. */
+export function shapeArb(maxRank = 3, maxDim = 5): fc.Arbitrary<number[]> {
+  return fc.integer({ min: 0, max: maxRank }).chain((r) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: r, maxLength: r }));
+}
+
+export const sizeOf = (s: readonly number[]): number => s.reduce((n, d) => n * d, 1);
+
+/** Fewer runs on the software GPUs, whose compiles dominate: every new shape is a new kernel. */
+export function runsFor(mode: GpujsMode): number {
+  return mode === 'webgpu' || mode === 'headlessgl' ? 10 : 15;
+}
