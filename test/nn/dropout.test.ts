@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { Dropout, Generator, ones, randn } from '../../src/index.js';
+import { Dropout, Generator, gradcheck, ones, randn } from '../../src/index.js';
 
 describe('Dropout', () => {
   test.prop([fc.double({ min: 0.05, max: 0.9, noNaN: true }), fc.nat()], { numRuns: 10 })(
@@ -36,4 +36,14 @@ describe('Dropout', () => {
     expect(Array.from(await new Dropout(1).forward(x).data()).every((v) => v === 0)).toBe(true);
     expect(() => new Dropout(1.5)).toThrow(/p must be in \[0, 1\], got 1.5/);
   });
+
+  test.prop([fc.double({ min: 0.1, max: 0.8, noNaN: true }), fc.nat()], { numRuns: 10 })(
+    'passes gradcheck with a fixed mask (the gradient is mask/(1 − p))',
+    async (p, seed) => {
+      // A fresh generator per call: every evaluation of f draws the same mask.
+      const f = (x: ReturnType<typeof randn>) => new Dropout(p, { generator: new Generator(seed) }).forward(x).square().sum();
+      const r = await gradcheck(f, [randn([3, 4])]);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    },
+  );
 });

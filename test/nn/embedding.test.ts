@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { Embedding, PositionalEmbedding, randn, manualSeed, tensor, zeros } from '../../src/index.js';
+import { Embedding, randn, manualSeed, tensor, zeros } from '../../src/index.js';
 import { gradcheckModule } from './helpers.js';
 
 const ids = (vocab: number, n: number, seed: number): number[] => Array.from({ length: n }, (_, i) => (seed + i * 7) % vocab);
@@ -33,23 +33,5 @@ describe('Embedding', () => {
     const emb = new Embedding(4, 2);
     expect(() => emb.forward(tensor([0, 1]))).toThrow(/int32/);
     expect(() => emb.forward(tensor([0, 4], { dtype: 'int32' }))).toThrow(/4.*out of range/);
-  });
-});
-
-describe('PositionalEmbedding', () => {
-  test('adds the rows of the positions at the offset', async () => {
-    manualSeed(1);
-    const pe = new PositionalEmbedding(5, 2);
-    const y = await pe.forward(zeros([1, 2, 2]), 3).data();
-    const w = await pe.weight.data();
-    expect(Array.from(y)).toEqual(Array.from(w.slice(6, 10)));
-    expect(() => pe.forward(zeros([1, 3, 2]), 3)).toThrow(/exceed maxLen 5/);
-    expect(() => pe.forward(zeros([1, 3, 4]))).toThrow(/\[1, 3, 4\]/);
-  });
-
-  test('passes gradcheck', async () => {
-    const pe = new PositionalEmbedding(4, 3);
-    const r = await gradcheckModule(pe, [randn([2, 3, 3])], (x) => pe.forward(x, 1));
-    expect(r.ok).toBe(true);
   });
 });
