@@ -19,6 +19,9 @@ export function registerBackend(prefix: string, factory: BackendFactory): void {
   factories.set(prefix, factory);
 }
 
+// The WebAssembly SIMD backend ships with the engine; its module loads (and compiles its kernels) on first use.
+registerBackend('wasm', async (name) => (await import('./wasm/index.js')).createWasmBackend(name));
+
 /** Starts (once) and returns the backend called `name`, without making it current. */
 export async function startBackend(name: string): Promise<Backend> {
   const existing = started.get(name);

@@ -1,0 +1,70 @@
+/**
+ * What every wasm kernel driver needs: the heap, the compiled kernels, the
+ * thread pool and each thread's gemm scratch, plus typed views of buffers.
+ */
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { WasmBuffer } from './buffer.js';
+import { GEMM, gemmWorkBytes } from './gemm-kernel.js';
+import { Heap } from './heap.js';
+import { buildKernels, type Kernel, type Kernels } from './module.js';
+import { CONTROL_BYTES_PER_WORKER, ThreadPool, type Share } from './threads.js';
+
+const MAX_WORKERS = 15;
+
+export class WasmDevice {
+  private constructor(
+    readonly heap: Heap,
+    readonly kernels: Kernels,
+    readonly pool: ThreadPool,
+    /** Per-thread gemm scratch (index 0: the calling thread). */
+    readonly gemmWork: readonly number[],
+  ) {}
+
+  /** `threads` counts the calling thread: 1 runs everything here, 2 adds one worker. */
+  static async create(threads: number): Promise<WasmDevice> {
+    const workers = Math.min(Math.max(0, threads - 1), MAX_WORKERS);
+    const heap = new Heap((MAX_WORKERS + 1) * CONTROL_BYTES_PER_WORKER);
+    const kernels = buildKernels(heap.memory);
+    const pool = await ThreadPool.start(workers, kernels.module, heap.memory, 0, kernels.names);
+    const gemmWork = Array.from({ length: workers + 1 }, () => heap.alloc(gemmWorkBytes(GEMM)));
+    return new WasmDevice(heap, kernels, pool, gemmWork);
+  }
+
+  get threads(): number {
+    return this.pool.size;
+  }
+
+  fn(name: string): Kernel {
+    const k = this.kernels.fn[name];
+    if (!k) throw new Error(`wasm backend: no kernel ${name}`);
+    return k;
+  }
+
+  /** Runs the kernel `name` split into shares across the threads (one share runs here). */
+  run(name: string, shares: readonly Share[]): void {
+    this.pool.run(name, this.fn(name), shares);
+  }
+
+  alloc(dtype: DType, size: number): WasmBuffer {
+    return new WasmBuffer(dtype, size, this.heap.alloc(Math.max(size, 1) * 4));
+  }
+
+  free(buf: WasmBuffer): void {
+    buf.live = false;
+    this.heap.release(buf.ptr, Math.max(buf.size, 1) * 4);
+  }
+
+  /** A live view of the buffer in the shared memory (valid until the heap grows). */
+  view(buf: WasmBuffer): Float32Array | Int32Array {
+    const at = buf.ptr >> 2;
+    return buf.dtype === 'int32' ? this.heap.i32.subarray(at, at + buf.size) : this.heap.f32.subarray(at, at + buf.size);
+  }
+
+  /** A new buffer holding a copy of host data (float32 or int32). */
+  fromArray(data: TypedArray): WasmBuffer {
+    const dtype: DType = data instanceof Int32Array ? 'int32' : 'float32';
+    const out = this.alloc(dtype, data.length);
+    this.view(out).set(data);
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Elementwise ops on the wasm heap. A broadcast is first collapsed: size-1
+ * axes dropped, neighbouring axes merged wherever both operands stay
+ * contiguous across them. What is left is almost always one [outer, inner]
+ * kernel call (same shape, scalar, bias row, per-row column); any leading
+ * axes beyond two are walked here, one kernel call per [outer, inner] plane.
+ * Ops without a SIMD form (pow, sin, cos, sign, int32) run the reference
+ * loops on views of the shared memory.
+ */
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import * as ref from '../cpu/elementwise.js';
+import type { Shape } from '../../tensor/shape.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { WasmBuffer } from './buffer.js';
+import type { WasmDevice } from './device.js';
+import { SIMD_BINARY, SIMD_UNARY } from './elementwise-kernel.js';
+import { partOf } from './matmul.js';
+import type { Share } from './threads.js';
+
+/** Elements below which one thread does the whole op. */
+const PARALLEL_ELEMENTS = 1 << 16;
+
+export function unary(dev: WasmDevice, op: UnaryOp, x: WasmBuffer): WasmBuffer {
+  const out = dev.alloc(x.dtype, x.size);
+  if (x.dtype === 'float32' && SIMD_UNARY[op]) {
+    const threads = x.size >= PARALLEL_ELEMENTS ? dev.threads : 1;
+    const shares: Share[] = [];
+    for (let t = 0; t < threads; t++) {
+      const [i0, i1] = partOf(x.size, threads, t, 4);
+      if (i1 > i0) shares.push({ args: [x.ptr + i0 * 4, out.ptr + i0 * 4, i1 - i0] });
+    }
+    if (shares.length) dev.run(`u_${op}`, shares);
+  } else {
+    const f = ref.UNARY[op];
+    const src = dev.view(x), dst = dev.view(out);
+    for (let i = 0; i < dst.length; i++) dst[i] = f(src[i]!);
+  }
+  return out;
+}
+
+/** The broadcast as few axes as possible: sizes and each operand's element strides. */
+export interface Collapsed {
+  readonly dims: number[];
+  readonly sa: number[];
+  readonly sb: number[];
+}
+
+export function collapse(aShape: Shape, bShape: Shape, outShape: Shape): Collapsed {
+  const as = ref.alignedStrides(aShape, outShape);
+  const bs = ref.alignedStrides(bShape, outShape);
+  const dims: number[] = [], sa: number[] = [], sb: number[] = [];
+  outShape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = dims.length - 1;
+    // Merge into the previous axis when both operands step through it as one.
+    if (last >= 0 && sa[last] === as[i]! * d && sb[last] === bs[i]! * d) {
+      dims[last]! *= d;
+      sa[last] = as[i]!;
+      sb[last] = bs[i]!;
+    } else {
+      dims.push(d);
+      sa.push(as[i]!);
+      sb.push(bs[i]!);
+    }
+  });
+  return { dims, sa, sb };
+}
+
+export function binary(dev: WasmDevice, op: BinaryOp, a: WasmBuffer, aShape: Shape, b: WasmBuffer, bShape: Shape, outShape: Shape): WasmBuffer {
+  const out = dev.alloc(a.dtype, sizeOf(outShape));
+  if (out.size === 0) return out;
+  if (a.dtype !== 'float32' || !SIMD_BINARY[op]) {
+    dev.view(out).set(ref.binary(op, dev.view(a), aShape, dev.view(b), bShape, outShape, a.dtype));
+    return out;
+  }
+  const { dims, sa, sb } = collapse(aShape, bShape, outShape);
+  // A scalar op: one element, read as a vector of one. (After collapsing, no axis has both strides 0.)
+  if (dims.length === 0) dims.push(1), sa.push(1), sb.push(1);
+  const r = dims.length;
+  const inner = dims[r - 1]!;
+  const mode = `${sa[r - 1] === 0 ? 's' : 'v'}${sb[r - 1] === 0 ? 's' : 'v'}`;
+  const name = `b_${op}_${mode}`;
+  const outer = r >= 2 ? dims[r - 2]! : 1;
+  const aOuter = r >= 2 ? sa[r - 2]! * 4 : 0, bOuter = r >= 2 ? sb[r - 2]! * 4 : 0;
+  const planes = sizeOf(dims.slice(0, -2));
+  if (planes === 1) {
+    const threads = out.size >= PARALLEL_ELEMENTS ? dev.threads : 1;
+    const shares: Share[] = [];
+    for (let t = 0; t < threads; t++) {
+      if (outer >= threads) {
+        const [o0, o1] = partOf(outer, threads, t, 1);
+        if (o1 > o0) shares.push({ args: [a.ptr + o0 * aOuter, b.ptr + o0 * bOuter, out.ptr + o0 * inner * 4, o1 - o0, inner, aOuter, bOuter] });
+      } else {
+        // One long row: cut it (a stride-0 operand stays put).
+        const [i0, i1] = partOf(inner, threads, t, 4);
+        const da = sa[r - 1] === 0 ? 0 : i0 * 4, db = sb[r - 1] === 0 ? 0 : i0 * 4;
+        if (i1 > i0) shares.push({ args: [a.ptr + da, b.ptr + db, out.ptr + i0 * 4, 1, i1 - i0, 0, 0] });
+      }
+    }
+    dev.run(name, shares);
+    return out;
+  }
+  // Leading axes: an odometer over them, one [outer, inner] plane per call.
+  const kernel = dev.fn(name);
+  const lead = dims.slice(0, -2);
+  const idx = new Array<number>(lead.length).fill(0);
+  let ao = 0, bo = 0;
+  const planeBytes = outer * inner * 4;
+  for (let p = 0; p < planes; p++) {
+    kernel(a.ptr + ao * 4, b.ptr + bo * 4, out.ptr + p * planeBytes, outer, inner, aOuter, bOuter);
+    for (let d = lead.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      ao += sa[d]!;
+      bo += sb[d]!;
+      if (idx[d]! < lead[d]!) break;
+      ao -= sa[d]! * lead[d]!;
+      bo -= sb[d]! * lead[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+export function where(dev: WasmDevice, c: WasmBuffer, cShape: Shape, a: WasmBuffer, aShape: Shape, b: WasmBuffer, bShape: Shape, outShape: Shape): WasmBuffer {
+  const out = dev.alloc(a.dtype, sizeOf(outShape));
+  dev.view(out).set(ref.where(dev.view(c), cShape, dev.view(a), aShape, dev.view(b), bShape, outShape, a.dtype));
+  return out;
+}

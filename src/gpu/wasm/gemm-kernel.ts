@@ -1,0 +1,225 @@
+/**
+ * The matmul kernel, emitted as WebAssembly SIMD: the BLIS/GotoBLAS layout.
+ *
+ *   for each NC-wide column block of B, each KC-deep slice of k:
+ *     pack that B block into NR-wide panels (contiguous, zero-padded)
+ *     for each MC-tall row block of A:
+ *       pack it into MR-tall panels
+ *       for each NR panel, each MR panel: the micro-kernel
+ *
+ * The micro-kernel keeps an MR×NR tile of C in MR·NR/4 f32x4 registers and,
+ * per step p of the inner dimension, loads NR/4 vectors of packed B and MR
+ * broadcast scalars of packed A: MR·NR multiply-adds per MR + NR/4 loads.
+ * Packing is where layouts disappear: element (i, p) of op(A) is at
+ * a + i·rsA + p·csA and (p, j) of op(B) at b + p·rsB + j·csB, so the four
+ * transpose variants differ only in those strides, and the micro-kernel
+ * always reads the same contiguous panels.
+ *
+ * All pointers and strides are in bytes.
+ */
+import { Func, I32, V128, op, simd } from './emit.js';
+
+export interface GemmShape {
+  /** Micro-tile: MR rows (broadcast from A) × NR columns (NR/4 vectors of B). */
+  readonly mr: number;
+  readonly nr: number;
+  /** Cache blocks: KC deep, MC rows of A, NC columns of B. */
+  readonly kc: number;
+  readonly mc: number;
+  readonly nc: number;
+}
+
+export const GEMM: GemmShape = { mr: 4, nr: 8, kc: 256, mc: 64, nc: 1024 };
+
+/** Bytes of scratch one thread needs: packed A block, packed B block, one edge tile. */
+export function gemmWorkBytes(g: GemmShape): number {
+  const ceil = (x: number, q: number): number => Math.ceil(x / q) * q;
+  return 4 * (ceil(g.mc, g.mr) * g.kc + g.kc * ceil(g.nc, g.nr) + g.mr * g.nr) + 64;
+}
+
+/**
+ * pack(src, rs, cs, rows, depth, dst): rows × depth elements at
+ * src + r·rs + p·cs into panels of W rows: dst[panel][p][w], zero-padded.
+ * The loop order follows whichever stride is contiguous.
+ */
+function packFunc(name: string, W: number): Func {
+  const f = new Func(name, [I32, I32, I32, I32, I32, I32]);
+  const [src, rs, cs, rows, depth, dst] = [0, 1, 2, 3, 4, 5];
+  const r0 = f.local(I32), w = f.local(I32), p = f.local(I32), i = f.local(I32);
+  const s = f.local(I32), d = f.local(I32), panelBytes = f.local(I32), end = f.local(I32);
+  f.get(depth).i32(W * 4).emit(op.i32Mul).set(panelBytes);
+  f.forUp(r0, rows, W, () => {
+    // w = min(W, rows − r0)
+    f.get(rows).get(r0).emit(op.i32Sub).tee(w).i32(W).get(w).i32(W).emit(op.i32LtS).emit(op.select).set(w);
+    // A partial panel: zero it first, then fill the valid rows.
+    f.get(w).i32(W).emit(op.i32LtS).ifThen(() => {
+      f.get(dst).get(panelBytes).emit(op.i32Add).set(end);
+      f.get(dst).set(d);
+      f.loopLt(d, end, 4, () => {
+        f.get(d).f32(0).mem(op.f32Store);
+      });
+    });
+    f.get(src).get(r0).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
+    const contiguousPanel = W % 4 === 0;
+    f.get(rs).i32(4).emit(op.i32Eq).get(w).i32(W).emit(op.i32Eq).emit(op.i32And).i32(contiguousPanel ? 1 : 0).emit(op.i32And).ifThen(
+      () => {
+        // Rows contiguous and the panel full: W/4 vector copies per step.
+        f.get(dst).set(d);
+        f.forUp(p, depth, 1, () => {
+          for (let v = 0; v < W / 4; v++) f.get(d).get(s).vmem(simd.load, v * 16, 0).vmem(simd.store, v * 16, 0);
+          f.inc(s, () => f.get(cs));
+          f.inc(d, W * 4);
+        });
+      },
+      () => {
+        f.get(cs).get(rs).emit(op.i32LeS).ifThen(
+          () => {
+            // Depth is the contiguous direction: walk each row along p.
+            f.forUp(i, w, 1, () => {
+              f.get(src).get(r0).get(i).emit(op.i32Add).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
+              f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
+              f.forUp(p, depth, 1, () => {
+                f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
+                f.inc(s, () => f.get(cs));
+                f.inc(d, W * 4);
+              });
+            });
+          },
+          () => {
+            // Rows are the contiguous direction: walk each step across the panel.
+            f.get(dst).set(d);
+            f.forUp(p, depth, 1, () => {
+              f.get(src).get(r0).get(rs).emit(op.i32Mul).emit(op.i32Add).get(p).get(cs).emit(op.i32Mul).emit(op.i32Add).set(s);
+              f.forUp(i, w, 1, () => {
+                f.get(d).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).get(s).mem(op.f32Load).mem(op.f32Store);
+                f.inc(s, () => f.get(rs));
+              });
+              f.inc(d, W * 4);
+            });
+          },
+        );
+      },
+    );
+    f.inc(dst, () => f.get(panelBytes));
+  });
+  return f;
+}
+
+/**
+ * macro(aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch): every
+ * micro-tile of an mc×nc block of C. Full tiles are stored straight into C;
+ * edge tiles go through `scratch` and only their valid part is written.
+ */
+function macroFunc(g: GemmShape): Func {
+  const { mr: MR, nr: NR } = g;
+  const NV = NR / 4;
+  const f = new Func('gemmMacro', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const jp = f.local(I32), ip = f.local(I32), ap = f.local(I32), bp = f.local(I32), pEnd = f.local(I32);
+  const full = f.local(I32), tgt = f.local(I32), ld = f.local(I32), i = f.local(I32), j = f.local(I32);
+  const rowsLeft = f.local(I32), colsLeft = f.local(I32), cp = f.local(I32);
+  const acc: number[][] = [];
+  for (let r = 0; r < MR; r++) acc.push(Array.from({ length: NV }, () => f.local(V128)));
+  const bv = Array.from({ length: NV }, () => f.local(V128));
+  const av = f.local(V128);
+
+  f.forUp(jp, nc, NR, () => {
+    f.forUp(ip, mc, MR, () => {
+      f.get(aPack).get(ip).get(kc).emit(op.i32Mul).i32(4).emit(op.i32Mul).emit(op.i32Add).set(ap);
+      f.get(bPack).get(jp).get(kc).emit(op.i32Mul).i32(4).emit(op.i32Mul).emit(op.i32Add).set(bp);
+      f.get(ap).get(kc).i32(MR * 4).emit(op.i32Mul).emit(op.i32Add).set(pEnd);
+      for (const row of acc) for (const x of row) f.vf32(0).set(x);
+      // The micro-kernel: one rank-1 update of the tile per step of k.
+      f.loopLt(ap, pEnd, MR * 4, () => {
+        bv.forEach((x, v) => f.get(bp).vmem(simd.load, v * 16).set(x));
+        for (let r = 0; r < MR; r++) {
+          f.get(ap).vmem(simd.load32Splat, r * 4).set(av);
+          for (let v = 0; v < NV; v++) {
+            f.get(acc[r]![v]!).get(av).get(bv[v]!).v(simd.f32x4Mul).v(simd.f32x4Add).set(acc[r]![v]!);
+          }
+        }
+        f.inc(bp, NR * 4);
+      });
+      // Where does the tile go: C itself, or the scratch tile for an edge?
+      f.get(mc).get(ip).emit(op.i32Sub).tee(rowsLeft).i32(MR).emit(op.i32GeS);
+      f.get(nc).get(jp).emit(op.i32Sub).tee(colsLeft).i32(NR).emit(op.i32GeS).emit(op.i32And).set(full);
+      f.get(c).get(ip).get(ldc).emit(op.i32Mul).emit(op.i32Add).get(jp).i32(4).emit(op.i32Mul).emit(op.i32Add).set(cp);
+      f.get(cp).get(scratch).get(full).emit(op.select).set(tgt);
+      f.get(ldc).i32(NR * 4).get(full).emit(op.select).set(ld);
+      const storeTile = (add: boolean): void => {
+        for (let r = 0; r < MR; r++) {
+          for (let v = 0; v < NV; v++) {
+            f.get(tgt);
+            if (add) f.get(tgt).vmem(simd.load, v * 16, 0).get(acc[r]![v]!).v(simd.f32x4Add);
+            else f.get(acc[r]![v]!);
+            f.vmem(simd.store, v * 16, 0);
+          }
+          f.inc(tgt, () => f.get(ld));
+        }
+      };
+      f.get(full).get(accumulate).emit(op.i32And).ifThen(() => storeTile(true), () => storeTile(false));
+      // Edge tile: copy (or add) the valid rows × columns from scratch into C.
+      f.get(full).emit(op.i32Eqz).ifThen(() => {
+        f.get(rowsLeft).i32(MR).get(rowsLeft).i32(MR).emit(op.i32LtS).emit(op.select).set(rowsLeft);
+        f.get(colsLeft).i32(NR).get(colsLeft).i32(NR).emit(op.i32LtS).emit(op.select).set(colsLeft);
+        f.forUp(i, rowsLeft, 1, () => {
+          f.forUp(j, colsLeft, 1, () => {
+            const cAddr = (): void => {
+              f.get(cp).get(i).get(ldc).emit(op.i32Mul).emit(op.i32Add).get(j).i32(4).emit(op.i32Mul).emit(op.i32Add);
+            };
+            cAddr();
+            f.get(scratch).get(i).i32(NR * 4).emit(op.i32Mul).emit(op.i32Add).get(j).i32(4).emit(op.i32Mul).emit(op.i32Add).mem(op.f32Load);
+            // Blocks cannot see the operand stack, so "maybe add C" is a select.
+            cAddr();
+            f.mem(op.f32Load).f32(0).get(accumulate).emit(op.select).emit(op.f32Add).mem(op.f32Store);
+          });
+        });
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * gemm(a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work): C (m×n, row
+ * stride ldc) = op(A)·op(B), the blocking loops around pack and macro.
+ * `work` is this thread's scratch (gemmWorkBytes). Function indices:
+ * packA = base, packB = base + 1, macro = base + 2.
+ */
+function gemmFunc(g: GemmShape, base: number): Func {
+  const f = new Func('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const jc = f.local(I32), pc = f.local(I32), ic = f.local(I32), nc = f.local(I32), kc = f.local(I32), mc = f.local(I32);
+  const aBuf = f.local(I32), bBuf = f.local(I32), scratch = f.local(I32);
+  const min = (x: () => void, cap: number, into: number): void => {
+    x();
+    f.tee(into).i32(cap).get(into).i32(cap).emit(op.i32LtS).emit(op.select).set(into);
+  };
+  f.get(work).set(aBuf);
+  f.get(work).i32(4 * Math.ceil(g.mc / g.mr) * g.mr * g.kc).emit(op.i32Add).set(bBuf);
+  f.get(bBuf).i32(4 * g.kc * Math.ceil(g.nc / g.nr) * g.nr).emit(op.i32Add).set(scratch);
+  f.forUp(jc, n, g.nc, () => {
+    min(() => f.get(n).get(jc).emit(op.i32Sub), g.nc, nc);
+    f.forUp(pc, k, g.kc, () => {
+      min(() => f.get(k).get(pc).emit(op.i32Sub), g.kc, kc);
+      // B block at (pc, jc): its panels run along j (stride csB), depth along p (stride rsB).
+      f.get(b).get(pc).get(rsB).emit(op.i32Mul).emit(op.i32Add).get(jc).get(csB).emit(op.i32Mul).emit(op.i32Add);
+      f.get(csB).get(rsB).get(nc).get(kc).get(bBuf).call(base + 1);
+      f.forUp(ic, m, g.mc, () => {
+        min(() => f.get(m).get(ic).emit(op.i32Sub), g.mc, mc);
+        f.get(a).get(ic).get(rsA).emit(op.i32Mul).emit(op.i32Add).get(pc).get(csA).emit(op.i32Mul).emit(op.i32Add);
+        f.get(rsA).get(csA).get(mc).get(kc).get(aBuf).call(base);
+        f.get(aBuf).get(bBuf);
+        f.get(c).get(ic).get(ldc).emit(op.i32Mul).emit(op.i32Add).get(jc).i32(4).emit(op.i32Mul).emit(op.i32Add);
+        f.get(ldc).get(mc).get(nc).get(kc).get(pc).i32(0).emit(op.i32GtS).get(scratch).call(base + 2);
+      });
+    });
+  });
+  return f;
+}
+
+/** The four functions, in call-index order starting at `base`: packA, packB, gemmMacro, gemm. */
+export function gemmFuncs(g: GemmShape, base: number): Func[] {
+  if (g.nr % 4 !== 0) throw new Error(`gemm: NR must be a multiple of 4 (got ${g.nr})`);
+  return [packFunc('packA', g.mr), packFunc('packB', g.nr), macroFunc(g), gemmFunc(g, base)];
+}
