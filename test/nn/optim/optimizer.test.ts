@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { AdamW, SGD, tensor, randn, manualSeed, type Tensor } from '../../../src/index.js';
+import { AdamW, SGD, Linear, LayerNorm, Sequential, decayGroups, tensor, randn, manualSeed, type Tensor } from '../../../src/index.js';
 
 describe('optimizer state', () => {
   test.prop([fc.nat(), fc.boolean()], { numRuns: 10 })('stateDict round trip continues the same trajectory exactly', async (seed, adam) => {
@@ -30,5 +30,22 @@ describe('optimizer state', () => {
     expect(() => other.loadStateDict(s)).toThrow(/'0\.expAvg' has shape \[2, 3\] in the state but its parameter has shape \[3, 2\]/);
     expect(() => new AdamW([p, randn([1], { requiresGrad: true })]).loadStateDict(s)).toThrow(/state has 1 parameters, the optimizer has 2/);
     expect(() => opt.loadStateDict({ ...s, slots: { ...s.slots, '7.expAvg': randn([1]) } })).toThrow(/unexpected slot '7\.expAvg'/);
+  });
+});
+
+describe('decayGroups', () => {
+  test('decays matrices and leaves biases and norm gains free', async () => {
+    const net = new Sequential(new Linear(2, 3), new LayerNorm(3));
+    const groups = decayGroups(net.parameters(), 0.1);
+    expect(groups.map((g) => [g.params.length, g.weightDecay])).toEqual([[1, 0.1], [3, 0]]);
+    expect(groups[0]!.params[0]).toBe((net.layers[0] as Linear).weight);
+    const opt = new AdamW(groups, { lr: 0.5 });
+    for (const p of net.parameters()) p.grad = tensor(new Float32Array(p.size), { shape: p.shape });
+    const bias = await (net.layers[0] as Linear).bias!.data();
+    const w = await (net.layers[0] as Linear).weight.data();
+    opt.step();
+    expect(Array.from(await (net.layers[0] as Linear).bias!.data())).toEqual(Array.from(bias));
+    expect(Array.from(await (net.layers[0] as Linear).weight.data())).toEqual(Array.from(w).map((v) => Math.fround(v * Math.fround(1 - 0.05))));
+    expect(decayGroups([randn([2], { requiresGrad: true })], 0.1)).toHaveLength(1);
   });
 });
