@@ -59,10 +59,11 @@ export function scatterAddJob(src: GpujsBuffer, cols: number, idx: Int32Array, o
   const source = kernelSource(['src', 'offsets', 'order'], [
     at.code,
     'const start = offsets[o0];',
-    'const end = offsets[o0 + 1];',
+    'const count = offsets[o0 + 1] - start;',
     'let sum = 0.0;',
-    'for (let q = start; q < end; q++) {',
-    '  sum = sum + src[order[q] * this.constants.cols + o1];',
+    // An integer counter from 0: WGSL cannot increment a float loop variable.
+    'for (let j = 0; j < count; j++) {',
+    '  sum = sum + src[order[start + j] * this.constants.cols + o1];',
     '}',
     'return sum;',
   ]);
