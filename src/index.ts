@@ -47,3 +47,12 @@ import { registerGpujs } from './gpu/gpujs/register.js';
 registerGpujs();
 export { gpujsStats, type GpujsStats } from './gpu/gpujs/stats.js';
 export { GPUJS_MODES, type GpujsMode } from './gpu/gpujs/api.js';
+
+// Checkpoints: safetensors bytes in and out (file helpers, Node only, are in src/io/fs.ts).
+export {
+  encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES,
+  type SafetensorsTensor, type SafetensorsInput, type SafetensorsFile,
+} from './io/safetensors.js';
+export { SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsArray } from './io/safetensors-dtype.js';
+export { stateDictToSafetensors, loadSafetensorsInto, safetensorsToTensors, type LoadOptions } from './io/state-dict.js';
+export { halfToFloat32, float32ToHalf } from './io/half.js';
