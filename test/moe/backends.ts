@@ -1,17 +1,18 @@
 /**
- * The backends the MoE properties run on: cpu always, and gpu.js in its
- * cpu mode once src/gpu/gpujs provides a backend entry (index.ts).
+ * The backends the MoE properties run on: the cpu reference and gpu.js in
+ * its cpu mode (the gpu.js path every machine has; the gpujs suites cover
+ * the other modes primitive by primitive). A backend that cannot start is a
+ * failure, never a skip.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setBackend } from '../../src/index.js';
 
-const gpujsEntry = fileURLToPath(new URL('../../src/gpu/gpujs/index.ts', import.meta.url));
+export const MOE_BACKENDS = ['cpu', 'gpujs:cpu'] as const;
 
 export async function moeBackends(): Promise<string[]> {
-  if (!existsSync(gpujsEntry)) return ['cpu'];
-  await import(/* @vite-ignore */ gpujsEntry);
-  await setBackend('gpujs:cpu');
+  for (const name of MOE_BACKENDS) {
+    const be = await setBackend(name);
+    if (be.name !== name) throw new Error(`setBackend('${name}') started ${be.name}`);
+  }
   await setBackend('cpu');
-  return ['cpu', 'gpujs:cpu'];
+  return [...MOE_BACKENDS];
 }

@@ -55,6 +55,7 @@ describe.each(backends)('MoEAttention on %s', (backendName) => {
       for (const mode of [{ mode: 'dense' }, { mode: 'topK', k: c.nExperts }, { mode: 'threshold', eps: 0 }] as InferMode[]) {
         const out = await layer.infer(x, mode);
         expect(out.y.shape).toEqual(x.shape);
+        expect(out.y.backend.name).toBe(backendName);
         const r = closeTo(await out.y.data(), dense);
         if (!r.ok) throw new Error(`${mode.mode}: ${r.worst}`);
       }

@@ -44,6 +44,7 @@ describe.each(backends)('MoEFeedForward on %s', (backendName) => {
     for (let t = 0; t < 6; t++) expect(s[t * 4]! + s[t * 4 + 1]! + s[t * 4 + 2]! + s[t * 4 + 3]!).toBeCloseTo(1, 5);
     const out = await layer.infer(x, { mode: 'topK', k: 2 });
     expect(out.y.shape).toEqual([2, 3, 8]);
+    expect([y.backend.name, out.y.backend.name, layer.w1.backend.name]).toEqual([backendName, backendName, backendName]);
     expect(out.routing.experts).toHaveLength(6);
     const flat = layer.forward(x.reshape([6, 8]));
     expect(closeTo(await flat.y.data(), await y.data()).ok).toBe(true);
