@@ -16,6 +16,7 @@ import { floatToF16, halfToFloat32, float32ToHalf } from '../../src/io/half.js';
 
 const script = fileURLToPath(new URL('./safetensors_ref.py', import.meta.url));
 const python = (...args: string[]): string => execFileSync('python3', [script, ...args], { encoding: 'utf8' });
+const list = (a: ArrayLike<number | bigint>): (number | bigint)[] => Array.from(a);
 const dir = mkdtempSync(join(tmpdir(), 'st-py-'));
 
 describe('python3 + numpy', () => {
@@ -49,17 +50,17 @@ describe('python3 + numpy', () => {
     python('write', path);
     const { tensors, metadata } = decodeSafetensors(readFileSync(path));
     expect(metadata).toEqual({ format: 'pt', note: 'written by numpy' });
-    expect(Array.from(tensors['a.u8']!.data)).toEqual([1, 2, 3]);
+    expect(list(tensors['a.u8']!.data)).toEqual([1, 2, 3]);
     expect(tensors['b.f32']!.shape).toEqual([2, 3]);
-    expect(Array.from(tensors['b.f32']!.data)).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25]);
+    expect(list(tensors['b.f32']!.data)).toEqual([0, 0.25, 0.5, 0.75, 1, 1.25]);
     expect(Array.from(halfToFloat32(tensors['c.f16']!.data as Uint16Array, 'F16'))).toEqual([0.5, -1.25, 65504, Math.fround(6.097555160522461e-5)]);
     expect(Array.from(halfToFloat32(tensors['d.bf16']!.data as Uint16Array, 'BF16'))).toEqual([1.5, -2, 3.140625]);
-    expect(Array.from(tensors['e.i64']!.data)).toEqual([-(2n ** 40n), 7n]);
-    expect(Array.from(tensors['f.f64']!.data)).toEqual([Math.PI]);
-    expect(Array.from(tensors['g.bool']!.data)).toEqual([1, 0, 1]);
+    expect(list(tensors['e.i64']!.data)).toEqual([-(2n ** 40n), 7n]);
+    expect(list(tensors['f.f64']!.data)).toEqual([Math.PI]);
+    expect(list(tensors['g.bool']!.data)).toEqual([1, 0, 1]);
     expect(tensors['h.empty']!.shape).toEqual([0, 4]);
     expect(tensors['i.scalar']).toMatchObject({ dtype: 'I32', shape: [] });
-    expect(Array.from(tensors['i.scalar']!.data)).toEqual([-5]);
+    expect(list(tensors['i.scalar']!.data)).toEqual([-5]);
   });
 
   test('float32 → float16 rounds as numpy does (ties to even, overflow, subnormals)', () => {
