@@ -95,6 +95,7 @@ export abstract class Optimizer {
 
   /** Records one update of every parameter that has a gradient (lazily: await to run it). */
   step(): void {
+    checkHyper(`${this.constructor.name}: lr`, this.lr, 0);
     noGrad(() => {
       for (const e of this.entries) {
         const g = e.param.grad;

@@ -49,3 +49,13 @@ describe('decayGroups', () => {
     expect(decayGroups([randn([2], { requiresGrad: true })], 0.1)).toHaveLength(1);
   });
 });
+
+describe('Optimizer.step', () => {
+  test('refuses a learning rate set to a bad value', () => {
+    const p = randn([2], { requiresGrad: true });
+    const opt = new SGD([p], { lr: 0.1 });
+    p.grad = randn([2]);
+    opt.lr = Number.NaN;
+    expect(() => opt.step()).toThrow(/SGD: lr must be in \[0, Infinity\], got NaN/);
+  });
+});
