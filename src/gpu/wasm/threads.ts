@@ -41,7 +41,7 @@ for (;;) {
 }
 `;
 
-/** One share of a split kernel: call `fn(args)` `reps` times, adding `incs` to the arguments after each call. */
+/** One share of a split kernel: call `fn(args)` `reps` times, adding `incs` (a prefix of args' length) to the arguments after each call. */
 export interface Share {
   readonly args: readonly number[];
   readonly reps?: number;
@@ -138,6 +138,6 @@ function runShare(call: (...args: number[]) => void, share: Share): void {
   const reps = share.reps ?? 1;
   for (let r = 0; r < reps; r++) {
     call(...args);
-    if (share.incs) for (let i = 0; i < args.length; i++) args[i]! += share.incs[i]!;
+    if (share.incs) for (let i = 0; i < share.incs.length; i++) args[i]! += share.incs[i]!;
   }
 }

@@ -1,0 +1,292 @@
+/**
+ * The wasm backend against the cpu reference, primitive by primitive, over
+ * generated shapes: sizes off the SIMD width and off the gemm blocks, all
+ * four transpose variants, broadcasts of every kind, views with padding.
+ * Both the single-threaded ('wasm:1') and the threaded ('wasm:2') backend
+ * run every property, and each check asserts which backend produced it.
+ */
+import { beforeAll, describe, expect } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { BINARY_OPS, UNARY_OPS, type Backend, type DeviceBuffer, type ViewSpec } from '../../src/gpu/backend.js';
+import { startBackend } from '../../src/gpu/registry.js';
+import { CpuBackend } from '../../src/gpu/cpu/index.js';
+import { WasmBuffer } from '../../src/gpu/wasm/buffer.js';
+import { sizeOf, stridesOf, broadcastShapes } from '../../src/tensor/shape.js';
+import type { TypedArray } from '../../src/tensor/dtype.js';
+
+const cpu = new CpuBackend();
+const backends: Record<string, Backend> = {};
+beforeAll(async () => {
+  for (const name of ['wasm:1', 'wasm:2']) backends[name] = await startBackend(name);
+});
+
+/** Deterministic data from a seed: values in [−scale, scale]. */
+function data(n: number, seed: number, scale = 3): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+/** Runs `op` on the named wasm backend, checks it really ran there, reads the result. */
+function onWasm(name: string, op: (be: Backend) => DeviceBuffer | Promise<DeviceBuffer>): TypedArray {
+  const be = backends[name]!;
+  expect(be.name).toBe(name);
+  const buf = op(be) as DeviceBuffer;
+  expect(buf).toBeInstanceOf(WasmBuffer);
+  const out = be.readSync!(buf);
+  be.dispose(buf);
+  return out;
+}
+function onCpu(op: (be: Backend) => DeviceBuffer | Promise<DeviceBuffer>): TypedArray {
+  return cpu.readSync(op(cpu) as DeviceBuffer);
+}
+
+/** |got − want| ≤ atol + rtol·scale_i elementwise (NaN matches NaN, ±∞ match exactly). */
+function close(got: TypedArray, want: TypedArray, atol: number, rtol: number, scale: ArrayLike<number> = want): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i]!, w = want[i]!;
+    if (Number.isNaN(w) || !Number.isFinite(w)) {
+      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) expect.fail(`element ${i}: got ${g}, want ${w}`);
+      continue;
+    }
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(scale[i]!))) expect.fail(`element ${i}: got ${g}, want ${w} (tolerance ${atol + rtol * Math.abs(scale[i]!)})`);
+  }
+}
+
+const NAMES = ['wasm:1', 'wasm:2'] as const;
+const name = fc.constantFrom(...NAMES);
+const seed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
+
+describe('wasm backend: memory', () => {
+  test.prop([name, fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 20 }), seed], { numRuns: 20 })(
+    'upload then read gives the data back; freed blocks are reused',
+    (n, sizes, s) => {
+      const be = backends[n]!;
+      for (const size of sizes) {
+        const x = data(size, s);
+        const buf = be.upload(x);
+        expect(Array.from(be.readSync!(buf))).toEqual(Array.from(x));
+        const ptr = (buf as WasmBuffer).ptr;
+        be.dispose(buf);
+        expect(() => be.readSync!(buf)).toThrow(/after dispose/);
+        const again = be.upload(data(size, s + 1));
+        expect((again as WasmBuffer).ptr).toBe(ptr);
+        be.dispose(again);
+      }
+      const ints = be.upload(Int32Array.from([1, -2, 3]));
+      expect(Array.from(be.readSync!(ints))).toEqual([1, -2, 3]);
+      expect(() => be.upload(new Float64Array(2))).toThrow(/float64/);
+    },
+  );
+});
+
+describe('wasm backend: matmul', () => {
+  const dims = fc.integer({ min: 1, max: 70 });
+  test.prop([name, fc.integer({ min: 1, max: 3 }), dims, dims, dims, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), seed], { numRuns: 60 })(
+    'equals the cpu backend in all four transpose variants, batched and broadcast',
+    (n, batch, m, k, nn, transA, transB, bcastA, bcastB, s) => {
+      const ba = bcastA ? 1 : batch, bb = bcastB ? 1 : batch;
+      const A = data(ba * m * k, s), B = data(bb * k * nn, s + 7);
+      const spec = { batch, m, k, n: nn, transA, transB, aBatchStride: ba === 1 ? 0 : m * k, bBatchStride: bb === 1 ? 0 : k * nn };
+      const want = onCpu((be) => be.matmul(be.upload(A), be.upload(B), spec) as DeviceBuffer);
+      const scale = onCpu((be) => be.matmul(be.upload(A.map(Math.abs)), be.upload(B.map(Math.abs)), spec) as DeviceBuffer);
+      const got = onWasm(n, (be) => be.matmul(be.upload(A), be.upload(B), spec));
+      close(got, want, 1e-6, 1e-5, scale);
+    },
+  );
+
+  // Sizes past the cache blocks (KC = 256, MC = 64) and big enough to be split across threads.
+  test.prop([name, fc.constantFrom([300, 260, 130], [129, 517, 65], [67, 70, 1030], [1, 300, 700]), fc.boolean(), fc.boolean(), seed], { numRuns: 10 })(
+    'equals the cpu backend past the cache blocks and across threads',
+    (n, [m, k, nn], transA, transB, s) => {
+      const A = data(m! * k!, s), B = data(k! * nn!, s + 3);
+      const spec = { batch: 1, m: m!, k: k!, n: nn!, transA, transB, aBatchStride: 0, bBatchStride: 0 };
+      const want = onCpu((be) => be.matmul(be.upload(A), be.upload(B), spec) as DeviceBuffer);
+      const scale = onCpu((be) => be.matmul(be.upload(A.map(Math.abs)), be.upload(B.map(Math.abs)), spec) as DeviceBuffer);
+      close(onWasm(n, (be) => be.matmul(be.upload(A), be.upload(B), spec)), want, 1e-6, 1e-5, scale);
+    },
+  );
+
+  test.prop([name, fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })], { numRuns: 10 })('k = 0 gives zeros; empty outputs are empty', (n, m, nn) => {
+    const spec = { batch: 2, m, k: 0, n: nn, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+    const got = onWasm(n, (be) => be.matmul(be.upload(new Float32Array(0)), be.upload(new Float32Array(0)), spec));
+    expect(Array.from(got)).toEqual(new Array(2 * m * nn).fill(0));
+  });
+});
+
+/** A shape and two operand shapes that broadcast to it (size-1 axes, dropped leading axes). */
+const broadcastCase = fc
+  .array(fc.integer({ min: 1, max: 9 }), { minLength: 0, maxLength: 4 })
+  .chain((out) =>
+    fc.tuple(
+      fc.constant(out),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      fc.integer({ min: 0, max: out.length }),
+      fc.integer({ min: 0, max: out.length }),
+    ),
+  )
+  .map(([out, onesA, onesB, dropA, dropB]) => {
+    const a = out.map((d, i) => (onesA[i] ? 1 : d)).slice(dropA);
+    const b = out.map((d, i) => (onesB[i] ? 1 : d)).slice(dropB);
+    return { a, b, out: broadcastShapes('test', a, b) };
+  });
+
+describe('wasm backend: elementwise', () => {
+  test.prop([name, fc.constantFrom(...UNARY_OPS), fc.integer({ min: 0, max: 300 }), seed, fc.constantFrom(1, 10, 100)], { numRuns: 80 })(
+    'every unary op equals the cpu backend',
+    (n, op, size, s, scale) => {
+      const x = data(size, s, scale);
+      // Special values in the first lanes: the polynomials must handle them as Math does.
+      const specials = [0, -0, Infinity, -Infinity, NaN, 88.5, -88.5, 100, -100, 1e-40, 0.625, -0.6];
+      for (let i = 0; i < Math.min(size, specials.length) && s % 3 === 0; i++) x[i] = specials[i]!;
+      const want = onCpu((be) => be.unary(op, be.upload(x)) as DeviceBuffer);
+      const got = onWasm(n, (be) => be.unary(op, be.upload(x)));
+      // sin/cos at large arguments and the subnormal tail of exp are the only places float32 rounding shows.
+      close(got, want, op === 'exp' ? 1e-37 : 2e-7, 4e-6);
+    },
+  );
+
+  test.prop([name, fc.constantFrom(100_000, 65_539)], { numRuns: 4 })('long unary ops are split across threads and still equal', (n, size) => {
+    const x = data(size, size);
+    for (const op of ['exp', 'tanh', 'gelu', 'relu'] as const) {
+      close(onWasm(n, (be) => be.unary(op, be.upload(x))), onCpu((be) => be.unary(op, be.upload(x)) as DeviceBuffer), 2e-7, 4e-6);
+    }
+  });
+
+  test.prop([name, fc.constantFrom(...BINARY_OPS), broadcastCase, seed, fc.boolean()], { numRuns: 150 })(
+    'every binary op equals the cpu backend under broadcasting',
+    (n, op, { a, b, out }, s, ties) => {
+      let A = data(sizeOf(a), s), B = data(sizeOf(b), s + 1);
+      // Ties make the comparisons and max/min interesting; pow needs a positive base.
+      if (ties) B = B.map((v, i) => (i % 2 ? v : A[i % A.length]!));
+      if (op === 'pow') A = A.map(Math.abs);
+      const want = onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer);
+      const got = onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out));
+      close(got, want, 0, op === 'pow' ? 1e-6 : 0);
+    },
+  );
+
+  test.prop([name, fc.constantFrom<[number[], number[]]>([[300, 400], [1, 400]], [[300, 400], [300, 1]], [[1, 70000], []], [[70001], [70001]]), seed], { numRuns: 8 })(
+    'long binary ops are split across threads and still equal',
+    (n, [a, b], s) => {
+      const out = broadcastShapes('test', a, b);
+      const A = data(sizeOf(a), s), B = data(sizeOf(b), s + 1);
+      for (const op of ['add', 'mul', 'gt'] as const) {
+        close(onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out)), onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer), 0, 0);
+      }
+    },
+  );
+
+  test.prop([name, broadcastCase, seed], { numRuns: 20 })('int32 binary ops and where equal the cpu backend', (n, { a, b, out }, s) => {
+    const A = Int32Array.from(data(sizeOf(a), s, 5), Math.round), B = Int32Array.from(data(sizeOf(b), s + 1, 5), Math.round);
+    for (const op of ['add', 'mul', 'eq', 'max'] as const) {
+      expect(Array.from(onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out)))).toEqual(
+        Array.from(onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer)),
+      );
+    }
+    const C = Float32Array.from(data(sizeOf(b), s + 2), (v) => (v > 0 ? 1 : 0));
+    const X = data(sizeOf(a), s + 3), Y = data(1, s + 4);
+    expect(Array.from(onWasm(n, (be) => be.where(be.upload(C), b, be.upload(X), a, be.upload(Y), [], out)))).toEqual(
+      Array.from(onCpu((be) => be.where(be.upload(C), b, be.upload(X), a, be.upload(Y), [], out) as DeviceBuffer)),
+    );
+  });
+});
+
+describe('wasm backend: reductions and indexing', () => {
+  const dims = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 40 }), fc.constantFrom(1, 1, 2, 5, 16, 37));
+  test.prop([name, fc.constantFrom('sum', 'max', 'min' as const), dims, seed], { numRuns: 60 })(
+    'reduce equals the cpu backend over any axis',
+    (n, op, [outer, len, inner], s) => {
+      const x = data(outer * len * inner, s);
+      if (len === 0 && op !== 'sum') return;
+      if (s % 5 === 0 && x.length > 3) x[3] = NaN;
+      const want = onCpu((be) => be.reduce(op, be.upload(x), outer, len, inner) as DeviceBuffer);
+      const absSum = onCpu((be) => be.reduce('sum', be.upload(x.map(Math.abs)), outer, len, inner) as DeviceBuffer);
+      close(onWasm(n, (be) => be.reduce(op, be.upload(x), outer, len, inner)), want, 1e-6, 1e-6, absSum);
+    },
+  );
+
+  test.prop([name, fc.constantFrom('argmax', 'argmin' as const), dims, seed], { numRuns: 20 })('argReduce equals the cpu backend', (n, op, [outer, len, inner], s) => {
+    if (len === 0) return;
+    const x = data(outer * len * inner, s).map((v) => Math.round(v)); // ties
+    const got = onWasm(n, (be) => be.argReduce(op, be.upload(x), outer, len, inner));
+    expect(got).toBeInstanceOf(Int32Array);
+    expect(Array.from(got)).toEqual(Array.from(onCpu((be) => be.argReduce(op, be.upload(x), outer, len, inner) as DeviceBuffer)));
+  });
+
+  test.prop([name, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), seed], { numRuns: 20 })(
+    'topk, gather, scatterAdd and cast equal the cpu backend',
+    (n, rows, cols, k0, s) => {
+      const k = Math.min(k0, cols);
+      const x = data(rows * cols, s).map((v) => Math.round(v * 2) / 2);
+      expect(Array.from(onWasm(n, (be) => be.topk(be.upload(x), rows, cols, k)))).toEqual(Array.from(onCpu((be) => be.topk(be.upload(x), rows, cols, k) as DeviceBuffer)));
+      const idx = Int32Array.from(data(k0 * 2, s + 1), (v) => Math.floor(((v + 3) / 6) * rows) % rows);
+      expect(Array.from(onWasm(n, (be) => be.gather(be.upload(x), rows, cols, be.upload(idx))))).toEqual(
+        Array.from(onCpu((be) => be.gather(be.upload(x), rows, cols, be.upload(idx)) as DeviceBuffer)),
+      );
+      const src = data(idx.length * cols, s + 2);
+      close(
+        onWasm(n, (be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows)),
+        onCpu((be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows) as DeviceBuffer),
+        1e-6,
+        1e-6,
+      );
+      const ints = onWasm(n, (be) => be.cast(be.upload(x), 'int32'));
+      expect(ints).toBeInstanceOf(Int32Array);
+      expect(Array.from(ints)).toEqual(Array.from(onCpu((be) => be.cast(be.upload(x), 'int32') as DeviceBuffer)));
+      expect(Array.from(onWasm(n, (be) => be.cast(be.upload(Int32Array.from(ints)), 'float32')))).toEqual(Array.from(ints));
+      expect(() => backends[n]!.gather(backends[n]!.upload(x), rows, cols, backends[n]!.upload(Int32Array.from([rows])))).toThrow(/out of range/);
+    },
+  );
+});
+
+/** A view: permute the source axes, slice or expand each, optionally zero-pad. */
+const viewCase = fc
+  .array(fc.integer({ min: 1, max: 6 }), { minLength: 0, maxLength: 4 })
+  .chain((src) =>
+    fc.tuple(
+      fc.constant(src),
+      fc.shuffledSubarray(src.map((_, i) => i), { minLength: src.length, maxLength: src.length }),
+      fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.integer({ min: 1, max: 4 }), fc.nat(2), fc.nat(2)), { minLength: src.length, maxLength: src.length }),
+      fc.boolean(),
+    ),
+  )
+  .map(([src, perm, cuts, padded]) => {
+    const st = stridesOf(src);
+    let offset = 0;
+    const shape: number[] = [], strides: number[] = [], window: [number, number][] = [];
+    perm.forEach((axis, i) => {
+      const d = src[axis]!;
+      const [lo0, len0, expandTo, before, after] = cuts[i]!;
+      let size: number, stride: number;
+      if (d === 1 && expandTo > 1) {
+        size = expandTo; // expand: stride 0
+        stride = 0;
+      } else {
+        const lo = lo0 % d;
+        size = 1 + (len0 % (d - lo));
+        stride = st[axis]!;
+        offset += lo * stride;
+      }
+      const [b, a] = padded ? [before, after] : [0, 0];
+      offset -= b * stride;
+      shape.push(size + b + a);
+      strides.push(stride);
+      window.push([b, b + size]);
+    });
+    const spec: ViewSpec = padded ? { shape, strides, offset, window } : { shape, strides, offset };
+    return { src, spec };
+  });
+
+describe('wasm backend: view', () => {
+  test.prop([name, viewCase, seed], { numRuns: 80 })('the strided, zero-padded read equals the cpu backend', (n, { src, spec }, s) => {
+    const x = data(sizeOf(src), s);
+    expect(Array.from(onWasm(n, (be) => be.view(be.upload(x), spec)))).toEqual(Array.from(onCpu((be) => be.view(be.upload(x), spec) as DeviceBuffer)));
+  });
+});
