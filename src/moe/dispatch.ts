@@ -65,29 +65,50 @@ export interface ExpertBlock {
 export type ExpertFn = (block: ExpertBlock) => Tensor;
 
 /**
+ * The gates of the sorted pairs as a [P, 1] tensor: host constants, or,
+ * given the router's scores [T, N], gathered from them so that gradients
+ * reach the router (sparse training).
+ */
+function gateColumn(x: Tensor, pairs: SortedPairs, scores?: Tensor): Tensor {
+  const total = pairs.token.length;
+  const opts = { backend: x.backend };
+  if (!scores) {
+    const data = x.dtype === 'float64' ? Float64Array.from(pairs.gate) : Float32Array.from(pairs.gate);
+    return fromData(data, [total, 1], opts);
+  }
+  const [tokens, n] = [x.shape[0]!, pairs.nExperts];
+  if (scores.rank !== 2 || scores.shape[0] !== tokens || scores.shape[1] !== n) {
+    throw new Error(`dispatch: scores ${fmt(scores.shape)} should be [${tokens}, ${n}] for tokens ${fmt(x.shape)}`);
+  }
+  const flat = new Int32Array(total);
+  for (let e = 0; e < n; e++) for (let i = pairs.offsets[e]!; i < pairs.offsets[e + 1]!; i++) flat[i] = pairs.token[i]! * n + e;
+  return gatherRows(scores.reshape([tokens * n, 1]), fromData(flat, [total], opts));
+}
+
+/**
  * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one gather, a
  * per-expert function on contiguous blocks and a gated, ordered combine.
- * `outCols` is the width D of the experts' outputs.
+ * `outCols` is the width D of the experts' outputs. With `scores` the gates
+ * are read from that tensor (differentiably) instead of the host values.
  */
-export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert: ExpertFn): Tensor {
+export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert: ExpertFn, opts: { scores?: Tensor } = {}): Tensor {
   if (x.rank !== 2) throw new Error(`dispatch: expected tokens [T, C], got ${fmt(x.shape)}`);
   const tokens = x.shape[0]!;
-  const opts = { backend: x.backend };
+  const on = { backend: x.backend };
   let y: Tensor | null = null;
   const total = pairs.offsets[pairs.nExperts]!;
   if (total > 0) {
-    const xs = gatherRows(x, fromData(pairs.token, [total], opts));
-    const gateData = x.dtype === 'float64' ? Float64Array.from(pairs.gate) : Float32Array.from(pairs.gate);
-    const gates = fromData(gateData, [total, 1], opts);
+    const xs = gatherRows(x, fromData(pairs.token, [total], on));
+    const gates = gateColumn(x, pairs, opts.scores);
     for (let e = 0; e < pairs.nExperts; e++) {
       const [start, end] = [pairs.offsets[e]!, pairs.offsets[e + 1]!];
       if (start === end) continue;
       const tok = pairs.token.subarray(start, end);
       const out = expert({ expert: e, rows: xs.slice(0, start, end), tokens: tok });
       const gated = out.mul(gates.slice(0, start, end));
-      const placed = scatterAddRows(gated, fromData(Int32Array.from(tok), [end - start], opts), tokens);
+      const placed = scatterAddRows(gated, fromData(Int32Array.from(tok), [end - start], on), tokens);
       y = y ? y.add(placed) : placed;
     }
   }
-  return y ?? zeros([tokens, outCols], { ...opts, dtype: x.dtype });
+  return y ?? zeros([tokens, outCols], { ...on, dtype: x.dtype });
 }

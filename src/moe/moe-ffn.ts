@@ -27,13 +27,15 @@
  * Sparse training, for the SMoE baseline: `training: { mode: 'topK', k }`
  * multiplies the scores by the top-k mask M before the gate, Y uses S ⊙ M,
  * so only the chosen experts contribute and get gradients (eq. 2's mask).
- * It still evaluates every expert (the same cost as dense training: a
- * reference implementation of the baseline's mathematics, not a fast one),
- * and adds the Switch load-balancing loss to aux.
+ * forward() still evaluates every expert (the cost of dense training, and
+ * synchronous); forwardSparse() (async: it decides the routing on the host)
+ * gives the same values and gradients running only the chosen experts
+ * through the dispatcher. Both add the Switch load-balancing loss to aux.
  */
 import { activation, type ActivationName } from '../nn/activations.js';
 import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
+import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { oneHot } from '../tensor/ops/functional.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -190,6 +192,29 @@ export class MoEFeedForward extends Module {
     let hidden = rows.matmul(this.w1.slice(1, lo, hi));
     if (this.b1) hidden = hidden.add(this.b1.slice(0, lo, hi));
     return activation(this.activation, hidden).matmul(this.w2.slice(0, lo, hi));
+  }
+
+  /**
+   * Sparse training for the SMoE baseline, computed sparsely: top-k decided
+   * on the host from the realized scores, then the dispatcher with the gates
+   * read from the scores tensor, so only the chosen experts run and get
+   * gradients, and the router gets them through the chosen gates. Same value
+   * and gradients as forward() under `training: { mode: 'topK', k }`, at the
+   * cost of k experts per token instead of N. k defaults to the training k.
+   */
+  async forwardSparse(x: Tensor, k?: number): Promise<MoEForwardOutput> {
+    const kk = k ?? (this.trainingRouting.mode === 'topK' ? this.trainingRouting.k : undefined);
+    if (kk === undefined) throw new Error('MoEFeedForward.forwardSparse: give k, or build the layer with training: { mode: \'topK\', k }');
+    const x2 = this.tokens(x);
+    const logits = this.router.forward(x2);
+    const scores = logits.softmax(-1);
+    const tokens = x2.shape[0]!;
+    const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'topK', k: kk });
+    const chosen = fromData(Int32Array.from(routing.experts.flat()), [tokens, kk], { backend: x2.backend });
+    const out = dispatch(x2, sortByExpert(routing, this.nExperts), this.dModel, (b) => this.expert(b.expert, b.rows), { scores });
+    const y = this.b2 ? out.add(this.b2) : out;
+    const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits), switch: switchLoss(scores, chosen) };
+    return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
   }
 
   /** Sparse inference: route on the host, then one dispatcher for every mode. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { functionalCall, gradcheck, manualSeed, setBackend, type Tensor } from '../../src/index.js';
+import { functionalCall, grad, gradcheck, manualSeed, setBackend, type Tensor } from '../../src/index.js';
 import { MoEFeedForward, type MoEFeedForwardOptions } from '../../src/moe/moe-ffn.js';
 import { expertOnToken, ffnHostWeights, ffnOracle } from '../../src/moe/oracle.js';
 import type { InferMode } from '../../src/moe/routing.js';
@@ -153,6 +153,28 @@ describe.each(backends)('MoEFeedForward on %s', (backendName) => {
       const r = closeTo(await y.data(), await out.y.data());
       if (!r.ok) throw new Error(r.worst);
       expect(await aux.switch!.item()).toBeGreaterThan(0);
+    }), runs);
+  });
+
+  it('sparse training through the dispatcher has the values and gradients of the masked dense forward', async () => {
+    await setBackend(backendName);
+    await fc.assert(fc.asyncProperty(configArb.chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 1, max: c.nExperts }))), async ([c, k]) => {
+      manualSeed(c.seed);
+      const layer = new MoEFeedForward({ ...c, training: { mode: 'topK', k } });
+      const x = randomTensor([c.tokens, c.dModel], c.seed + 1);
+      const probe = randomTensor([c.tokens, c.dModel], c.seed + 2);
+      const params = layer.parameters();
+      const objective = (o: { y: Tensor; aux: { mi: Tensor; switch?: Tensor } }): Tensor => o.y.mul(probe).sum().add(o.aux.mi).add(o.aux.switch!);
+      const dense = layer.forward(x);
+      const sparse = await layer.forwardSparse(x);
+      const gd = grad(objective(dense), params);
+      const gs = grad(objective(sparse), params);
+      const pairs: [string, ArrayLike<number>, ArrayLike<number>][] = [['y', await sparse.y.data(), await dense.y.data()], ['switch', [await sparse.aux.switch!.item()], [await dense.aux.switch!.item()]]];
+      for (let i = 0; i < params.length; i++) pairs.push([`grad ${i}`, gs[i] ? await gs[i]!.data() : new Float32Array(params[i]!.size), gd[i] ? await gd[i]!.data() : new Float32Array(params[i]!.size)]);
+      for (const [what, a, b] of pairs) {
+        const r = closeTo(a, b);
+        if (!r.ok) throw new Error(`${what}: ${r.worst}`);
+      }
     }), runs);
   });
 
