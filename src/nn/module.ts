@@ -23,12 +23,26 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * Every trainable tensor with its dotted name. A tensor shared by two
+   * modules (tied weights) is listed once, under its first name, so an
+   * optimizer updates it once; stateDict still saves it under every name.
+   */
   namedParameters(prefix = ''): [string, Tensor][] {
+    const seen = new Set<Tensor>();
+    return this.allNamedParameters(prefix).filter(([, p]) => {
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
+  }
+
+  private allNamedParameters(prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [key, value] of Object.entries(this)) {
       if (value instanceof Tensor && value.requiresGrad) out.push([prefix + key, value]);
     }
-    for (const [name, child] of this.namedChildren()) out.push(...child.namedParameters(`${prefix}${name}.`));
+    for (const [name, child] of this.namedChildren()) out.push(...child.allNamedParameters(`${prefix}${name}.`));
     return out;
   }
 
@@ -67,7 +81,7 @@ export abstract class Module {
 
   /** Parameters and buffers by dotted name (the tensors themselves, not copies). */
   stateDict(): Record<string, Tensor> {
-    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+    return Object.fromEntries([...this.allNamedParameters(''), ...this.namedBuffers()]);
   }
 
   /**

@@ -43,3 +43,23 @@ describe('Module', () => {
     expect(n.train().norm.training).toBe(true);
   });
 });
+
+describe('tied weights', () => {
+  test('a shared tensor is one parameter but saved under both names', async () => {
+    class Tied extends Module {
+      readonly a = new Linear(3, 3, { bias: false });
+      readonly b = new Linear(3, 3, { bias: false });
+      constructor() {
+        super();
+        (this.b as { weight: Tensor }).weight = this.a.weight;
+      }
+    }
+    const t = new Tied();
+    expect(t.namedParameters().map(([n]) => n)).toEqual(['a.weight']);
+    expect(t.numParameters()).toBe(9);
+    expect(Object.keys(t.stateDict())).toEqual(['a.weight', 'b.weight']);
+    const u = new Tied();
+    u.loadStateDict(t.stateDict());
+    expect(Array.from(await u.b.weight.data())).toEqual(Array.from(await t.a.weight.data()));
+  });
+});
