@@ -59,11 +59,34 @@ function finish(lb: LazyBuffer, buf: DeviceBuffer): void {
   lb.setBuffer(buf, shared);
 }
 
-/** Realizes every target, awaiting only where a backend answers with a Promise. */
+/** Launches in flight on asynchronous backends, so that concurrent realizes share them instead of launching twice. */
+const inFlight = new WeakMap<LazyBuffer, Promise<DeviceBuffer>>();
+
+/**
+ * Realizes every target, awaiting only where a backend answers with a Promise.
+ * Realizes may overlap (`Promise.all([a.data(), b.data()])` on webgpu): a
+ * node another one realized meanwhile is skipped, and one it is still
+ * computing is awaited rather than launched again.
+ */
 export async function realizeBuffers(targets: readonly LazyBuffer[]): Promise<void> {
   for (const lb of schedule(targets)) {
+    if (lb.isRealized) continue;
+    const running = inFlight.get(lb);
+    if (running) {
+      await running;
+      continue;
+    }
     const r = launch(lb);
-    finish(lb, r instanceof Promise ? await r : r);
+    if (!(r instanceof Promise)) {
+      finish(lb, r);
+      continue;
+    }
+    inFlight.set(lb, r);
+    try {
+      finish(lb, await r);
+    } finally {
+      inFlight.delete(lb);
+    }
   }
 }
 
