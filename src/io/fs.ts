@@ -1,0 +1,104 @@
+/**
+ * Files that survive crashes. Node only.
+ *
+ * writeFileAtomic never leaves a half-written file behind: it writes a temp
+ * file in the same folder, flushes it to disk (fsync), then renames it over
+ * the target. A rename within one file system replaces the name in one step,
+ * so a reader, or a process killed at any moment, sees either the old file
+ * or the new one. The folder is fsynced too, so after a power cut the rename
+ * itself is not lost. A process killed before the rename leaves a temp file
+ * named `.<name>.<pid>.<random>.tmp` beside the target; the target is intact.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'wx', modeOf(path));
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The temp file may never have been created; the original error is what matters.
+    }
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+  syncFolder(dirname(path));
+}
+
+/** Keep an existing file's permissions; new files get the usual 0666 (less umask). */
+function modeOf(path: string): number {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return 0o666;
+  }
+}
+
+/** Makes the rename durable. Some systems cannot fsync a folder; the write itself has succeeded then. */
+function syncFolder(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR / EPERM / EINVAL on platforms without folder fsync (Windows).
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+export interface ReadOptions {
+  /** What the file is, for error messages ('checkpoint', 'corpus file'); 'file' by default. */
+  what?: string;
+  /** Refuse files larger than this many bytes (checked before reading). */
+  maxBytes?: number;
+  /** Allow an empty file (default false: an empty checkpoint or corpus is always a mistake). */
+  allowEmpty?: boolean;
+}
+
+/** Reads a whole file, turning the usual failures into errors a person can act on. */
+export function readFileChecked(path: string, opts: ReadOptions = {}): Uint8Array {
+  const what = opts.what ?? 'file';
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new Error(describe(e, what, path));
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new Error(`${what} ${path} is a folder, not a file`);
+    if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
+      throw new Error(`${what} ${path} is ${st.size} bytes, more than the ${opts.maxBytes}-byte limit`);
+    }
+    if (st.size === 0 && !opts.allowEmpty) throw new Error(`${what} ${path} is empty`);
+    return readFileSync(fd);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(`${what} ${path} is a folder, not a file`);
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describe(e: unknown, what: string, path: string): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return `${what} ${path} does not exist`;
+    case 'EACCES': case 'EPERM': return `${what} ${path} cannot be read: permission denied`;
+    case 'EISDIR': return `${what} ${path} is a folder, not a file`;
+    default: return `${what} ${path} cannot be read: ${(e as Error).message}`;
+  }
+}
