@@ -1,12 +1,13 @@
 /**
  * Picks the best backend this browser offers: gpu.js on WebGPU, then WebGL2,
- * then WASM, then dsmoe's plain-TypeScript cpu backend. A backend counts only
- * if it starts *and* computes a small known answer, because gpu.js can start
- * on a device that then fails (or silently falls back) at the first kernel.
+ * then gpu.js's WASM mode, then dsmoe's own WASM backend, then the
+ * plain-TypeScript cpu backend. A backend counts only if it starts *and*
+ * computes a small known answer, because gpu.js can start on a device that
+ * then fails (or silently falls back) at the first kernel.
  */
 import { getBackend, setBackend, tensor } from 'dsmoe';
 
-export const PREFERENCE = ['gpujs:webgpu', 'gpujs:webgl2', 'gpujs:webasm', 'cpu'] as const;
+export const PREFERENCE = ['gpujs:webgpu', 'gpujs:webgl2', 'gpujs:webasm', 'wasm', 'cpu'] as const;
 
 export interface BackendChoice {
   /** What getBackend().name reports, e.g. 'gpujs:webgpu'. */

@@ -1,26 +1,47 @@
 /**
- * Reading a checkpoint written by `dsmoe train`: a safetensors file whose
- * tensors are the LanguageModel's state dict and whose metadata carries the
- * model config (and the training step). The model is rebuilt from the
- * config, then the weights are copied in by name — strictly, so a file from a
- * different model shape fails with the names that do not match.
+ * Reading a checkpoint written by `dsmoe train`: a safetensors file
+ * (model.safetensors, or checkpoint.safetensors with the optimizer's moments
+ * as extra tensors) whose metadata carries format 'dsmoe-lm', the model
+ * config, the tokenizer and the training step. The model is rebuilt from
+ * the config and its weights copied in by name, strictly: a file for a
+ * different model shape fails naming the tensors that do not match.
  */
-import { LanguageModel, configFromJSON, decodeSafetensors } from 'dsmoe';
+import { LanguageModel, configFromJSON, safetensorsToTensors, tokenizerFromJSON, type Tokenizer } from 'dsmoe';
 
 export interface CheckpointInfo {
   name: string;
+  /** Tensors loaded into the model (optimizer state in the file is skipped). */
   tensors: number;
   parameters: number;
-  /** The training step recorded in the file, when there is one. */
+  /** The training step recorded in the file. */
   step: number | null;
+  tokenizer: Tokenizer['kind'];
 }
 
-export function readCheckpoint(bytes: Uint8Array, name: string): { lm: LanguageModel; info: CheckpointInfo } {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  const configText = metadata['config'];
-  if (!configText) throw new Error(`${name}: no 'config' in the safetensors metadata (was it written by dsmoe train?)`);
-  const lm = new LanguageModel(configFromJSON(JSON.parse(configText)));
-  lm.loadStateDict(tensors);
+function metadataJSON(name: string, metadata: Record<string, string>, key: string): unknown {
+  const raw = metadata[key];
+  if (raw === undefined) throw new Error(`${name}: the metadata has no '${key}' (is it a file written by dsmoe train?)`);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new Error(`${name}: metadata '${key}' is not valid JSON`);
+  }
+}
+
+export function readCheckpoint(bytes: Uint8Array, name: string): { lm: LanguageModel; tokenizer: Tokenizer; info: CheckpointInfo } {
+  const { tensors, metadata } = safetensorsToTensors(bytes);
+  if (metadata['format'] !== 'dsmoe-lm') {
+    throw new Error(`${name}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata['format'])}, expected 'dsmoe-lm')`);
+  }
+  const lm = new LanguageModel(configFromJSON(metadataJSON(name, metadata, 'config')));
+  const tokenizer = tokenizerFromJSON(metadataJSON(name, metadata, 'tokenizer'));
+  if (tokenizer.vocabSize !== lm.config.vocabSize) {
+    throw new Error(`${name}: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${lm.config.vocabSize}`);
+  }
+  const own = new Set(Object.keys(lm.stateDict()));
+  const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
+  lm.loadStateDict(weights);
+  lm.eval();
   const step = metadata['step'] !== undefined ? Number(metadata['step']) : null;
-  return { lm, info: { name, tensors: Object.keys(tensors).length, parameters: lm.numParameters(), step } };
+  return { lm, tokenizer, info: { name, tensors: Object.keys(weights).length, parameters: lm.numParameters(), step, tokenizer: tokenizer.kind } };
 }

@@ -109,8 +109,10 @@ function showBackend(choice: BackendChoice): void {
 
 function showSummary(m: DemoModel): void {
   const c = m.config;
-  ui.summary.textContent = `${c.nLayers} layers · d=${c.dModel} · ${c.nExperts} FFN experts × ${c.expertHidden} hidden · ` +
-    `${c.attnExperts} attention experts · ${fmtInt(m.lm.numParameters())} parameters · byte-level, context ${c.maxSeqLen}`;
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  ui.summary.textContent = `${plural(c.nLayers, 'layer')} · d=${c.dModel} · ${plural(c.nExperts, 'FFN expert')} × ${c.expertHidden} hidden · ` +
+    `${plural(c.attnExperts, 'attention expert')} · ${fmtInt(m.lm.numParameters())} parameters · ` +
+    `${m.tokenizer.kind === 'byte' ? 'byte-level' : `BPE, ${c.vocabSize} tokens`}, context ${c.maxSeqLen}`;
   ui.k.max = String(c.nExperts);
 }
 
@@ -203,12 +205,12 @@ async function generate(prompt: string, bytes: number, mode: InferMode = current
 
 async function loadCheckpointBytes(bytes: Uint8Array, name: string): Promise<CheckpointInfo> {
   if (!model) throw new Error('the model is not ready');
-  const { lm, info } = readCheckpoint(bytes, name);
-  model.replace(lm);
+  const { lm, tokenizer, info } = readCheckpoint(bytes, name);
+  model.replace(lm, tokenizer);
   showSummary(model);
   drawLossChart(ui.chart, model.losses);
   ui.trainStat.textContent = '';
-  ui.ckptStat.textContent = `${info.name}: ${info.tensors} tensors, ${fmtInt(info.parameters)} parameters${info.step !== null ? `, step ${info.step}` : ''}`;
+  ui.ckptStat.textContent = `${info.name}: ${info.tensors} tensors, ${fmtInt(info.parameters)} parameters, ${info.tokenizer} tokenizer${info.step !== null ? `, step ${info.step}` : ''}`;
   await route(ui.text.value);
   return info;
 }
@@ -219,20 +221,26 @@ function showError(e: unknown): void {
   console.warn('dsmoe demo:', msg);
 }
 
+/** `?backend=gpujs:webgl2` (repeatable: an order to try) pins the backend instead of taking the best that works. */
+function pinnedBackends(): string[] | undefined {
+  const names = new URLSearchParams(location.search).getAll('backend').filter((n) => n.length > 0);
+  return names.length ? names : undefined;
+}
+
 async function start(): Promise<void> {
   drawLossChart(ui.chart, []);
   drawLegend(ui.legend);
   const [choice, corpus] = await Promise.all([
-    startBestBackend(),
+    startBestBackend(pinnedBackends()),
     fetch('./dist/corpus.txt').then(async (r) => {
       if (!r.ok) throw new Error(`corpus slice: HTTP ${r.status} (run node scripts/build.mjs demo)`);
-      return new Uint8Array(await r.arrayBuffer());
+      return r.text();
     }),
   ]);
   showBackend(choice);
   demo.backend = choice.name;
   demo.backendDetail = choice.detail;
-  ui.corpusSize.textContent = `${(corpus.length / 1024).toFixed(0)} KB`;
+  ui.corpusSize.textContent = `${(new TextEncoder().encode(corpus).length / 1024).toFixed(0)} KB`;
   ui.footer.textContent = `backend ${choice.name}`;
   model = new DemoModel(corpus);
   showSummary(model);

@@ -4,12 +4,13 @@
  * corpus, route a sentence (dense scores for the heatmap, the sparse mode's
  * choices on top), predict the next byte, generate, and swap in a checkpoint.
  *
- * Text is bytes: the vocabulary is the 256 byte values, so any UTF-8 string
- * is a token sequence with no tokenizer file to ship.
+ * The page's own model reads bytes (ByteTokenizer: the 256 byte values, so
+ * any UTF-8 string is a token sequence with no tokenizer file to ship); a
+ * loaded checkpoint brings its own tokenizer (byte or BPE).
  */
 import {
-  AdamW, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
-  type InferMode, type LMConfig, type LMStats, type Tensor,
+  AdamW, ByteTokenizer, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
+  type InferMode, type LMConfig, type LMStats, type Tensor, type Tokenizer,
 } from 'dsmoe';
 
 /**
@@ -40,7 +41,7 @@ export interface LayerRouting {
 }
 
 export interface RouteView {
-  /** One entry per byte of the (truncated) text. */
+  /** One entry per token of the (truncated) text. */
   tokens: string[];
   layers: { ffn: LayerRouting; attn: LayerRouting | null }[];
   stats: LMStats;
@@ -53,19 +54,15 @@ export interface Prediction {
   prob: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-export function encode(text: string): Uint8Array {
-  return encoder.encode(text);
-}
-
-/** A byte as something readable in a table cell. */
-export function showByte(b: number): string {
-  if (b === 32) return '␣';
-  if (b === 10) return '⏎';
-  if (b < 32 || b > 126) return `\\x${b.toString(16).padStart(2, '0')}`;
-  return String.fromCharCode(b);
+/** A token as something readable in a table cell: visible spaces and newlines, hex for other control bytes. */
+export function showToken(tokenizer: Tokenizer, id: number): string {
+  const bytes = tokenizer.tokenBytes(id);
+  if (bytes.length === 1 && (bytes[0]! < 32 || bytes[0]! > 126) && bytes[0] !== 10) {
+    return bytes[0] === 32 ? '␣' : `\\x${bytes[0]!.toString(16).padStart(2, '0')}`;
+  }
+  return utf8.decode(bytes).replace(/ /g, '␣').replace(/\n/g, '⏎');
 }
 
 function ids(rows: readonly (ArrayLike<number>)[]): Tensor {
@@ -83,8 +80,9 @@ function softmaxRow(logits: ArrayLike<number>, offset: number, n: number, temper
   return e.map((v) => v / z);
 }
 
-function top5(probs: number[]): Prediction[] {
-  return probs.map((p, i) => ({ token: showByte(i), prob: p })).sort((a, b) => b.prob - a.prob).slice(0, 5);
+function top5(tokenizer: Tokenizer, probs: number[]): Prediction[] {
+  return probs.map((p, i) => ({ id: i, prob: p })).sort((a, b) => b.prob - a.prob).slice(0, 5)
+    .map(({ id, prob }) => ({ token: showToken(tokenizer, id), prob }));
 }
 
 /** [1, S, N] scores → [S][N] numbers. */
@@ -96,12 +94,17 @@ async function rows(t: Tensor): Promise<number[][]> {
 
 export class DemoModel {
   lm: LanguageModel;
+  tokenizer: Tokenizer = new ByteTokenizer();
   private opt: AdamW;
   private readonly rng = new Generator(1234);
   /** Steps trained so far and the loss after each. */
   readonly losses: number[] = [];
 
-  constructor(private readonly corpus: Uint8Array, config: LMConfig = DEMO_CONFIG) {
+  /** The corpus as token ids of the current tokenizer. */
+  private corpus: Int32Array;
+
+  constructor(private readonly text: string, config: LMConfig = DEMO_CONFIG) {
+    this.corpus = this.tokenizer.encode(text);
     this.lm = new LanguageModel(config);
     this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
   }
@@ -110,11 +113,11 @@ export class DemoModel {
     return this.lm.config;
   }
 
-  /** BATCH random windows of the corpus: inputs and the same bytes shifted by one. */
+  /** BATCH random windows of the corpus: inputs and the same tokens shifted by one. */
   private batch(): { x: Tensor; y: Tensor } {
     const s = this.config.maxSeqLen;
-    const xs: Uint8Array[] = [];
-    const ys: Uint8Array[] = [];
+    const xs: Int32Array[] = [];
+    const ys: Int32Array[] = [];
     for (let b = 0; b < BATCH; b++) {
       const start = this.rng.int(this.corpus.length - s - 1);
       xs.push(this.corpus.subarray(start, start + s));
@@ -143,12 +146,12 @@ export class DemoModel {
    * and the next-byte prediction with and without sparsity.
    */
   async route(text: string, mode: InferMode): Promise<RouteView> {
-    const bytes = encode(text).subarray(0, this.config.maxSeqLen);
-    if (bytes.length === 0) throw new Error('route: type at least one character');
-    const x = ids([bytes]);
+    const tokens = this.tokenizer.encode(text).subarray(0, this.config.maxSeqLen);
+    if (tokens.length === 0) throw new Error('route: type at least one character');
+    const x = ids([tokens]);
     const dense = noGrad(() => this.lm.forward(x));
     const sparse = await this.lm.infer(x, { mode });
-    const last = (bytes.length - 1) * this.config.vocabSize;
+    const last = (tokens.length - 1) * this.config.vocabSize;
     // One realize for everything read below: reads of one graph are never run concurrently.
     await realize(dense.logits, sparse.logits, ...dense.aux.ffnScores, ...dense.aux.attnScores);
     const denseLogits = await dense.logits.data();
@@ -164,31 +167,30 @@ export class DemoModel {
       });
     }
     return {
-      tokens: Array.from(bytes, showByte),
+      tokens: Array.from(tokens, (id) => showToken(this.tokenizer, id)),
       layers,
       stats: sparse.stats,
       next: {
-        dense: top5(softmaxRow(denseLogits, last, this.config.vocabSize)),
-        sparse: top5(softmaxRow(sparseLogits, last, this.config.vocabSize)),
+        dense: top5(this.tokenizer, softmaxRow(denseLogits, last, this.config.vocabSize)),
+        sparse: top5(this.tokenizer, softmaxRow(sparseLogits, last, this.config.vocabSize)),
       },
     };
   }
 
   /** Logits for the last position of `text` under `mode` (a test compares them across engines). */
   async lastLogits(text: string, mode: InferMode): Promise<number[]> {
-    const bytes = encode(text).subarray(-this.config.maxSeqLen);
-    const out = await this.lm.infer(ids([bytes]), { mode });
+    const tokens = this.tokenizer.encode(text).subarray(-this.config.maxSeqLen);
+    const out = await this.lm.infer(ids([tokens]), { mode });
     const v = this.config.vocabSize;
-    return Array.from((await out.logits.data()).subarray((bytes.length - 1) * v, bytes.length * v));
+    return Array.from((await out.logits.data()).subarray((tokens.length - 1) * v, tokens.length * v));
   }
 
   /**
-   * Sparse generation: sample `n` bytes one at a time, each from a sparse
-   * forward over the last maxSeqLen bytes. `onByte` sees the text so far.
+   * Sparse generation: sample `n` tokens one at a time, each from a sparse
+   * forward over the last maxSeqLen tokens. `onText` sees the text so far.
    */
   async generate(prompt: string, n: number, mode: InferMode, onText?: (text: string) => void, temperature = 0.7): Promise<string> {
-    const out = Array.from(encode(prompt));
-    if (out.length === 0) out.push(32);
+    const out = Array.from(this.tokenizer.encode(prompt.length ? prompt : ' '));
     const v = this.config.vocabSize;
     for (let i = 0; i < n; i++) {
       const window = out.slice(-this.config.maxSeqLen);
@@ -202,14 +204,16 @@ export class DemoModel {
         if (r <= 0) { next = b; break; }
       }
       out.push(next);
-      onText?.(decoder.decode(new Uint8Array(out)));
+      onText?.(this.tokenizer.decode(out));
     }
-    return decoder.decode(new Uint8Array(out));
+    return this.tokenizer.decode(out);
   }
 
-  /** Replaces the model with one read from a checkpoint (config and weights). */
-  replace(lm: LanguageModel): void {
+  /** Replaces the model (and tokenizer) with ones read from a checkpoint. */
+  replace(lm: LanguageModel, tokenizer: Tokenizer): void {
     this.lm = lm;
+    this.tokenizer = tokenizer;
+    this.corpus = tokenizer.encode(this.text);
     this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
     this.losses.length = 0;
   }

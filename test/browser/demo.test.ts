@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serveDemo } from '../../scripts/serve-demo.mjs';
-import { LanguageModel, encodeSafetensors, lmConfig, noGrad, setBackend, tensor } from '../../src/index.js';
+import { ByteTokenizer, LanguageModel, lmConfig, noGrad, setBackend, stateDictToSafetensors, tensor } from '../../src/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,12 +46,15 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
 
-  // The checkpoint, written with the engine's own safetensors writer, as `dsmoe train` writes it.
+  // A checkpoint written with the engine's own safetensors writer, with the metadata `dsmoe train` writes
+  // (src/cli/checkpoint.ts: format, config, tokenizer, step).
   mkdirSync(OUT, { recursive: true });
   await setBackend('cpu');
   written = new LanguageModel(CKPT_CONFIG);
   const ckpt = join(OUT, 'demo-test.safetensors');
-  writeFileSync(ckpt, await encodeSafetensors(written.stateDict(), { config: JSON.stringify(written.config), step: '7' }));
+  writeFileSync(ckpt, await stateDictToSafetensors(written.stateDict(), {
+    format: 'dsmoe-lm', config: JSON.stringify(written.config), tokenizer: JSON.stringify(new ByteTokenizer().toJSON()), step: '7',
+  }));
 
   ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt } }));
   profile = mkdtempSync(join(tmpdir(), 'dsmoe-chromium-'));
@@ -67,6 +70,7 @@ beforeAll(async () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => window.dsmoeDemo !== undefined);
   await page.evaluate(() => window.dsmoeDemo.ready);
 }, 180_000);
 
