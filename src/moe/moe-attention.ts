@@ -198,15 +198,13 @@ export class MoEAttention extends Module {
    * Expert e on its block of tokens: queries for its heads only, attention
    * over each token's own sequence (shared K/V), then its W_o block.
    */
-  private expert(block: ExpertBlock, k: Tensor, v: Tensor, seqLen: number, offset: number): Tensor {
+  private expert(block: ExpertBlock, kv: (b: number, e: number) => { k: Tensor; v: Tensor }, seqLen: number, offset: number): Tensor {
     const { expert: e, rows, tokens } = block;
     const [hpe, dh] = [this.headsPerExpert, this.headDim];
     const [lo, hi] = [e * hpe * dh, (e + 1) * hpe * dh];
     const positions = tokens.map((t) => offset + (t % seqLen));
     let q = rows.matmul(this.wq.slice(1, lo, hi)).reshape([tokens.length, hpe, dh]);
     if (this.positional === 'rotary') q = this.rotateRows(q, positions);
-    const kvIdx = fromData(Int32Array.from({ length: hpe }, (_, j) => this.kvHeadOf(e, j)), [hpe], { backend: rows.backend });
-    const keys = k.shape[2]!;
     const parts: Tensor[] = [];
     // The block's tokens are in increasing order, so each sequence is one contiguous run.
     for (let start = 0; start < tokens.length;) {
@@ -215,13 +213,37 @@ export class MoEAttention extends Module {
       while (end < tokens.length && Math.floor(tokens[end]! / seqLen) === b) end++;
       const m = end - start;
       const qb = q.slice(0, start, end).permute([1, 0, 2]).reshape([1, hpe, m, dh]);
-      const kb = k.slice(0, b, b + 1).indexSelect(1, kvIdx);
-      const vb = v.slice(0, b, b + 1).indexSelect(1, kvIdx);
-      const att = qb.matmul(kb.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).add(this.rowMask(positions.subarray(start, end), keys, q));
+      const { k: kb, v: vb } = kv(b, e);
+      const att = qb.matmul(kb.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).add(this.rowMask(positions.subarray(start, end), kb.shape[2]!, q));
       parts.push(att.softmax(-1).matmul(vb).reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
       start = end;
     }
     return cat(parts, 0).matmul(this.wo.slice(0, lo, hi));
+  }
+
+  /**
+   * Sequence b's K and V heads as expert e reads them, [1, hpe, Sk, D]:
+   * a view when its K/V heads are consecutive (always when Hkv = hpe), an
+   * indexSelect otherwise; memoised, since experts usually share them.
+   */
+  private expertKeysValues(all: { k: Tensor; v: Tensor }): (b: number, e: number) => { k: Tensor; v: Tensor } {
+    const memo = new Map<string, { k: Tensor; v: Tensor }>();
+    return (b, e) => {
+      const heads = Array.from({ length: this.headsPerExpert }, (_, j) => this.kvHeadOf(e, j));
+      const key = `${b}:${heads.join(',')}`;
+      let hit = memo.get(key);
+      if (!hit) {
+        const consecutive = heads.every((h, j) => h === heads[0]! + j);
+        const pick = (t: Tensor): Tensor => {
+          const seq = t.slice(0, b, b + 1);
+          if (consecutive) return seq.slice(1, heads[0]!, heads[0]! + heads.length);
+          return seq.indexSelect(1, fromData(Int32Array.from(heads), [heads.length], { backend: t.backend }));
+        };
+        hit = { k: pick(all.k), v: pick(all.v) };
+        memo.set(key, hit);
+      }
+      return hit;
+    };
   }
 
   /** Sparse inference in any of the four modes (routing.ts), through the shared dispatcher. */
@@ -234,8 +256,8 @@ export class MoEAttention extends Module {
     const pairs = sortByExpert(routing, this.nExperts);
     const offset = opts.cache?.length ?? 0;
     const y = noGrad(() => {
-      const { k, v } = this.keysValues(x3, offset, opts.cache);
-      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, k, v, s, offset)).reshape(x.shape);
+      const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
+      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset)).reshape(x.shape);
     });
     const stats = routingStats(routing, this.costModel(b * s, s, offset));
     return { y, scores: scores.reshape([...x.shape.slice(0, -1), this.nExperts]), routing: { experts: routing.experts, gates: routing.gates }, stats };
