@@ -7,7 +7,6 @@
 import { backendNamed, withBackend } from '../gpu/registry.js';
 import { isFloat } from '../tensor/dtype.js';
 import { fromData } from '../tensor/create.js';
-import { noGrad } from '../tensor/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { grad } from './backward.js';
 
@@ -40,18 +39,28 @@ export async function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonl
     const xs = inputs.map((t) => toCpu64(t, true));
     const y = fn(...xs);
     if (y.size !== 1) throw new Error(`gradcheck: fn must return a scalar, got shape [${y.shape.join(', ')}]`);
-    const analytic = grad(y, xs).map((g, i) => (g ? g.dataSync() : new Float64Array(xs[i]!.size)));
+    // An output that depends on no input (or only through detach) has gradient zero.
+    const grads = y.requiresGrad ? grad(y, xs) : xs.map(() => null);
+    const analytic = grads.map((g, i) => {
+      if (!g) return new Float64Array(xs[i]!.size);
+      if (g.shape.length !== xs[i]!.rank || g.shape.some((d, j) => d !== xs[i]!.shape[j])) {
+        throw new Error(`gradcheck: the gradient of input ${i} has shape [${g.shape.join(', ')}], the input [${xs[i]!.shape.join(', ')}]`);
+      }
+      return g.dataSync();
+    });
 
-    const evalAt = (which: number, index: number, delta: number): number =>
-      noGrad(() => {
-        const moved = xs.map((x, i) => {
-          if (i !== which) return x.detach();
-          const d = Float64Array.from(x.dataSync());
-          d[index]! += delta;
-          return fromData(d, x.shape, { backend: cpu });
-        });
-        return fn(...moved).itemSync();
+    // fn sees the same kind of inputs at every point: float64 leaves that
+    // require grad (so a fn that calls grad() itself, as a second-derivative
+    // check does, works), with one element moved by ±ε.
+    const evalAt = (which: number, index: number, delta: number): number => {
+      const moved = xs.map((x, i) => {
+        if (i !== which) return isFloat(x.dtype) ? x.detach().requiresGrad_() : x;
+        const d = Float64Array.from(x.dataSync());
+        d[index]! += delta;
+        return fromData(d, x.shape, { backend: cpu, requiresGrad: true });
       });
+      return fn(...moved).itemSync();
+    };
 
     const report: GradcheckReport = { ok: true, maxAbsErr: 0, maxRelErr: 0, worst: null };
     let worstScore = -1;

@@ -89,6 +89,7 @@ export function tensor(values: NestedNumbers | TypedArray | readonly number[], o
 
 export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
   checkShape('full', shape);
+  if (opts.dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: int32 tensor got a non-integer value ${value}`);
   const data = arrayFor(opts.dtype ?? 'float32', sizeOf(shape));
   data.fill(value);
   return fromData(data, shape, opts);

@@ -49,8 +49,10 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 
 /** Resolves a possibly negative axis against `rank`, or throws naming the op. */
 export function normAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new Error(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  if (!Number.isInteger(axis)) throw new Error(`${op}: axis ${axis} is not an integer`);
+  if (axis < -rank || axis >= rank) {
+    const valid = rank === 0 ? 'a tensor of rank 0 has no axes' : `valid axes are ${-rank} to ${rank - 1}`;
+    throw new Error(`${op}: axis ${axis} is out of range for a tensor of rank ${rank} (${valid})`);
   }
   return axis < 0 ? axis + rank : axis;
 }

@@ -32,8 +32,10 @@ export function argReduce(op: ArgReduceOp, x: TypedArray, outer: number, n: numb
       let bestV = x[base]!;
       for (let j = 1; j < n; j++) {
         const v = x[base + j * inner]!;
-        // Strict comparison: the first extreme wins ties.
-        if (op === 'argmax' ? v > bestV : v < bestV) {
+        // Strict comparison: the first extreme wins ties. NaN counts as the
+        // extreme (as in max/min, which propagate it): the first NaN wins.
+        if (Number.isNaN(bestV)) break;
+        if (Number.isNaN(v) || (op === 'argmax' ? v > bestV : v < bestV)) {
           best = j;
           bestV = v;
         }

@@ -4,15 +4,20 @@
  */
 import { fmt, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { binary, cast, unary } from './elementwise.js';
+import { binary, cast, unary, where } from './elementwise.js';
 import { reduce } from './reduce.js';
 import { reshape } from './movement.js';
-import { gather } from './indexing.js';
+import { checkIndex, gather } from './indexing.js';
 import { arangeOn } from '../create.js';
 
-/** The row max, detached: subtracting any constant leaves softmax unchanged, so it needs no gradient. */
+/**
+ * The row max, detached: subtracting any constant leaves softmax unchanged, so
+ * it needs no gradient. A row whose max is ±∞ (say, fully masked with −∞) is
+ * shifted by 0 instead, so that −∞ − (−∞) never makes a NaN.
+ */
 function shift(x: Tensor, axis: number): Tensor {
-  return reduce('max', x, axis, true).detach();
+  const m = reduce('max', x, axis, true).detach();
+  return where(binary('lt', unary('abs', m), Infinity), m, 0);
 }
 
 /** softmax(x)_i = exp(x_i − m) / Σ_j exp(x_j − m), m = max_j x_j (stable for large |x|). */
@@ -40,6 +45,7 @@ export function logsumexp(x: Tensor, axis = -1, keepDims = false): Tensor {
 export function oneHot(index: Tensor, n: number): Tensor {
   if (index.dtype !== 'int32') throw new Error(`oneHot: index must be int32, got ${index.dtype}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`oneHot: number of classes must be a positive integer, got ${n}`);
+  checkIndex('oneHot', index, n, `${n} classes`);
   const classes = arangeOn(index.backend, n);
   return cast(binary('eq', reshape(index, [...index.shape, 1]), classes), 'float32');
 }
@@ -55,6 +61,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { reduction?
   if (logits.rank !== targets.rank + 1 || targets.shape.some((d, i) => d !== logits.shape[i])) {
     throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need targets of shape ${fmt(logits.shape.slice(0, -1))}, got ${fmt(targets.shape)}`);
   }
+  const classes = logits.shape[logits.rank - 1]!;
+  checkIndex('crossEntropy', targets, classes, `${classes} classes (logits ${fmt(logits.shape)})`);
   const logp = logSoftmax(logits, -1);
   const picked = reshape(gather(logp, -1, reshape(targets, [...targets.shape, 1])), targets.shape);
   const nll = unary('neg', picked);

@@ -12,7 +12,10 @@ import { expand, reshape } from './movement.js';
 /** The rank-3 primitive, also used by backward rules: op(A)·op(B), A [Ba, ., .], B [Bb, ., .]. */
 export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   sameBackend('matmul', a, b);
-  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ (${a.dtype} and ${b.dtype})`);
+  if (a.rank !== 3 || b.rank !== 3) {
+    throw new Error(`bmm: expects two rank-3 tensors [batch, rows, cols], got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  }
+  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ (${a.dtype} ${fmt(a.shape)} and ${b.dtype} ${fmt(b.shape)})`);
   const [ba, ra, ca] = a.shape as [number, number, number];
   const [bb, rb, cb] = b.shape as [number, number, number];
   const [m, k] = transA ? [ca, ra] : [ra, ca];
@@ -20,8 +23,8 @@ export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tenso
   if (k !== k2) {
     throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? 'ᵀ' : ''} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${k2})`);
   }
-  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} differ`);
-  const batch = Math.max(ba, bb);
+  if (ba !== bb && ba !== 1 && bb !== 1) throw new Error(`matmul: batch sizes ${ba} and ${bb} differ (${fmt(a.shape)} and ${fmt(b.shape)})`);
+  const batch = ba === 1 ? bb : ba; // a batch of 1 broadcasts (also against a batch of 0)
   const spec = { batch, m, k, n, transA, transB, aBatchStride: ba === 1 ? 0 : m * k, bBatchStride: bb === 1 ? 0 : k * n };
   return make({ kind: 'matmul', spec }, [a, b], [batch, m, n], a.dtype, { kind: 'matmul', transA, transB });
 }
@@ -35,7 +38,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (k !== k2) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)} (${k} vs ${k2})`);
   const aBatch = a2.shape.slice(0, -2);
   const bBatch = b2.shape.slice(0, -2);
-  const batch = broadcastShapes('matmul', aBatch, bBatch);
+  let batch: number[];
+  try {
+    batch = broadcastShapes('matmul', aBatch, bBatch);
+  } catch {
+    throw new Error(`matmul: batch dimensions of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be broadcast (${fmt(aBatch)} vs ${fmt(bBatch)})`);
+  }
   let out: Tensor;
   if (bBatch.length === 0) {
     // [..., M, K]·[K, N]: fold the batch into the rows, one GEMM.

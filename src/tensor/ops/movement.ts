@@ -50,6 +50,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.rank;
   if (lead < 0) throw new Error(`expand: cannot expand ${fmt(x.shape)} to fewer axes ${fmt(shape)}`);
   const out = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  if (out.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`expand: invalid target shape ${fmt(shape)} for ${fmt(x.shape)} (sizes must be non-negative integers; -1 keeps an existing axis)`);
+  }
   const own = stridesOf(x.shape);
   const strides = out.map((d, i) => {
     const src = i < lead ? 1 : x.shape[i - lead]!;

@@ -1,0 +1,154 @@
+/**
+ * Shared fast-check arbitraries for the tensor and autograd suites: shapes,
+ * mutually broadcastable shapes, and values on domains chosen so that finite
+ * differences are meaningful (MiniTorch-style: no values at a function's
+ * kinks or poles, no subnormals, nothing huge).
+ */
+import fc from 'fast-check';
+
+export type ShapeOpts = {
+  minRank?: number;
+  maxRank?: number;
+  minDim?: number;
+  maxDim?: number;
+  /** Largest number of elements (dims are trimmed, last axes first, to fit). */
+  maxSize?: number;
+};
+
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
+/** Trims the largest dims (never below 1) until the shape has at most `max` elements. */
+function capSize(shape: number[], max: number): number[] {
+  const s = [...shape];
+  while (sizeOf(s) > max) {
+    let at = 0;
+    s.forEach((d, i) => {
+      if (d > s[at]!) at = i;
+    });
+    if (s[at]! <= 1) break;
+    s[at]!--;
+  }
+  return s;
+}
+
+/** A shape: rank minRank..maxRank (default 0..4), dims minDim..maxDim (default 1..4). */
+export function shape(opts: ShapeOpts = {}): fc.Arbitrary<number[]> {
+  const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 4, maxSize = Infinity } = opts;
+  // The rank is drawn first (uniformly), so high ranks are as common as low ones.
+  return fc
+    .integer({ min: minRank, max: maxRank })
+    .chain((rank) => fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: rank, maxLength: rank }))
+    .map((s) => (maxSize === Infinity ? s : capSize(s, maxSize)));
+}
+
+/** Small shapes for gradcheck, whose cost is two forward passes per element. */
+export const gradShape = (opts: ShapeOpts = {}): fc.Arbitrary<number[]> => shape({ maxRank: 4, maxDim: 3, maxSize: 16, ...opts });
+
+/** Shapes that may hold a size-0 axis (for forward properties where that is meaningful). */
+export const shapeWithZero = (opts: ShapeOpts = {}): fc.Arbitrary<number[]> => shape({ minDim: 0, maxDim: 3, ...opts });
+
+/**
+ * A shape that broadcasts to `full` (possibly to a smaller shape, if all
+ * operands agree to shrink): leading axes dropped, some axes set to 1.
+ */
+export function broadcastableTo(full: readonly number[]): fc.Arbitrary<number[]> {
+  const drop = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: full.length }) });
+  const one = fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) });
+  return fc
+    .tuple(drop, fc.array(one, { minLength: full.length, maxLength: full.length }))
+    .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+}
+
+/** Two shapes that broadcast together (NumPy rules), drawn from a common full shape. */
+export function broadcastPair(opts: ShapeOpts = {}): fc.Arbitrary<[number[], number[]]> {
+  return shape(opts).chain((full) => fc.tuple(broadcastableTo(full), broadcastableTo(full)));
+}
+
+export function broadcastTriple(opts: ShapeOpts = {}): fc.Arbitrary<[number[], number[], number[]]> {
+  return shape(opts).chain((full) => fc.tuple(broadcastableTo(full), broadcastableTo(full), broadcastableTo(full)));
+}
+
+/** NumPy's broadcast of two shapes (the independent oracle; assumes they are compatible). */
+export function broadcastOf(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    return da === 1 ? db : da;
+  });
+}
+
+/**
+ * Value domains. All values are k/1000 for integers k, so there are no
+ * subnormals and ties are exact, and every domain keeps a margin far larger
+ * than gradcheck's ε (1e-6) from the points where a function is not smooth.
+ */
+export type Domain =
+  /** [-2, 2] */
+  | 'any'
+  /** [0.1, 2.1]: log, sqrt, pow with a real exponent */
+  | 'positive'
+  /** |x| in [0.05, 2.05]: abs, relu, sign-sensitive ops */
+  | 'nonzero'
+  /** |x| in [0.5, 2.5]: denominators */
+  | 'denominator';
+
+const ints = fc.integer({ min: -2000, max: 2000 });
+
+export function scalar(domain: Domain = 'any'): fc.Arbitrary<number> {
+  switch (domain) {
+    case 'any':
+      return ints.map((k) => k / 1000);
+    case 'positive':
+      return fc.integer({ min: 0, max: 2000 }).map((k) => 0.1 + k / 1000);
+    case 'nonzero':
+      return ints.map((k) => (k >= 0 ? 0.05 + k / 1000 : -0.05 + k / 1000));
+    case 'denominator':
+      return ints.map((k) => (k >= 0 ? 0.5 + k / 1000 : -0.5 + k / 1000));
+  }
+}
+
+export function values(n: number, domain: Domain = 'any'): fc.Arbitrary<number[]> {
+  return fc.array(scalar(domain), { minLength: n, maxLength: n });
+}
+
+/**
+ * n pairwise-distinct values in [-2, 2] (at least 0.001 apart): for max, min,
+ * sort-like ops, whose gradient at a tie is a convention, not a derivative.
+ */
+export function distinctValues(n: number): fc.Arbitrary<number[]> {
+  return fc.uniqueArray(ints, { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 1000));
+}
+
+/** A shape with values for it. */
+export interface Case {
+  shape: number[];
+  data: number[];
+}
+
+export function tensorCase(shapeArb: fc.Arbitrary<number[]>, domain: Domain = 'any'): fc.Arbitrary<Case> {
+  return shapeArb.chain((s) => values(sizeOf(s), domain).map((data) => ({ shape: s, data })));
+}
+
+export function distinctCase(shapeArb: fc.Arbitrary<number[]>): fc.Arbitrary<Case> {
+  return shapeArb.chain((s) => distinctValues(sizeOf(s)).map((data) => ({ shape: s, data })));
+}
+
+/** An axis of a tensor of the given rank, possibly negative (rank ≥ 1). */
+export function axisOf(rank: number): fc.Arbitrary<number> {
+  return fc.integer({ min: -rank, max: rank - 1 });
+}
+
+/** A permutation of 0..n-1. */
+export function permutation(n: number): fc.Arbitrary<number[]> {
+  const all = Array.from({ length: n }, (_, i) => i);
+  return fc.shuffledSubarray(all, { minLength: n, maxLength: n });
+}
+
+/** int32 indices in [0, size), `n` of them. */
+export function indices(n: number, size: number): fc.Arbitrary<number[]> {
+  return fc.array(fc.integer({ min: 0, max: size - 1 }), { minLength: n, maxLength: n });
+}
+
+/** A seed for the random cotangent of a gradcheck (drawn by fast-check, so it replays). */
+export const cotangentSeed = fc.integer({ min: 1, max: 2 ** 31 - 1 });
