@@ -30,7 +30,7 @@ export class AdamW extends Optimizer {
   readonly eps: number;
 
   constructor(params: Params, opts: AdamWOptions = {}) {
-    super(params, opts.lr ?? 1e-3, opts.weightDecay ?? 1e-2);
+    super('AdamW', params, opts.lr ?? 1e-3, opts.weightDecay ?? 1e-2);
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
     checkHyper('AdamW: betas[0]', this.betas[0], 0, 1, true);

@@ -57,8 +57,12 @@ export abstract class Optimizer {
   lr: number;
   private readonly entries: Entry[];
 
-  protected constructor(params: Params, lr: number, defaultWeightDecay: number) {
-    checkHyper(`${this.constructor.name}: lr`, lr, 0);
+  /** The optimizer's name, for messages ('AdamW'); given explicitly, since bundlers may rename classes. */
+  readonly name: string;
+
+  protected constructor(name: string, params: Params, lr: number, defaultWeightDecay: number) {
+    this.name = name;
+    checkHyper(`${name}: lr`, lr, 0);
     this.lr = lr;
     const groups: ParamGroup[] = params.length > 0 && params[0] instanceof Tensor
       ? [{ params: params as readonly Tensor[] }]
@@ -67,16 +71,16 @@ export abstract class Optimizer {
     const seen = new Set<Tensor>();
     for (const g of groups) {
       const wd = g.weightDecay ?? defaultWeightDecay;
-      checkHyper(`${this.constructor.name}: weightDecay`, wd, 0);
+      checkHyper(`${this.name}: weightDecay`, wd, 0);
       for (const p of g.params) {
-        if (!(p instanceof Tensor)) throw new Error(`${this.constructor.name}: parameters must be Tensors (got ${String(p)})`);
-        if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} does not require grad`);
-        if (seen.has(p)) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} appears twice`);
+        if (!(p instanceof Tensor)) throw new Error(`${this.name}: parameters must be Tensors (got ${String(p)})`);
+        if (!p.requiresGrad) throw new Error(`${this.name}: parameter ${fmt(p.shape)} does not require grad`);
+        if (seen.has(p)) throw new Error(`${this.name}: parameter ${fmt(p.shape)} appears twice`);
         seen.add(p);
         this.entries.push({ param: p, weightDecay: wd, step: 0, slots: new Map() });
       }
     }
-    if (this.entries.length === 0) throw new Error(`${this.constructor.name}: got an empty parameter list`);
+    if (this.entries.length === 0) throw new Error(`${this.name}: got an empty parameter list`);
   }
 
   /** The parameters, groups flattened, in the order stateDict indexes them. */
@@ -95,7 +99,7 @@ export abstract class Optimizer {
 
   /** Records one update of every parameter that has a gradient (lazily: await to run it). */
   step(): void {
-    checkHyper(`${this.constructor.name}: lr`, this.lr, 0);
+    checkHyper(`${this.name}: lr`, this.lr, 0);
     noGrad(() => {
       for (const e of this.entries) {
         const g = e.param.grad;
@@ -118,7 +122,7 @@ export abstract class Optimizer {
 
   /** Restores a saved state; errors name the slot and both shapes. */
   loadStateDict(state: OptimizerState): void {
-    const name = this.constructor.name;
+    const name = this.name;
     if (state.steps.length !== this.entries.length) {
       throw new Error(`${name}.loadStateDict: state has ${state.steps.length} parameters, the optimizer has ${this.entries.length}`);
     }

@@ -25,7 +25,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(params: Params, opts: SGDOptions = {}) {
-    super(params, opts.lr ?? 1e-3, opts.weightDecay ?? 0);
+    super('SGD', params, opts.lr ?? 1e-3, opts.weightDecay ?? 0);
     this.momentum = opts.momentum ?? 0;
     this.dampening = opts.dampening ?? 0;
     this.nesterov = opts.nesterov ?? false;
