@@ -1,0 +1,73 @@
+/**
+ * Flag parsing on top of node:util parseArgs. parseArgs hands back strings;
+ * these helpers turn them into checked numbers and choices, so every command
+ * rejects a bad value with an error that names the flag and what it expected
+ * instead of training for ten minutes on NaN.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+export type Flags = Record<string, string | boolean | undefined>;
+
+/** A user mistake on the command line: main prints its message and the usage, without a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parses argv strictly: unknown flags and stray positionals are errors naming them. */
+export function parseFlags(command: string, argv: readonly string[], options: FlagSpec, positionals = 0): { flags: Flags; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals > 0 });
+  } catch (e) {
+    throw new UsageError(`dsmoe ${command}: ${(e as Error).message}`);
+  }
+  if (parsed.positionals.length > positionals) {
+    throw new UsageError(`dsmoe ${command}: unexpected argument '${parsed.positionals[positionals]}'`);
+  }
+  return { flags: parsed.values as Flags, positionals: parsed.positionals };
+}
+
+export function str(flags: Flags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A number flag, checked against bounds; `integer` rejects 2.5 where a count is meant. */
+export function num(flags: Flags, name: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+  const raw = str(flags, name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  const what = opts.integer ? 'an integer' : 'a number';
+  if (raw.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
+    throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
+  }
+  if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name} must be ≥ ${opts.min}, got ${raw}`);
+  if (opts.max !== undefined && v > opts.max) throw new UsageError(`--${name} must be ≤ ${opts.max}, got ${raw}`);
+  return v;
+}
+
+/** A flag whose value must be one of `choices`. */
+export function choice<T extends string>(flags: Flags, name: string, choices: readonly T[]): T | undefined {
+  const raw = str(flags, name);
+  if (raw === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${raw}'`);
+  }
+  return raw as T;
+}
+
+/** A comma-separated list of numbers, e.g. --thresholds 0.2,0.5,1. */
+export function numList(flags: Flags, name: string, opts: { min?: number; integer?: boolean } = {}): number[] | undefined {
+  const raw = str(flags, name);
+  if (raw === undefined) return undefined;
+  return raw.split(',').map((part) => {
+    const v = num({ [name]: part }, name, opts);
+    if (v === undefined) throw new UsageError(`--${name}: empty item in '${raw}'`);
+    return v;
+  });
+}
+
+export function bool(flags: Flags, name: string): boolean {
+  return flags[name] === true;
+}

@@ -1,0 +1,144 @@
+/**
+ * Checkpoints: two safetensors files in the run folder.
+ *
+ *   model.safetensors       the weights alone, with the model config and the
+ *                           tokenizer in the metadata: what eval and generate
+ *                           load, and what a PyTorch user loads with
+ *                           safetensors.torch.load_file.
+ *   checkpoint.safetensors  the same weights plus AdamW's moments
+ *                           ('optimizer.<i>.<slot>'), and in the metadata the
+ *                           step, both random generators' states, the
+ *                           training settings and the loss history:
+ *                           everything `train --resume` needs to continue
+ *                           exactly where the run stopped.
+ *
+ * Each file is written to a temporary name and renamed over the old one
+ * (an atomic replace on POSIX filesystems), so a kill at any moment leaves
+ * the previous complete checkpoint, never a torn one.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/fs.js';
+import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
+import { tokenizerFromJSON } from '../data/tokenizer-json.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
+import { LanguageModel } from '../moe/lm.js';
+import { defaultGenerator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { CorpusOptions } from './corpus.js';
+import type { HistoryPoint, Trainer } from './trainer.js';
+import type { TrainSettings } from './train-settings.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+const FORMAT = 'dsmoe-lm';
+const OPTIM_PREFIX = 'optimizer.';
+
+/** What a run records about itself besides the weights. */
+export interface RunInfo {
+  settings: TrainSettings;
+  corpus: Omit<CorpusOptions, 'reuse'>;
+  /** The backend the run trained on (resume is bit-identical on the same one). */
+  backend: string;
+}
+
+/** Writes checkpoint.safetensors, then model.safetensors, each atomically. */
+export async function saveCheckpoint(dir: string, trainer: Trainer, tokenizer: Tokenizer, info: RunInfo): Promise<void> {
+  const model = trainer.model;
+  const base = modelMetadata(model.config, tokenizer, trainer.step, info);
+  const opt = trainer.optimizer.stateDict();
+  const slots = Object.fromEntries(Object.entries(opt.slots).map(([k, t]) => [OPTIM_PREFIX + k, t]));
+  const full = await stateDictToSafetensors({ ...model.stateDict(), ...slots }, {
+    ...base,
+    optimizer: JSON.stringify({ lr: opt.lr, steps: opt.steps }),
+    rng: JSON.stringify({ data: trainer.dataRng.getState(), default: defaultGenerator.getState() }),
+    history: JSON.stringify(trainer.history),
+    seconds: String(trainer.seconds),
+  });
+  writeFileAtomic(join(dir, CHECKPOINT_FILE), full);
+  writeFileAtomic(join(dir, MODEL_FILE), await stateDictToSafetensors(model.stateDict(), base));
+}
+
+/** Config and tokenizer rebuild the model; settings and corpus let eval find the same validation split. */
+function modelMetadata(config: LMConfig, tokenizer: Tokenizer, step: number, info: RunInfo): Record<string, string> {
+  return {
+    format: FORMAT,
+    config: JSON.stringify(config),
+    tokenizer: JSON.stringify(tokenizer.toJSON()),
+    step: String(step),
+    settings: JSON.stringify(info.settings),
+    corpus: JSON.stringify(info.corpus),
+    backend: info.backend,
+  };
+}
+
+export interface LoadedModel {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  step: number;
+  metadata: Record<string, string>;
+  /** Tensors in the file that are not the model's (the optimizer's, in a checkpoint). */
+  extra: Record<string, Tensor>;
+}
+
+/** A run folder (its model.safetensors), or a .safetensors file of either kind. */
+export function resolveModelPath(path: string): string {
+  if (!existsSync(path)) throw new Error(`checkpoint '${path}' does not exist`);
+  if (path.endsWith('.safetensors')) return path;
+  for (const f of [MODEL_FILE, CHECKPOINT_FILE]) if (existsSync(join(path, f))) return join(path, f);
+  throw new Error(`no ${MODEL_FILE} or ${CHECKPOINT_FILE} in '${path}': train a model there first (dsmoe train --out ${path})`);
+}
+
+/** Rebuilds the model from a file written by saveCheckpoint; errors name the file and what is wrong. */
+export function loadModel(path: string): LoadedModel {
+  const file = resolveModelPath(path);
+  let parsed;
+  try {
+    parsed = safetensorsToTensors(new Uint8Array(readFileSync(file)));
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  const { tensors, metadata } = parsed;
+  if (metadata.format !== FORMAT) throw new Error(`${file}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${FORMAT}')`);
+  const config = configFromJSON(parseJSON(file, metadata, 'config'));
+  const tokenizer = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
+  if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${file}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
+  const model = new LanguageModel(config);
+  const own = new Set(Object.keys(model.stateDict()));
+  const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
+  const extra = Object.fromEntries(Object.entries(tensors).filter(([k]) => !own.has(k)));
+  try {
+    model.loadStateDict(weights);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  model.eval();
+  return { model, tokenizer, step: Number(metadata.step ?? 0), metadata, extra };
+}
+
+/** Loads a checkpoint into a fresh trainer's state: optimizer, generators, step, history. */
+export function restoreTrainer(trainer: Trainer, loaded: LoadedModel, file: string): void {
+  const m = loaded.metadata;
+  const opt = parseJSON(file, m, 'optimizer') as { lr: number; steps: number[] };
+  const rng = parseJSON(file, m, 'rng') as { data: number[]; default: number[] };
+  const slots = Object.fromEntries(Object.entries(loaded.extra)
+    .filter(([k]) => k.startsWith(OPTIM_PREFIX))
+    .map(([k, t]) => [k.slice(OPTIM_PREFIX.length), t]));
+  trainer.optimizer.loadStateDict({ lr: opt.lr, steps: opt.steps, slots });
+  trainer.dataRng.setState(rng.data);
+  defaultGenerator.setState(rng.default);
+  trainer.step = loaded.step;
+  trainer.history = parseJSON(file, m, 'history') as HistoryPoint[];
+  trainer.seconds = Number(m.seconds ?? 0);
+}
+
+export function parseJSON(file: string, metadata: Record<string, string>, key: string): unknown {
+  const raw = metadata[key];
+  if (raw === undefined) throw new Error(`${file}: metadata has no '${key}' (is this a ${CHECKPOINT_FILE} written by dsmoe train?)`);
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new Error(`${file}: metadata '${key}' is not valid JSON`);
+  }
+}

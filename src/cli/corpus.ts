@@ -1,0 +1,99 @@
+/**
+ * From a corpus on disk to the token streams a run trains and validates on:
+ * load documents (the Brown Corpus by default, or any UTF-8 file or folder),
+ * split them by document with a seed, build the tokenizer (bytes, or BPE
+ * trained on the training documents only), and concatenate each side into
+ * one stream. The validation stream remembers which document (and genre)
+ * each span came from, for the expert-use-by-genre picture.
+ */
+import { loadBrown } from '../data/brown.js';
+import { loadTextCorpus } from '../data/text-corpus.js';
+import { splitDocuments } from '../data/split.js';
+import { ByteTokenizer } from '../data/byte-tokenizer.js';
+import { BpeTokenizer } from '../data/bpe-tokenizer.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import type { TextDocument } from '../data/document.js';
+
+export type TokenizerKind = 'byte' | 'bpe';
+
+export interface CorpusOptions {
+  /** A UTF-8 file or folder; the Brown Corpus when absent. */
+  corpus?: string;
+  tokenizer: TokenizerKind;
+  /** BPE vocabulary size (ignored for bytes). */
+  bpeVocab: number;
+  valFraction: number;
+  seed: number;
+  /** An existing tokenizer (from a checkpoint) instead of building one. */
+  reuse?: Tokenizer;
+}
+
+/** A run of the validation stream that came from one document. */
+export interface Span {
+  genre: string;
+  start: number;
+  end: number;
+}
+
+export interface PreparedCorpus {
+  /** 'brown' or the path given. */
+  source: string;
+  tokenizer: Tokenizer;
+  train: Int32Array;
+  val: Int32Array;
+  valSpans: Span[];
+  trainDocs: number;
+  valDocs: number;
+}
+
+/** Documents are joined with a blank line, as they would be in one text file. */
+const SEPARATOR = '\n\n';
+
+export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
+  const docs = opts.corpus === undefined ? loadBrown() : loadTextCorpus(opts.corpus);
+  const { train, val } = splitDocuments(docs, { valFraction: opts.valFraction, seed: opts.seed });
+  if (train.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no training documents after the split`);
+  if (val.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no validation documents (give a folder with at least 2 files, or a valFraction > 0)`);
+  const tokenizer = opts.reuse ?? buildTokenizer(opts, train);
+  const trainStream = concat(train.map((d) => tokenizer.encode(d.text + SEPARATOR)));
+  const valParts = val.map((d) => tokenizer.encode(d.text + SEPARATOR));
+  const valSpans: Span[] = [];
+  let at = 0;
+  val.forEach((d, i) => {
+    const n = valParts[i]!.length;
+    valSpans.push({ genre: d.genre, start: at, end: at + n });
+    at += n;
+  });
+  return {
+    source: opts.corpus ?? 'brown',
+    tokenizer,
+    train: trainStream,
+    val: concat(valParts),
+    valSpans,
+    trainDocs: train.length,
+    valDocs: val.length,
+  };
+}
+
+function buildTokenizer(opts: CorpusOptions, train: readonly TextDocument[]): Tokenizer {
+  if (opts.tokenizer === 'byte') return new ByteTokenizer();
+  return BpeTokenizer.train(train.map((d) => d.text).join(SEPARATOR), opts.bpeVocab);
+}
+
+function concat(parts: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** UTF-8 bytes that the tokens stand for: the denominator of bits per byte. */
+export function bytesOf(tokenizer: Tokenizer, ids: ArrayLike<number>): number {
+  if (tokenizer.kind === 'byte') return ids.length;
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) n += tokenizer.tokenBytes(ids[i]!).length;
+  return n;
+}

@@ -1,0 +1,92 @@
+/**
+ * `dsmoe demo` — what `npm start` runs. In a few minutes on a laptop CPU:
+ * train the tiny DS-MoE language model on the Brown Corpus (dense training
+ * with the MI loss), then show what the paper is about — the same weights
+ * served sparsely: perplexity at each sparsity level next to the parameters
+ * it keeps active — and a sample of generated text. The checkpoint and the
+ * pictures stay in runs/demo/.
+ */
+import { join } from 'node:path';
+import type { InferMode } from '../moe/routing.js';
+import { bool, num, parseFlags, str } from './args.js';
+import { useBackend } from './backend.js';
+import { prepareCorpus } from './corpus.js';
+import { evaluateModes, sparseVsDense } from './evaluate.js';
+import { expertUseByGenre } from './genre-use.js';
+import { generate, StreamDecoder } from './generation.js';
+import { modeLabel } from './modes.js';
+import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
+import { evalTable } from './report.js';
+import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
+import { runTraining } from './run.js';
+import { formatDuration } from './table.js';
+
+export const DEMO_USAGE = `dsmoe demo [options]
+
+Trains the tiny DS-MoE on the Brown Corpus, then prints its perplexity in
+dense mode and at each sparsity level with the active parameters, and a
+generated sample. Writes the checkpoint and SVG pictures to runs/demo/.
+Every option of dsmoe train is accepted (e.g. --steps 200 for a quicker run).
+
+  --out DIR           (default runs/demo)
+  --demo-tokens N     validation tokens per sparse mode (default 8192)
+  --sample N          tokens to generate (default 300)`;
+
+const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, 'demo-tokens': { type: 'string' }, sample: { type: 'string' } } as const;
+
+export async function demoCommand(argv: readonly string[]): Promise<void> {
+  const { flags } = parseFlags('demo', argv, FLAGS);
+  if (bool(flags, 'help')) {
+    process.stdout.write(`${DEMO_USAGE}\n`);
+    return;
+  }
+  const t0 = performance.now();
+  const say = (s: string): boolean => process.stdout.write(`${s}\n`);
+  const backend = await useBackend(str(flags, 'backend'));
+  const config = configFromFlags(flags);
+  const settings = settingsFromFlags(flags, config.maxSeqLen);
+  const corpusOpts = corpusFromFlags(flags, settings.seed);
+  const outDir = str(flags, 'out') ?? join('runs', 'demo');
+  say('DS-MoE demo: dense training, sparse inference (Pan et al., 2024)');
+  const data = prepareCorpus(corpusOpts);
+  say(`corpus: ${data.source}, ${data.trainDocs} training and ${data.valDocs} validation documents, ${data.train.length} + ${data.val.length} ${data.tokenizer.kind} tokens`);
+  say(`model: ${config.nLayers} layers, d=${config.dModel}, ${config.attnExperts} attention experts and ${config.nExperts} FFN experts per layer; MI weights α_ffn=${config.alphaFfn}, α_attn=${config.alphaAttn}\n`);
+
+  const res = await runTraining({ config, settings, data, outDir, info: { settings, corpus: corpusOpts, backend }, label: 'train', quiet: bool(flags, 'quiet') });
+  const model = res.trainer.model;
+  writeTrainingPictures(outDir, res.trainer.history, config.kind);
+
+  say(`\nSparse inference on ${num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192} validation tokens:\n`);
+  const rows = await evaluateModes(model, data.val, data.tokenizer, demoModes(config.nExperts), {
+    batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192,
+  });
+  say(evalTable(rows));
+  const { dense, best, ratio } = sparseVsDense(rows);
+  if (best) {
+    say(`\nAt ≤ 50% of FFN parameters active, ${best.label} keeps ${(100 * best.ffnActive).toFixed(0)}% of the FFN and reaches perplexity ${best.perplexity.toFixed(3)}: ${(100 * (ratio - 1)).toFixed(1)}% from dense (${dense.perplexity.toFixed(3)}).`);
+  }
+  writeEvalPictures(outDir, rows);
+  writeGenrePicture(outDir, await expertUseByGenre(model, data.val, data.valSpans, settings.seqLen, 512));
+
+  const mode: InferMode = best?.mode ?? { mode: 'dense' };
+  const prompt = 'The jury said ';
+  say(`\nSample (${modeLabel(mode)}, temperature 0.8, top-p 0.95):\n`);
+  const decoder = new StreamDecoder(data.tokenizer);
+  process.stdout.write(prompt);
+  await generate(model, data.tokenizer, prompt, {
+    maxTokens: num(flags, 'sample', { integer: true, min: 1 }) ?? 300, temperature: 0.8, topP: 0.95, seed: settings.seed, infer: { mode },
+  }, (t) => process.stdout.write(decoder.push(t.id)));
+  say(`${decoder.flush()}\n`);
+  say(`Checkpoint and pictures (training-curves, sparsity, expert-load, expert-genre .svg) in ${outDir}/`);
+  say(`Try: dsmoe eval --run ${outDir}    dsmoe generate --run ${outDir} --mode topK:2 --trace`);
+  say(`Done in ${formatDuration((performance.now() - t0) / 1000)}.`);
+}
+
+/** A readable subset of the eval sweep: dense, topK up to N/2 and N, thresholds, one thresholdTopK. */
+function demoModes(n: number): InferMode[] {
+  const modes: InferMode[] = [{ mode: 'dense' }];
+  for (let k = 1; k <= Math.max(1, Math.floor(n / 2)); k++) modes.push({ mode: 'topK', k });
+  for (const eps of [0.5, 1, 1.5, 2]) modes.push({ mode: 'threshold', eps });
+  modes.push({ mode: 'thresholdTopK', eps: 1 });
+  return modes;
+}

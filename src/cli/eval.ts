@@ -1,0 +1,78 @@
+/**
+ * `dsmoe eval`: validation perplexity and bits per byte of a trained model
+ * in dense mode and in every sparse mode — topK for k = 1..N, a threshold
+ * sweep, thresholdTopK — next to what each mode keeps active. Markdown by
+ * default, --json for scripts.
+ */
+import { join } from 'node:path';
+import { bool, choice, num, numList, parseFlags, str } from './args.js';
+import { useBackend } from './backend.js';
+import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
+import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import { evaluateModes, sparseVsDense } from './evaluate.js';
+import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
+import { writeEvalPictures } from './pictures.js';
+import { evalJSON, evalTable } from './report.js';
+import type { TrainSettings } from './train-settings.js';
+
+export const EVAL_USAGE = `dsmoe eval --run DIR [options]
+
+Evaluates a trained model on its validation documents in dense mode and in
+every sparse mode, with the parameters each mode keeps active.
+
+  --run DIR | --checkpoint FILE   the run folder, or a .safetensors file
+  --tokens N            validation tokens to use (default 32768)
+  --batch-size N        (default 16)
+  --thresholds LIST     ε values for threshold and thresholdTopK (default ${DEFAULT_THRESHOLDS.join(',')})
+  --modes LIST          evaluate only these, e.g. dense,topK:2,threshold:0.5
+  --attention dense|follow   attention experts: always dense, or in the FFN's mode
+                        (default: dense for topK, follow for the threshold modes)
+  --corpus PATH         evaluate on this corpus instead of the run's own split
+  --json                print JSON instead of a table
+  --backend NAME        (default ${'wasm where available, else cpu'})`;
+
+const FLAGS = {
+  run: { type: 'string' }, checkpoint: { type: 'string' }, tokens: { type: 'string' }, 'batch-size': { type: 'string' },
+  thresholds: { type: 'string' }, modes: { type: 'string' }, attention: { type: 'string' }, corpus: { type: 'string' },
+  json: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function evalCommand(argv: readonly string[]): Promise<void> {
+  const { flags } = parseFlags('eval', argv, FLAGS);
+  if (bool(flags, 'help')) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return;
+  }
+  await useBackend(str(flags, 'backend'));
+  const path = str(flags, 'checkpoint') ?? str(flags, 'run');
+  if (!path) throw new Error('dsmoe eval: give --run DIR or --checkpoint FILE');
+  const file = resolveModelPath(path);
+  const { model, tokenizer, metadata } = loadModel(file);
+  const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
+  const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
+  const given = str(flags, 'corpus');
+  const data = prepareCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
+  const modeList = str(flags, 'modes');
+  const modes = modeList
+    ? modeList.split(',').map((m) => parseMode(m.trim(), 'modes'))
+    : model.config.kind === 'dense' ? [{ mode: 'dense' as const }] : sweepModes(model.config.nExperts, numList(flags, 'thresholds', { min: 0 }) ?? DEFAULT_THRESHOLDS);
+  const json = bool(flags, 'json');
+  const rows = await evaluateModes(model, data.val, tokenizer, modes, {
+    batchSize: num(flags, 'batch-size', { integer: true, min: 1 }) ?? 16,
+    seqLen: settings.seqLen,
+    maxTokens: num(flags, 'tokens', { integer: true, min: 2 }) ?? 32768,
+    attention: choice(flags, 'attention', ['dense', 'follow'] as const),
+  }, json ? undefined : (r) => process.stderr.write(`  ${r.label}: ppl ${r.perplexity.toFixed(3)}\n`));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ checkpoint: file, config: model.config, rows: evalJSON(rows) }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${evalTable(rows)}\n`);
+  if (rows.some((r) => r.mode.mode === 'dense') && rows.length > 1) {
+    const { best, ratio } = sparseVsDense(rows);
+    if (best) process.stdout.write(`\nbest mode at ≤ 50% active FFN: ${best.label}, perplexity ${(100 * (ratio - 1)).toFixed(1)}% from dense\n`);
+  }
+  const dir = path.endsWith('.safetensors') ? null : path;
+  if (dir) writeEvalPictures(dir, rows);
+  if (dir) process.stderr.write(`wrote ${join(dir, 'expert-load.svg')}\n`);
+}

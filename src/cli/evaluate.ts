@@ -1,0 +1,122 @@
+/**
+ * Sparse evaluation: the validation stream through the model in one
+ * inference mode, every token predicted once. Perplexity and bits per byte
+ * measure the quality; the routing statistics, averaged over tokens, give
+ * what that mode costs (active parameters, active share of FFN and
+ * attention). One row per mode is the table of the paper's Fig. 4.
+ */
+import { batchTensors, sequentialBatches } from '../data/batches.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import type { LanguageModel } from '../moe/lm.js';
+import type { InferMode } from '../moe/routing.js';
+import type { LMInferOptions } from '../moe/lm-stats.js';
+import { noGrad } from '../tensor/grad-mode.js';
+import { crossEntropy } from '../tensor/ops/functional.js';
+import { bytesOf } from './corpus.js';
+import { modeLabel } from './modes.js';
+
+export interface EvalRow {
+  mode: InferMode;
+  label: string;
+  /** Mean cross-entropy, nats per token. */
+  loss: number;
+  perplexity: number;
+  bitsPerByte: number;
+  totalParams: number;
+  activeParams: number;
+  /** Active share of the FFN and attention parameters (routers included). */
+  ffnActive: number;
+  attnActive: number;
+  /** Mean experts per token. */
+  ffnExperts: number;
+  attnExperts: number;
+  /** Inference throughput of this mode on this machine. */
+  tokensPerSecond: number;
+  tokens: number;
+  /** Tokens routed to each FFN expert, per layer. */
+  ffnLoad: number[][];
+}
+
+export interface EvalOptions {
+  batchSize: number;
+  seqLen: number;
+  /** Use at most this many validation tokens. */
+  maxTokens: number;
+  attention?: LMInferOptions['attention'];
+}
+
+export async function evaluateMode(model: LanguageModel, val: Int32Array, tokenizer: Tokenizer, mode: InferMode, o: EvalOptions): Promise<EvalRow> {
+  model.eval();
+  const stream = val.subarray(0, Math.min(val.length, o.maxTokens + 1));
+  let nats = 0;
+  let tokens = 0;
+  let bytes = 0;
+  let seconds = 0;
+  const acc = { active: 0, ffn: 0, attn: 0, ffnE: 0, attnE: 0 };
+  let total = 0;
+  let ffnLoad: number[][] = [];
+  for (const batch of sequentialBatches(stream, o.batchSize, o.seqLen)) {
+    const { inputs, targets } = batchTensors(batch);
+    const t0 = performance.now();
+    const r = await model.infer(inputs, { mode, attention: o.attention });
+    const ce = noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' }));
+    const sum = (await ce.data())[0]!;
+    seconds += (performance.now() - t0) / 1000;
+    const n = targets.size;
+    nats += sum;
+    tokens += n;
+    bytes += bytesOf(tokenizer, batch.targets);
+    const s = r.stats;
+    total = s.totalParams;
+    acc.active += s.activeParams * n;
+    acc.ffn += s.ffnActiveFraction * n;
+    acc.attn += s.attnActiveFraction * n;
+    acc.ffnE += s.ffnActiveExperts * n;
+    acc.attnE += s.attnActiveExperts * n;
+    ffnLoad = addLoads(ffnLoad, s.layers.map((l) => l.ffn.load));
+  }
+  const loss = nats / Math.max(tokens, 1);
+  return {
+    mode,
+    label: modeLabel(mode),
+    loss,
+    perplexity: Math.exp(loss),
+    bitsPerByte: nats / Math.LN2 / Math.max(bytes, 1),
+    totalParams: total,
+    activeParams: acc.active / tokens,
+    ffnActive: acc.ffn / tokens,
+    attnActive: acc.attn / tokens,
+    ffnExperts: acc.ffnE / tokens,
+    attnExperts: acc.attnE / tokens,
+    tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
+    tokens,
+    ffnLoad,
+  };
+}
+
+export async function evaluateModes(model: LanguageModel, val: Int32Array, tokenizer: Tokenizer, modes: readonly InferMode[], o: EvalOptions, onRow?: (r: EvalRow) => void): Promise<EvalRow[]> {
+  const rows: EvalRow[] = [];
+  for (const mode of modes) {
+    const row = await evaluateMode(model, val, tokenizer, mode, o);
+    rows.push(row);
+    onRow?.(row);
+  }
+  return rows;
+}
+
+function addLoads(a: number[][], b: number[][]): number[][] {
+  if (a.length === 0) return b.map((l) => [...l]);
+  return a.map((l, i) => l.map((v, e) => v + (b[i]?.[e] ?? 0)));
+}
+
+/**
+ * The acceptance check of the issue: the sparse rows at ≤ 50% active FFN,
+ * and the best of them against dense perplexity.
+ */
+export function sparseVsDense(rows: readonly EvalRow[], maxFfnActive = 0.5): { dense: EvalRow; best: EvalRow | null; ratio: number } {
+  const dense = rows.find((r) => r.mode.mode === 'dense');
+  if (!dense) throw new Error('sparseVsDense: no dense row');
+  const sparse = rows.filter((r) => r.mode.mode !== 'dense' && r.ffnActive <= maxFfnActive);
+  const best = sparse.reduce<EvalRow | null>((b, r) => (!b || r.perplexity < b.perplexity ? r : b), null);
+  return { dense, best, ratio: best ? best.perplexity / dense.perplexity : Infinity };
+}

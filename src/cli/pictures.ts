@@ -1,0 +1,88 @@
+/**
+ * The SVG pictures a run leaves next to its checkpoint:
+ *   training-curves.svg   train and validation loss per step (and the MI
+ *                         loss of the routers for DS-MoE)
+ *   sparsity.svg          perplexity against active FFN share, one line per
+ *                         sparse mode (the paper's Fig. 4)
+ *   expert-load.svg       tokens per FFN expert per layer under top-1
+ *                         routing: is the load balanced?
+ *   expert-genre.svg      mean router probability per expert by Brown genre
+ */
+import { join } from 'node:path';
+import { brownGenreName } from '../data/brown-genres.js';
+import { writeFileAtomic } from '../io/fs.js';
+import { heatmap, lineChart, type LineSeries } from '../io/svg.js';
+import type { ModelKind } from '../moe/lm-config.js';
+import type { EvalRow } from './evaluate.js';
+import type { GenreUse } from './genre-use.js';
+import type { HistoryPoint } from './trainer.js';
+
+export function writeTrainingPictures(dir: string, history: readonly HistoryPoint[], kind: ModelKind): void {
+  if (history.length === 0) return;
+  const series: LineSeries[] = [
+    { name: 'train', points: smooth(history.map((h) => [h.step, h.ce])) },
+    { name: 'validation', points: history.filter((h) => h.valLoss !== undefined).map((h) => [h.step, h.valLoss!]) },
+  ];
+  if (kind === 'dsmoe') {
+    series.push({ name: 'MI (FFN, Σ layers)', points: history.map((h) => [h.step, h.miFfn]), dashed: true });
+    series.push({ name: 'MI (attn, Σ layers)', points: history.map((h) => [h.step, h.miAttn]), dashed: true });
+  }
+  if (kind === 'smoe') series.push({ name: 'Switch loss', points: history.map((h) => [h.step, h.balance]), dashed: true });
+  writeFileAtomic(join(dir, 'training-curves.svg'), lineChart({ series, title: `Training (${kind})`, xLabel: 'step', yLabel: 'nats per token' }));
+}
+
+/** An exponential moving average: per-batch losses are noisy, the trend is what the eye wants. */
+function smooth(points: [number, number][], beta = 0.9): [number, number][] {
+  let avg = points[0]?.[1] ?? 0;
+  return points.map(([x, y], i) => {
+    avg = i === 0 ? y : beta * avg + (1 - beta) * y;
+    return [x, avg];
+  });
+}
+
+export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): void {
+  const series: LineSeries[] = [];
+  for (const mode of ['topK', 'threshold', 'thresholdTopK'] as const) {
+    const pts = rows.filter((r) => r.mode.mode === mode).map((r) => [100 * r.ffnActive, r.perplexity] as [number, number]).sort((a, b) => a[0] - b[0]);
+    if (pts.length) series.push({ name: mode, points: pts });
+  }
+  const dense = rows.find((r) => r.mode.mode === 'dense');
+  if (dense) series.push({ name: 'dense', points: [[0, dense.perplexity], [100, dense.perplexity]], dashed: true });
+  if (series.length) writeFileAtomic(join(dir, 'sparsity.svg'), lineChart({ series, title: 'Perplexity vs active FFN parameters', xLabel: 'active FFN parameters (%)', yLabel: 'perplexity' }));
+  const top1 = rows.find((r) => r.mode.mode === 'topK' && r.mode.k === 1);
+  if (top1 && top1.ffnLoad.length) {
+    const shares = top1.ffnLoad.map((l) => {
+      const total = l.reduce((a, b) => a + b, 0) || 1;
+      return l.map((v) => v / total);
+    });
+    writeFileAtomic(join(dir, 'expert-load.svg'), heatmap({
+      values: shares,
+      rowLabels: shares.map((_, i) => `layer ${i}`),
+      colLabels: shares[0]!.map((_, e) => `E${e}`),
+      title: 'FFN expert load (share of tokens, top-1 routing)',
+      xLabel: 'expert',
+      min: 0,
+    }));
+  }
+}
+
+export function writeGenrePicture(dir: string, g: GenreUse): void {
+  if (g.genres.length === 0) return;
+  writeFileAtomic(join(dir, 'expert-genre.svg'), heatmap({
+    values: g.use,
+    rowLabels: g.genres.map(genreLabel),
+    colLabels: Array.from({ length: g.layers * g.experts }, (_, i) => `L${Math.floor(i / g.experts)}E${i % g.experts}`),
+    title: 'Mean FFN router probability by genre',
+    xLabel: 'layer, expert',
+    min: 0,
+  }));
+}
+
+function genreLabel(genre: string): string {
+  if (genre === '') return '(none)';
+  try {
+    return brownGenreName(genre);
+  } catch {
+    return genre;
+  }
+}

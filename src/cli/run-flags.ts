@@ -1,0 +1,130 @@
+/**
+ * The flags that describe a training run, shared by `train`, `compare` and
+ * `demo`: the preset, every model dimension, the optimisation budget, the
+ * data. Each flag maps onto one field of LMConfig or TrainSettings; the
+ * preset supplies whatever is not given.
+ */
+import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { choice, num, str, type FlagSpec, type Flags } from './args.js';
+import type { CorpusOptions, TokenizerKind } from './corpus.js';
+import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+
+export const MODEL_FLAGS: FlagSpec = {
+  preset: { type: 'string' },
+  kind: { type: 'string' },
+  'd-model': { type: 'string' },
+  layers: { type: 'string' },
+  heads: { type: 'string' },
+  'kv-heads': { type: 'string' },
+  'head-dim': { type: 'string' },
+  'attn-experts': { type: 'string' },
+  experts: { type: 'string' },
+  'expert-hidden': { type: 'string' },
+  'max-seq-len': { type: 'string' },
+  router: { type: 'string' },
+  'router-hidden': { type: 'string' },
+  positions: { type: 'string' },
+  norm: { type: 'string' },
+  activation: { type: 'string' },
+  dropout: { type: 'string' },
+  'alpha-ffn': { type: 'string' },
+  'alpha-attn': { type: 'string' },
+  'smoe-top-k': { type: 'string' },
+  'balance-weight': { type: 'string' },
+  'z-loss-weight': { type: 'string' },
+};
+
+export const TRAIN_FLAGS: FlagSpec = {
+  steps: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'seq-len': { type: 'string' },
+  lr: { type: 'string' },
+  'min-lr': { type: 'string' },
+  warmup: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  clip: { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-tokens': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+  seed: { type: 'string' },
+};
+
+export const DATA_FLAGS: FlagSpec = {
+  corpus: { type: 'string' },
+  tokenizer: { type: 'string' },
+  'bpe-vocab': { type: 'string' },
+  'val-fraction': { type: 'string' },
+};
+
+export const COMMON_FLAGS: FlagSpec = {
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const int = { integer: true, min: 1 };
+
+/** The model config the flags describe, on top of the preset. */
+export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
+  const preset = str(f, 'preset') ?? 'tiny';
+  const overrides: Partial<LMConfig> = {
+    kind: kind ?? choice(f, 'kind', ['dsmoe', 'dense', 'smoe'] as const),
+    dModel: num(f, 'd-model', int),
+    nLayers: num(f, 'layers', int),
+    nHeads: num(f, 'heads', int),
+    nKvHeads: num(f, 'kv-heads', int),
+    headDim: num(f, 'head-dim', int),
+    attnExperts: num(f, 'attn-experts', int),
+    nExperts: num(f, 'experts', int),
+    expertHidden: num(f, 'expert-hidden', int),
+    maxSeqLen: num(f, 'max-seq-len', int),
+    router: choice(f, 'router', ['linear', 'mlp'] as const),
+    routerHidden: num(f, 'router-hidden', int),
+    positions: choice(f, 'positions', ['rotary', 'learned'] as const),
+    norm: choice(f, 'norm', ['rms', 'layer'] as const),
+    activation: choice(f, 'activation', ['gelu', 'relu', 'silu'] as const),
+    dropout: num(f, 'dropout', { min: 0, max: 0.99 }),
+    alphaFfn: num(f, 'alpha-ffn', { min: 0 }),
+    alphaAttn: num(f, 'alpha-attn', { min: 0 }),
+    smoeTopK: num(f, 'smoe-top-k', int),
+    balanceWeight: num(f, 'balance-weight', { min: 0 }),
+    zLossWeight: num(f, 'z-loss-weight', { min: 0 }),
+  };
+  // A longer --seq-len than the preset's context raises the context with it.
+  const seqLen = num(f, 'seq-len', int);
+  if (seqLen !== undefined && overrides.maxSeqLen === undefined) overrides.maxSeqLen = Math.max(seqLen, lmConfig(preset).maxSeqLen);
+  return lmConfig(preset, overrides);
+}
+
+export function settingsFromFlags(f: Flags, maxSeqLen: number): TrainSettings {
+  const s = trainPreset(str(f, 'preset') ?? 'tiny');
+  const set = <K extends keyof TrainSettings>(key: K, v: TrainSettings[K] | undefined): void => {
+    if (v !== undefined) s[key] = v;
+  };
+  set('steps', num(f, 'steps', int));
+  set('batchSize', num(f, 'batch-size', int));
+  set('seqLen', num(f, 'seq-len', int));
+  set('lr', num(f, 'lr', { min: 0 }));
+  set('minLr', num(f, 'min-lr', { min: 0 }));
+  set('warmup', num(f, 'warmup', { integer: true, min: 0 }));
+  set('weightDecay', num(f, 'weight-decay', { min: 0 }));
+  set('clip', num(f, 'clip', { min: 1e-9 }));
+  set('evalEvery', num(f, 'eval-every', { integer: true, min: 0 }));
+  set('evalTokens', num(f, 'eval-tokens', int));
+  set('checkpointEvery', num(f, 'checkpoint-every', { integer: true, min: 0 }));
+  set('seed', num(f, 'seed', { integer: true, min: 0 }));
+  if (num(f, 'warmup', { integer: true, min: 0 }) === undefined) s.warmup = Math.min(s.warmup, Math.floor(s.steps / 10));
+  validateSettings(s, maxSeqLen);
+  return s;
+}
+
+export function corpusFromFlags(f: Flags, seed: number): CorpusOptions {
+  return {
+    corpus: str(f, 'corpus'),
+    tokenizer: choice<TokenizerKind>(f, 'tokenizer', ['byte', 'bpe']) ?? 'byte',
+    bpeVocab: num(f, 'bpe-vocab', { integer: true, min: 257 }) ?? 512,
+    valFraction: num(f, 'val-fraction', { min: 0.001, max: 0.9 }) ?? 0.1,
+    seed,
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Choosing the next token from logits, on the host (a vocabulary row is
+ * small): temperature scales the logits (→ 0: greedy; > 1: flatter), then
+ * nucleus (top-p) sampling keeps the smallest set of most likely tokens
+ * whose probability reaches p and draws from it renormalised (Holtzman et
+ * al., 2020), which cuts the long tail of unlikely tokens that makes
+ * samples derail.
+ */
+import type { Generator } from '../tensor/random.js';
+
+export interface SamplingOptions {
+  temperature: number;
+  topP: number;
+}
+
+export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Generator): number {
+  const n = logits.length;
+  if (n === 0) throw new Error('sampleToken: empty logits');
+  if (o.temperature <= 0) return argmax(logits);
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[i]!);
+  const p = new Float64Array(n);
+  let z = 0;
+  for (let i = 0; i < n; i++) z += p[i] = Math.exp((logits[i]! - max) / o.temperature);
+  // Most likely first; ties by lower id, so a seed reproduces a sample exactly.
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
+  const keep: number[] = [];
+  let mass = 0;
+  for (const i of order) {
+    keep.push(i);
+    mass += p[i]! / z;
+    if (mass >= o.topP) break;
+  }
+  let u = rng.uniform() * keep.reduce((s, i) => s + p[i]!, 0);
+  for (const i of keep) {
+    u -= p[i]!;
+    if (u < 0) return i;
+  }
+  return keep[keep.length - 1]!;
+}
+
+function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,46 @@
+/**
+ * How long and how hard to train: the optimisation half of a run's
+ * configuration (the model half is LMConfig). Each model preset has a
+ * matching budget here; `tiny` is sized so `npm start` finishes in minutes
+ * on two CPU cores.
+ */
+
+export interface TrainSettings {
+  steps: number;
+  batchSize: number;
+  seqLen: number;
+  /** Peak learning rate, reached after `warmup` steps, then a cosine down to minLr. */
+  lr: number;
+  minLr: number;
+  warmup: number;
+  /** AdamW's decoupled weight decay, on matrices only (not norms, biases). */
+  weightDecay: number;
+  /** Global gradient-norm clip. */
+  clip: number;
+  /** Validate every this many steps (0: only at the end). */
+  evalEvery: number;
+  /** Validation tokens used during training (the eval command uses them all). */
+  evalTokens: number;
+  /** Write a checkpoint every this many steps (0: only at the end). */
+  checkpointEvery: number;
+  seed: number;
+}
+
+export const TRAIN_PRESETS: Readonly<Record<string, TrainSettings>> = Object.freeze({
+  tiny: { steps: 600, batchSize: 16, seqLen: 64, lr: 3e-3, minLr: 3e-4, warmup: 30, weightDecay: 0.01, clip: 1, evalEvery: 100, evalTokens: 16384, checkpointEvery: 100, seed: 1 },
+  small: { steps: 2000, batchSize: 16, seqLen: 128, lr: 2e-3, minLr: 2e-4, warmup: 100, weightDecay: 0.01, clip: 1, evalEvery: 250, evalTokens: 65536, checkpointEvery: 250, seed: 1 },
+  base: { steps: 5000, batchSize: 32, seqLen: 256, lr: 1e-3, minLr: 1e-4, warmup: 200, weightDecay: 0.01, clip: 1, evalEvery: 500, evalTokens: 131072, checkpointEvery: 500, seed: 1 },
+});
+
+export function trainPreset(name: string): TrainSettings {
+  const p = TRAIN_PRESETS[name];
+  if (!p) throw new Error(`unknown preset '${name}' (known: ${Object.keys(TRAIN_PRESETS).join(', ')})`);
+  return { ...p };
+}
+
+/** Checks cross-field constraints the single-flag parsers cannot see. */
+export function validateSettings(s: TrainSettings, maxSeqLen: number): void {
+  if (s.seqLen > maxSeqLen) throw new Error(`--seq-len ${s.seqLen} exceeds the model's maxSeqLen ${maxSeqLen} (raise --max-seq-len)`);
+  if (s.warmup > s.steps) throw new Error(`--warmup ${s.warmup} exceeds --steps ${s.steps}`);
+  if (s.minLr > s.lr) throw new Error(`--min-lr ${s.minLr} exceeds --lr ${s.lr}`);
+}

@@ -1,0 +1,105 @@
+/**
+ * `dsmoe train`: train a language model (DS-MoE by default, or the Dense and
+ * SMoE baselines with --kind) and leave in the run folder the checkpoint,
+ * the weights, and the training curves as an SVG.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { tokenizerFromJSON } from '../data/tokenizer-json.js';
+import { configFromJSON } from '../moe/lm-config.js';
+import { bool, num, parseFlags, str, UsageError, type Flags } from './args.js';
+import { CHECKPOINT_FILE, parseJSON } from './checkpoint.js';
+import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import { useBackend } from './backend.js';
+import { writeTrainingPictures } from './pictures.js';
+import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
+import { runTraining } from './run.js';
+import type { TrainSettings } from './train-settings.js';
+
+export const TRAIN_USAGE = `dsmoe train [options]
+
+Trains a language model on the Brown Corpus (or --corpus) and writes
+checkpoint.safetensors, model.safetensors and training-curves.svg to --out.
+
+  --preset tiny|small|base   sizes and budget to start from (default tiny)
+  --kind dsmoe|dense|smoe    DS-MoE, or a baseline (default dsmoe)
+  --out DIR                  run folder (default runs/<kind>-<preset>)
+  --resume                   continue the run in --out from its checkpoint
+  --backend NAME             cpu, wasm, gpujs[:mode] (default cpu)
+  --corpus PATH              a UTF-8 text file or folder instead of Brown
+  --tokenizer byte|bpe       (default byte); --bpe-vocab N (default 512)
+  --val-fraction F           documents held out for validation (default 0.1)
+  --steps N  --batch-size N  --seq-len N  --lr X  --min-lr X  --warmup N
+  --weight-decay X  --clip X  --eval-every N  --eval-tokens N
+  --checkpoint-every N  --seed N
+  --d-model N  --layers N  --heads N  --kv-heads N  --head-dim N
+  --attn-experts N  --experts N  --expert-hidden N  --max-seq-len N
+  --router linear|mlp  --router-hidden N  --positions rotary|learned
+  --norm rms|layer  --activation gelu|relu|silu  --dropout P
+  --alpha-ffn X  --alpha-attn X      MI-loss weights (dsmoe)
+  --smoe-top-k K  --balance-weight X  --z-loss-weight X   (smoe)
+  --stop-after N             stop after step N with a checkpoint (as if killed)
+  --quiet                    no progress output`;
+
+const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, resume: { type: 'boolean' }, 'stop-after': { type: 'string' } } as const;
+
+export async function trainCommand(argv: readonly string[]): Promise<void> {
+  const { flags } = parseFlags('train', argv, FLAGS);
+  if (bool(flags, 'help')) {
+    process.stdout.write(`${TRAIN_USAGE}\n`);
+    return;
+  }
+  const backend = await useBackend(str(flags, 'backend'));
+  const stopAfter = num(flags, 'stop-after', { integer: true, min: 1 });
+  const quiet = bool(flags, 'quiet');
+  const run = bool(flags, 'resume') ? resumeSetup(flags) : freshSetup(flags);
+  const data = prepareCorpus(run.corpus);
+  const { reuse: _tokenizer, ...corpusInfo } = run.corpus;
+  const result = await runTraining({
+    config: run.config,
+    settings: run.settings,
+    data,
+    outDir: run.outDir,
+    resume: run.resume,
+    stopAfter,
+    info: { settings: run.settings, corpus: corpusInfo, backend },
+    quiet,
+  });
+  writeTrainingPictures(run.outDir, result.trainer.history, run.config.kind);
+  if (!quiet) process.stderr.write(`wrote ${join(run.outDir, CHECKPOINT_FILE)}, model.safetensors and training-curves.svg\n`);
+}
+
+interface Setup {
+  config: ReturnType<typeof configFromFlags>;
+  settings: TrainSettings;
+  corpus: CorpusOptions;
+  outDir: string;
+  resume: boolean;
+}
+
+function freshSetup(flags: Flags): Setup {
+  const config = configFromFlags(flags);
+  const settings = settingsFromFlags(flags, config.maxSeqLen);
+  const corpus = corpusFromFlags(flags, settings.seed);
+  const outDir = str(flags, 'out') ?? join('runs', `${config.kind}-${str(flags, 'preset') ?? 'tiny'}`);
+  return { config, settings, corpus, outDir, resume: false };
+}
+
+/** Flags that --resume takes from the checkpoint instead: giving one is a mistake worth naming. */
+const FIXED_ON_RESUME = [...Object.keys(MODEL_FLAGS), ...Object.keys(TRAIN_FLAGS), ...Object.keys(DATA_FLAGS)];
+
+function resumeSetup(flags: Flags): Setup {
+  const outDir = str(flags, 'out');
+  if (!outDir) throw new UsageError('--resume needs --out DIR, the run folder to continue');
+  const clash = FIXED_ON_RESUME.filter((k) => flags[k] !== undefined);
+  if (clash.length) throw new UsageError(`--resume continues with the checkpoint's own settings; drop --${clash.join(', --')}`);
+  const file = join(outDir, CHECKPOINT_FILE);
+  if (!existsSync(file)) throw new UsageError(`--resume: no ${CHECKPOINT_FILE} in '${outDir}'`);
+  const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+  const config = configFromJSON(parseJSON(file, metadata, 'config'));
+  const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
+  const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
+  corpus.reuse = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
+  return { config, settings, corpus, outDir, resume: true };
+}

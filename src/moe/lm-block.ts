@@ -1,0 +1,137 @@
+/**
+ * One transformer block of the language model, pre-norm:
+ *
+ *   h = h + attention(norm1(h))
+ *   h = h + ffn(norm2(h))
+ *
+ * The config's kind picks the layers (lm-config.ts):
+ *   dsmoe  MoEAttention + MoEFeedForward, both trained densely, MI losses;
+ *   smoe   dense attention + MoEFeedForward trained with top-k routing and
+ *          the Switch load-balancing loss (and the router z-loss);
+ *   dense  dense attention + DenseFeedForward, no routers.
+ */
+import { Dropout } from '../nn/dropout.js';
+import { LayerNorm } from '../nn/layer-norm.js';
+import { Module } from '../nn/module.js';
+import { MultiHeadAttention } from '../nn/multi-head-attention.js';
+import { RMSNorm } from '../nn/rms-norm.js';
+import { noGrad } from '../tensor/grad-mode.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { DenseFeedForward } from './dense-ffn.js';
+import type { LMConfig } from './lm-config.js';
+import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
+import { MoEAttention } from './moe-attention.js';
+import { MoEFeedForward } from './moe-ffn.js';
+import type { Routing } from './routing.js';
+
+export type NormLayer = RMSNorm | LayerNorm;
+
+export function makeNorm(c: LMConfig): NormLayer {
+  return c.norm === 'rms' ? new RMSNorm(c.dModel) : new LayerNorm(c.dModel);
+}
+
+/** A block's auxiliary terms; absent where the block has no such router. */
+export interface BlockAux {
+  miAttn?: Tensor;
+  miFfn?: Tensor;
+  balance?: Tensor;
+  zLoss?: Tensor;
+  ffnScores?: Tensor;
+  attnScores?: Tensor;
+}
+
+export interface BlockInfer {
+  h: Tensor;
+  attnRouting: Routing | null;
+  ffnRouting: Routing | null;
+  stats: LayerStats;
+}
+
+export class Block extends Module {
+  readonly norm1: NormLayer;
+  readonly norm2: NormLayer;
+  readonly attn: MoEAttention | MultiHeadAttention;
+  readonly ffn: MoEFeedForward | DenseFeedForward;
+  readonly drop: Dropout;
+
+  constructor(readonly config: LMConfig) {
+    super();
+    const c = config;
+    this.norm1 = makeNorm(c);
+    this.norm2 = makeNorm(c);
+    const positional = c.positions === 'rotary' ? 'rotary' : 'none';
+    this.attn = c.kind === 'dsmoe'
+      ? new MoEAttention({
+        dModel: c.dModel, nExperts: c.attnExperts, headsPerExpert: c.nHeads / c.attnExperts, headDim: c.headDim,
+        nKvHeads: c.nKvHeads, positional, router: c.router, routerHidden: c.routerHidden,
+      })
+      : new MultiHeadAttention({ dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, positional });
+    const width = c.nExperts * c.expertHidden;
+    this.ffn = c.kind === 'dense'
+      ? new DenseFeedForward(c.dModel, width, c.activation)
+      : new MoEFeedForward({
+        dModel: c.dModel, nExperts: c.nExperts, expertHidden: c.expertHidden, activation: c.activation,
+        router: c.router, routerHidden: c.routerHidden,
+        training: c.kind === 'smoe' ? { mode: 'topK', k: c.smoeTopK } : { mode: 'dense' },
+      });
+    this.drop = new Dropout(c.dropout);
+  }
+
+  forward(h: Tensor): { h: Tensor; aux: BlockAux } {
+    const aux: BlockAux = {};
+    const a = this.attn.forward(this.norm1.forward(h));
+    if (a instanceof Object && 'y' in a) {
+      aux.miAttn = a.aux.mi;
+      aux.attnScores = a.scores;
+      h = h.add(this.drop.forward(a.y));
+    } else {
+      h = h.add(this.drop.forward(a));
+    }
+    const f = this.ffn.forward(this.norm2.forward(h));
+    if (f instanceof Object && 'y' in f) {
+      aux.ffnScores = f.scores;
+      if (this.config.kind === 'smoe') {
+        aux.balance = f.aux.switch;
+        aux.zLoss = f.aux.z;
+      } else {
+        aux.miFfn = f.aux.mi;
+      }
+      h = h.add(this.drop.forward(f.y));
+    } else {
+      h = h.add(this.drop.forward(f));
+    }
+    return { h, aux };
+  }
+
+  /** Sparse inference of the block: routing decided on the host, layer by layer. */
+  async infer(h: Tensor, opts: LMInferOptions): Promise<BlockInfer> {
+    const tokens = h.size / this.config.dModel;
+    let attnRouting: Routing | null = null;
+    let ffnRouting: Routing | null = null;
+    let attnStats;
+    let ffnStats;
+    const xa = noGrad(() => this.norm1.forward(h));
+    if (this.attn instanceof MoEAttention) {
+      const a = await this.attn.infer(xa, attentionMode(opts));
+      attnRouting = a.routing;
+      attnStats = a.stats;
+      h = noGrad(() => h.add(a.y));
+    } else {
+      const attn = this.attn;
+      h = noGrad(() => h.add(attn.forward(xa)));
+      attnStats = denseLayerStats(tokens, attn.numParameters(), attn.numParameters());
+    }
+    const xf = noGrad(() => this.norm2.forward(h));
+    if (this.ffn instanceof MoEFeedForward) {
+      const f = await this.ffn.infer(xf, opts.mode);
+      ffnRouting = f.routing;
+      ffnStats = f.stats;
+      h = noGrad(() => h.add(f.y));
+    } else {
+      const ffn = this.ffn;
+      h = noGrad(() => h.add(ffn.forward(xf)));
+      ffnStats = denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken());
+    }
+    return { h, attnRouting, ffnRouting, stats: { attn: attnStats, ffn: ffnStats } };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The language model's configuration: named presets, every dimension
+ * overridable, checked once up front so a bad combination (heads that do not
+ * divide into experts, a K larger than N) fails here with its name rather
+ * than as a shape error deep in a forward pass.
+ *
+ * DS-MoE is a dense transformer sliced into experts (DESIGN.md): the FFN's
+ * nExperts·expertHidden columns are the dense FFN's width, and the nHeads
+ * query heads are grouped into attnExperts experts. So the three kinds below
+ * have the same shapes and differ only in routers and how they are trained:
+ *   dense  no routers: the FFN and the attention are plain dense layers;
+ *   dsmoe  routers on FFN and attention, trained densely with the MI loss;
+ *   smoe   a router on the FFN trained sparsely (top-K) with the Switch
+ *          load-balancing loss, dense attention (the paper's SMoE baseline).
+ */
+
+export type ModelKind = 'dsmoe' | 'dense' | 'smoe';
+export type Positions = 'rotary' | 'learned';
+export type NormKind = 'rms' | 'layer';
+export type RouterKind = 'linear' | 'mlp';
+export type Activation = 'gelu' | 'relu' | 'silu';
+
+export interface LMConfig {
+  kind: ModelKind;
+  vocabSize: number;
+  /** Longest context (learned positions have this many rows). */
+  maxSeqLen: number;
+  dModel: number;
+  nLayers: number;
+  /** Query heads in all; each is headDim wide. */
+  nHeads: number;
+  /** Shared key/value heads (grouped-query attention); divides nHeads. */
+  nKvHeads: number;
+  headDim: number;
+  /** Attention experts: nHeads/attnExperts query heads each (dsmoe only). */
+  attnExperts: number;
+  /** FFN experts; nExperts·expertHidden is the FFN width for every kind. */
+  nExperts: number;
+  expertHidden: number;
+  activation: Activation;
+  router: RouterKind;
+  /** Hidden width of the MLP router. */
+  routerHidden: number;
+  positions: Positions;
+  norm: NormKind;
+  dropout: number;
+  /** MI-loss weights (dsmoe): the FFN routers' and the attention routers'. */
+  alphaFfn: number;
+  alphaAttn: number;
+  /** SMoE baseline: experts per token in training, Switch-loss and z-loss weights. */
+  smoeTopK: number;
+  balanceWeight: number;
+  zLossWeight: number;
+}
+
+const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'attnExperts' | 'nExperts' | 'expertHidden' | 'maxSeqLen'> = {
+  kind: 'dsmoe',
+  vocabSize: 256,
+  activation: 'gelu',
+  router: 'linear',
+  routerHidden: 64,
+  positions: 'rotary',
+  norm: 'rms',
+  dropout: 0,
+  alphaFfn: 0.05,
+  alphaAttn: 0.02,
+  smoeTopK: 2,
+  balanceWeight: 0.01,
+  zLossWeight: 0.001,
+};
+
+/**
+ * tiny trains in minutes on two CPU cores (what `npm start` runs); small
+ * and base are the same shape grown for a real backend. The MI weights are
+ * far above the paper's 2e-4…6e-4: those were for 0.5M–2M-token batches
+ * and 100k+ steps; a few hundred steps on 1k-token batches need a stronger
+ * push for the routers to become sparse in time.
+ */
+export const PRESETS: Readonly<Record<string, LMConfig>> = Object.freeze({
+  tiny: { ...base, maxSeqLen: 64, dModel: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 8, expertHidden: 32 },
+  small: { ...base, maxSeqLen: 128, dModel: 128, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 16, expertHidden: 32, alphaFfn: 0.02, alphaAttn: 0.01 },
+  base: { ...base, maxSeqLen: 256, dModel: 256, nLayers: 6, nHeads: 8, nKvHeads: 2, headDim: 32, attnExperts: 8, nExperts: 32, expertHidden: 32, alphaFfn: 0.01, alphaAttn: 0.005 },
+});
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}
+
+/** The preset `name` with `overrides` applied, validated. */
+export function lmConfig(name: string, overrides: Partial<LMConfig> = {}): LMConfig {
+  const preset = PRESETS[name];
+  if (!preset) throw new Error(`unknown preset '${name}' (known: ${presetNames().join(', ')})`);
+  const cfg = { ...preset, ...withoutUndefined(overrides) };
+  validateConfig(cfg);
+  return cfg;
+}
+
+function withoutUndefined<T extends object>(o: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const POSITIVE_INTS = ['vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'attnExperts', 'nExperts', 'expertHidden', 'routerHidden', 'smoeTopK'] as const;
+const NON_NEGATIVE = ['alphaFfn', 'alphaAttn', 'balanceWeight', 'zLossWeight', 'dropout'] as const;
+
+/** Throws an Error naming the first field that is wrong, and why. */
+export function validateConfig(c: LMConfig): void {
+  const oneOf = <T extends string>(field: keyof LMConfig, v: T, ok: readonly T[]): void => {
+    if (!ok.includes(v)) throw new Error(`model config: ${field} must be one of ${ok.join(', ')}; got '${v}'`);
+  };
+  oneOf('kind', c.kind, ['dsmoe', 'dense', 'smoe']);
+  oneOf('positions', c.positions, ['rotary', 'learned']);
+  oneOf('norm', c.norm, ['rms', 'layer']);
+  oneOf('router', c.router, ['linear', 'mlp']);
+  oneOf('activation', c.activation, ['gelu', 'relu', 'silu']);
+  for (const k of POSITIVE_INTS) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  for (const k of NON_NEGATIVE) {
+    if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new Error(`model config: ${k} must be a finite number ≥ 0, got ${c[k]}`);
+  }
+  if (c.dropout >= 1) throw new Error(`model config: dropout must be < 1, got ${c.dropout}`);
+  if (c.nHeads % c.nKvHeads !== 0) throw new Error(`model config: nKvHeads=${c.nKvHeads} must divide nHeads=${c.nHeads}`);
+  if (c.nHeads % c.attnExperts !== 0) throw new Error(`model config: attnExperts=${c.attnExperts} must divide nHeads=${c.nHeads}`);
+  if (c.positions === 'rotary' && c.headDim % 2 !== 0) throw new Error(`model config: rotary positions need an even headDim, got ${c.headDim}`);
+  if (c.smoeTopK > c.nExperts) throw new Error(`model config: smoeTopK=${c.smoeTopK} exceeds nExperts=${c.nExperts}`);
+}
+
+/** Parses a config read back from a checkpoint: every field present and valid. */
+export function configFromJSON(json: unknown): LMConfig {
+  if (typeof json !== 'object' || json === null) throw new Error('model config: expected a JSON object');
+  const c = json as Record<string, unknown>;
+  const missing = (Object.keys(PRESETS.tiny!) as (keyof LMConfig)[]).filter((k) => !(k in c));
+  if (missing.length) throw new Error(`model config: missing fields ${missing.join(', ')}`);
+  const cfg = c as unknown as LMConfig;
+  validateConfig(cfg);
+  return cfg;
+}
