@@ -1,0 +1,230 @@
+/**
+ * `bench kernels [sizes]`: every primitive on every backend that starts
+ * (cpu, wasm single- and multi-threaded, gpu.js modes when registered), and
+ * the same work in TensorFlow.js wasm and cpu. Matmul in all four transpose
+ * variants at each size (default 256, 512, 1024); the speedup column is
+ * against TensorFlow.js wasm on the same case, and for matmul also against
+ * its best (untransposed) case of that size — the issue's target.
+ */
+import type { Backend, DeviceBuffer, MatmulSpec } from '../src/gpu/backend.js';
+import { startBackend } from '../src/gpu/registry.js';
+import { useTf, tf } from './tfjs.js';
+import { printTable, time, values, type Row } from './util.js';
+
+const VARIANTS = [
+  [false, false, 'A·B'],
+  [false, true, 'A·Bᵀ'],
+  [true, false, 'Aᵀ·B'],
+  [true, true, 'Aᵀ·Bᵀ'],
+] as const;
+
+const OURS = ['cpu', 'wasm:1', 'wasm', 'gpujs:webasm', 'gpujs:headlessgl', 'gpujs:webgpu', 'gpujs:cpu'];
+/** The plain-loop backends get only the smaller sizes (a 1024³ matmul takes them seconds). */
+const SLOW = new Set(['cpu', 'gpujs:cpu', 'tfjs cpu']);
+const BUDGET = { budgetMs: 400, maxReps: 10, warmup: 1 };
+
+interface Case {
+  name: string;
+  /** Work per run, and its unit: flops → GFLOP/s, bytes → GB/s. */
+  work: number;
+  unit: 'GFLOP/s' | 'GB/s';
+  ours?: (be: Backend, up: (x: Float32Array | Int32Array) => DeviceBuffer) => () => unknown;
+  tf?: (t: typeof tf) => { run: () => unknown; dispose: () => void };
+  big?: boolean;
+}
+
+function matmulCases(sizes: number[]): Case[] {
+  const out: Case[] = [];
+  for (const n of sizes) {
+    for (const [ta, tb, label] of VARIANTS) {
+      const spec: MatmulSpec = { batch: 1, m: n, k: n, n, transA: ta, transB: tb, aBatchStride: 0, bBatchStride: 0 };
+      out.push({
+        name: `matmul ${n}³ ${label}`,
+        work: 2 * n * n * n,
+        unit: 'GFLOP/s',
+        big: n > 512,
+        ours: (be, up) => {
+          const a = up(values(n * n, 1)), b = up(values(n * n, 2));
+          return () => settle(be, be.matmul(a, b, spec));
+        },
+        tf: (t) => {
+          const a = t.tensor2d(values(n * n, 1), [n, n]), b = t.tensor2d(values(n * n, 2), [n, n]);
+          return { run: () => t.matMul(a, b, ta, tb).dispose(), dispose: () => t.dispose([a, b]) };
+        },
+      });
+    }
+  }
+  // The weight-gradient shape of the issue's table: Aᵀ·B with A 512×256, B 512×1024.
+  out.push({
+    name: 'matmul Aᵀ·B 256×512·512×1024 (weight grad)',
+    work: 2 * 256 * 512 * 1024,
+    unit: 'GFLOP/s',
+    ours: (be, up) => {
+      const a = up(values(512 * 256, 1)), b = up(values(512 * 1024, 2));
+      const spec: MatmulSpec = { batch: 1, m: 256, k: 512, n: 1024, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 };
+      return () => settle(be, be.matmul(a, b, spec));
+    },
+    tf: (t) => {
+      const a = t.tensor2d(values(512 * 256, 1), [512, 256]), b = t.tensor2d(values(512 * 1024, 2), [512, 1024]);
+      return { run: () => t.matMul(a, b, true, false).dispose(), dispose: () => t.dispose([a, b]) };
+    },
+  });
+  return out;
+}
+
+const N = 1 << 20;
+const otherCases: Case[] = [
+  ...(['exp', 'gelu', 'relu'] as const).map((op): Case => ({
+    name: `unary ${op} 1M`,
+    work: 8 * N,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const x = up(values(N));
+      return () => settle(be, be.unary(op, x));
+    },
+    tf: (t) => {
+      const x = t.tensor1d(values(N));
+      const f = op === 'exp' ? () => t.exp(x) : op === 'relu' ? () => t.relu(x) : () => t.mul(x, t.sigmoid(t.mul(x, 1.5957691)));
+      return { run: () => t.tidy(f).dispose(), dispose: () => x.dispose() };
+    },
+  })),
+  {
+    name: 'binary add 1M (same shape)',
+    work: 12 * N,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const a = up(values(N, 1)), b = up(values(N, 2));
+      return () => settle(be, be.binary('add', a, [N], b, [N], [N]));
+    },
+    tf: (t) => {
+      const a = t.tensor1d(values(N, 1)), b = t.tensor1d(values(N, 2));
+      return { run: () => t.add(a, b).dispose(), dispose: () => t.dispose([a, b]) };
+    },
+  },
+  {
+    name: 'binary mul [4096,8,32]·[4096,8,1] (gate)',
+    work: 8 * N + 4 * 4096 * 8,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const a = up(values(N, 1)), b = up(values(4096 * 8, 2));
+      return () => settle(be, be.binary('mul', a, [4096, 8, 32], b, [4096, 8, 1], [4096, 8, 32]));
+    },
+    tf: (t) => {
+      const a = t.tensor3d(values(N, 1), [4096, 8, 32]), b = t.tensor3d(values(4096 * 8, 2), [4096, 8, 1]);
+      return { run: () => t.mul(a, b).dispose(), dispose: () => t.dispose([a, b]) };
+    },
+  },
+  ...([
+    ['reduce sum [1024,1024] last axis', 1024, 1024, 1, 1],
+    ['reduce sum [1024,1024] axis 0', 1, 1024, 1024, 0],
+  ] as const).map(([name, outer, n, inner, axis]): Case => ({
+    name,
+    work: 4 * N,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const x = up(values(N));
+      return () => settle(be, be.reduce('sum', x, outer, n, inner));
+    },
+    tf: (t) => {
+      const x = t.tensor2d(values(N), [1024, 1024]);
+      return { run: () => t.sum(x, axis).dispose(), dispose: () => x.dispose() };
+    },
+  })),
+  {
+    name: 'view transpose [1024,1024]',
+    work: 8 * N,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const x = up(values(N));
+      return () => settle(be, be.view(x, { shape: [1024, 1024], strides: [1, 1024], offset: 0 }));
+    },
+    tf: (t) => {
+      const x = t.tensor2d(values(N), [1024, 1024]);
+      return { run: () => t.transpose(x).dispose(), dispose: () => x.dispose() };
+    },
+  },
+  {
+    name: 'gather 4096 rows of 256',
+    work: 8 * 4096 * 256,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const src = up(values(1024 * 256)), idx = up(Int32Array.from({ length: 4096 }, (_, i) => (i * 7) % 1024));
+      return () => settle(be, be.gather(src, 1024, 256, idx));
+    },
+    tf: (t) => {
+      const src = t.tensor2d(values(1024 * 256), [1024, 256]), idx = t.tensor1d(Int32Array.from({ length: 4096 }, (_, i) => (i * 7) % 1024), 'int32');
+      return { run: () => t.gather(src, idx).dispose(), dispose: () => t.dispose([src, idx]) };
+    },
+  },
+  {
+    name: 'scatterAdd 4096 rows of 256 into 1024',
+    work: 8 * 4096 * 256,
+    unit: 'GB/s',
+    ours: (be, up) => {
+      const src = up(values(4096 * 256)), idx = up(Int32Array.from({ length: 4096 }, (_, i) => (i * 7) % 1024));
+      return () => settle(be, be.scatterAdd(src, 256, idx, 1024));
+    },
+  },
+];
+
+/** Awaits a result that may be a promise, then frees it. */
+async function settle(be: Backend, r: DeviceBuffer | Promise<DeviceBuffer>): Promise<void> {
+  const buf = r instanceof Promise ? await r : r;
+  be.dispose(buf);
+}
+
+async function ourRows(cases: Case[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const name of OURS) {
+    let be: Backend;
+    try {
+      be = await startBackend(name);
+    } catch (e) {
+      if (name.startsWith('gpujs') || name !== 'cpu') console.log(`- skipped dsmoe ${name}: ${(e as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const up = (x: Float32Array | Int32Array): DeviceBuffer => be.upload(x);
+    for (const c of cases) {
+      if (!c.ours || (c.big && SLOW.has(name))) continue;
+      try {
+        const ms = await time(c.ours(be, up), BUDGET);
+        rows.push({ bench: 'kernels', case: c.name, impl: `dsmoe ${be.name}`, ms, rate: c.work / ms / 1e6, unit: c.unit });
+      } catch (e) {
+        console.log(`- dsmoe ${name} ${c.name} failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  return rows;
+}
+
+async function tfRows(cases: Case[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const t = await useTf(backend);
+    for (const c of cases) {
+      if (!c.tf || (c.big && SLOW.has(`tfjs ${backend}`))) continue;
+      const { run, dispose } = c.tf(t);
+      const ms = await time(run, BUDGET);
+      dispose();
+      rows.push({ bench: 'kernels', case: c.name, impl: `tfjs ${backend}`, ms, rate: c.work / ms / 1e6, unit: c.unit });
+    }
+  }
+  return rows;
+}
+
+export async function kernels(sizes: number[]): Promise<Row[]> {
+  const cases = [...matmulCases(sizes.length ? sizes : [256, 512, 1024]), ...otherCases];
+  const rows = [...(await tfRows(cases)), ...(await ourRows(cases))];
+  // Speedup against tfjs wasm on the same case; for matmul, against tfjs wasm's untransposed GFLOP/s at that size.
+  const tfw = new Map(rows.filter((r) => r.impl === 'tfjs wasm').map((r) => [r.case, r]));
+  const out = rows.map((r) => {
+    const peer = tfw.get(r.case);
+    if (!r.impl.startsWith('dsmoe') || !peer) return r;
+    const best = r.case.match(/^matmul (\d+)³/) ? tfw.get(`matmul ${r.case.match(/^matmul (\d+)³/)![1]}³ A·B`) : undefined;
+    return { ...r, speedup: peer.ms / r.ms, note: best ? `${(r.rate! / best.rate!).toFixed(2)}× tfjs-wasm best` : undefined };
+  });
+  const order = cases.map((c) => c.name);
+  out.sort((a, b) => order.indexOf(a.case) - order.indexOf(b.case));
+  printTable('kernels (speedup: tfjs-wasm ms ÷ ours on the same case)', out);
+  return out;
+}
