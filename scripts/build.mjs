@@ -71,14 +71,16 @@ function report(files) {
   return rows;
 }
 
-export async function buildNode() {
-  rmSync(at('dist/node'), { recursive: true, force: true });
+/** Every target takes `out`, the folder that stands for dist/ (tests build into a temporary one). */
+export async function buildNode({ out = at('dist') } = {}) {
+  const dir = join(out, 'node');
+  rmSync(dir, { recursive: true, force: true });
   const entryPoints = { index: at('src/index.ts') };
   const cli = at('src/cli/main.ts');
   if (existsSync(cli)) entryPoints.cli = cli;
   const result = await build({
     entryPoints,
-    outdir: at('dist/node'),
+    outdir: dir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -92,7 +94,7 @@ export async function buildNode() {
   });
   if (entryPoints.cli) {
     // The CLI is an executable: a shebang on the entry file only (not on shared chunks).
-    const file = at('dist/node/cli.js');
+    const file = join(dir, 'cli.js');
     writeFileSync(file, `#!/usr/bin/env node\n${readFileSync(file, 'utf8')}`);
     chmodSync(file, 0o755);
   }
@@ -100,11 +102,11 @@ export async function buildNode() {
   return report(Object.keys(result.metafile.outputs).map((f) => at(f)));
 }
 
-export async function buildBrowser() {
-  rmSync(at('dist/browser'), { recursive: true, force: true });
+export async function buildBrowser({ out = at('dist') } = {}) {
+  const dir = join(out, 'browser');
   const result = await build({
     entryPoints: { index: at('src/index.ts') },
-    outdir: at('dist/browser'),
+    outdir: dir,
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -127,7 +129,7 @@ export async function buildBrowser() {
   // Node-only specifier spelled out anywhere a bundler or browser would try to resolve it.
   const leftExternal = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
   if (leftExternal.length) throw new Error(`dist/browser/index.js still imports ${leftExternal.join(', ')}`);
-  const js = readFileSync(at('dist/browser/index.js'), 'utf8');
+  const js = readFileSync(join(dir, 'index.js'), 'utf8');
   const literal = js.match(/\bimport\(\s*["'`](node:[^"'`]+|webgpu|gl|fs|os|path|worker_threads)["'`]\s*\)/g);
   if (literal) throw new Error(`dist/browser/index.js contains ${literal.join(', ')}`);
   const inputs = Object.keys(result.metafile.inputs);
@@ -137,14 +139,15 @@ export async function buildBrowser() {
   return report(outputs);
 }
 
-export function buildTypes() {
-  rmSync(at('dist/types'), { recursive: true, force: true });
+export function buildTypes({ out = at('dist') } = {}) {
+  const dir = join(out, 'types');
+  rmSync(dir, { recursive: true, force: true });
   const tsc = at('node_modules/.bin/tsc');
-  const r = spawnSync(tsc, ['-p', at('scripts/tsconfig.types.json')], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(tsc, ['-p', at('scripts/tsconfig.types.json'), '--outDir', dir], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc --emitDeclarationOnly failed:\n${r.stdout}${r.stderr}`);
-  if (!existsSync(at('dist/types/index.d.ts'))) throw new Error('tsc ran but dist/types/index.d.ts is missing');
+  if (!existsSync(join(dir, 'index.d.ts'))) throw new Error(`tsc ran but ${relative(root, dir)}/index.d.ts is missing`);
   console.log('types (tsc --emitDeclarationOnly):');
-  return report([at('dist/types/index.d.ts')]);
+  return report([join(dir, 'index.d.ts')]);
 }
 
 export async function buildDemo() {

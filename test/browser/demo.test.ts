@@ -15,7 +15,30 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serveDemo } from '../../scripts/serve-demo.mjs';
-import { ByteTokenizer, LanguageModel, lmConfig, noGrad, setBackend, stateDictToSafetensors, tensor } from '../../src/index.js';
+import { ByteTokenizer, LanguageModel, lmConfig, noGrad, setBackend, stateDictToSafetensors, tensor, type InferMode } from '../../src/index.js';
+
+/** The page's `window.dsmoeDemo`, as far as this test uses it (demo/src/main.ts defines it). */
+interface DemoHandle {
+  backend: string;
+  backendDetail: string;
+  ready: Promise<void>;
+  train(steps: number): Promise<number[]>;
+  route(text: string, mode?: InferMode): Promise<{
+    tokens: string[];
+    layers: { ffn: { scores: number[][]; fired: number[][] }; attn: { scores: number[][]; fired: number[][] } | null }[];
+    stats: { activeParams: number; totalParams: number };
+  }>;
+  setMode(mode: InferMode): Promise<void>;
+  loadCheckpoint(url: string): Promise<{ tensors: number; parameters: number; step: number | null }>;
+  generate(prompt: string, tokens: number, mode?: InferMode): Promise<string>;
+  logits(text: string, mode?: InferMode): Promise<number[]>;
+}
+
+declare global {
+  interface Window {
+    dsmoeDemo: DemoHandle;
+  }
+}
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
