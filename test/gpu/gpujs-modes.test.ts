@@ -23,6 +23,8 @@ describe('gpujs mode selection', () => {
       const t = tensor([1, 2, 3]).mul(2);
       expect([...(await t.data())]).toEqual([2, 4, 6]);
       expect(t.backend.name).toBe('gpujs:webgpu');
+      // The same backend (one kernel cache) under either name.
+      expect(await setBackend('gpujs:webgpu')).toBe(be);
     } finally {
       await setBackend('cpu');
     }
@@ -85,6 +87,18 @@ describe('gpujs mode selection', () => {
     expect([...a!]).toEqual([4, 7, 10, 13]);
     expect([...b!]).toEqual([2, 5, 8, 11]);
     expect([...c!]).toEqual([3, 6, 9, 12]);
+  });
+});
+
+describe('disposal', () => {
+  it.each(CI_MODES)('gpujs:%s: a disposed buffer frees its storage and cannot be read', async (mode) => {
+    const be = await gpujs(mode);
+    const y = await be.unary('neg', be.upload(Float32Array.from([1, 2])));
+    expect([...(await be.read(y))]).toEqual([-1, -2]);
+    be.dispose(y);
+    be.dispose(y); // twice is harmless
+    await expect(be.read(y)).rejects.toThrow(/disposed/);
+    expect(() => be.unary('neg', y)).toThrow(/disposed/);
   });
 });
 

@@ -58,8 +58,8 @@ export class GpujsBackend implements Backend {
     return new GpujsBuffer('float32', data.length, data);
   }
 
-  read(buf: DeviceBuffer): Promise<TypedArray> {
-    return Promise.resolve(this.readValues(gpujsBuffer(buf)));
+  async read(buf: DeviceBuffer): Promise<TypedArray> {
+    return this.readValues(gpujsBuffer(buf));
   }
 
   readSync?(buf: DeviceBuffer): TypedArray {

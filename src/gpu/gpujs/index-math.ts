@@ -49,7 +49,8 @@ export function unflatten(flat: string, dims: readonly number[], p: string): Sni
 
 /**
  * The source expression `offset + Σ_d idx<d>·stride<d>`, with strides in
- * constants named `${name}S<d>`; axes of stride 0 (broadcast) drop out.
+ * constants named `${name}S<d>`; axes of stride 0 (broadcast) drop out and
+ * stride-1 axes need no multiply.
  */
 export function offsetExpr(name: string, idx: string, strides: readonly number[], offset = 0): Snippet {
   const constants: Record<string, number> = {};
@@ -60,6 +61,10 @@ export function offsetExpr(name: string, idx: string, strides: readonly number[]
   }
   strides.forEach((s, d) => {
     if (s === 0) return;
+    if (s === 1) {
+      terms.push(`${idx}${d}`);
+      return;
+    }
     constants[`${name}S${d}`] = s;
     terms.push(`${idx}${d} * this.constants.${name}S${d}`);
   });

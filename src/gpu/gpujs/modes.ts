@@ -61,18 +61,3 @@ async function probe(gpu: GpuInstance, mode: GpujsMode): Promise<void> {
     k.destroy();
   }
 }
-
-/** Tries `preferredModes()` in order; the first that starts wins. */
-export async function startBestMode(): Promise<{ gpu: GpuInstance; mode: GpujsMode }> {
-  const failures: string[] = [];
-  for (const mode of preferredModes()) {
-    try {
-      return { gpu: await startMode(mode), mode };
-    } catch (e) {
-      failures.push((e as Error).message);
-    }
-  }
-  throw new Error(`gpujs: no gpu.js mode could start:\n  ${failures.join('\n  ')}`);
-}
-
-export { GPUJS_MODES };

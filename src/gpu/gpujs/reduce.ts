@@ -14,6 +14,11 @@ function columnBase(outer: number, inner: number): { code: string; constants: Re
   return { code: `${idx.code}\n  const base = o0 * this.constants.n * this.constants.inner + o1;`, constants: idx.constants };
 }
 
+/** The offset of element j along the reduced axis: j itself when the axis is contiguous (inner = 1). */
+function along(inner: number): string {
+  return inner === 1 ? 'j' : 'j * this.constants.inner';
+}
+
 const STEP: Record<ReduceOp, string> = {
   sum: 'acc = acc + v;',
   max: 'if (v > acc) { acc = v; }',
@@ -27,7 +32,7 @@ export function reduceJob(op: ReduceOp, x: GpujsBuffer, outer: number, n: number
     col.code,
     `let acc = ${op === 'sum' ? '0.0' : 'x[base]'};`,
     'for (let j = 0; j < this.constants.n; j++) {',
-    '  const v = x[base + j * this.constants.inner];',
+    `  const v = x[base + ${along(inner)}];`,
     `  ${STEP[op]}`,
     '}',
     'return acc;',
@@ -46,7 +51,7 @@ export function argReduceJob(op: ArgReduceOp, x: GpujsBuffer, outer: number, n: 
     'let best = x[base];',
     'let at = 0;',
     'for (let j = 1; j < this.constants.n; j++) {',
-    '  const v = x[base + j * this.constants.inner];',
+    `  const v = x[base + ${along(inner)}];`,
     `  if (v ${op === 'argmax' ? '>' : '<'} best) { best = v; at = j; }`,
     '}',
     'return at;',

@@ -4,16 +4,29 @@
  * a gpujs backend is first asked for, so importing dsmoe loads neither.
  */
 import type { Backend } from '../backend.js';
-import { registerBackend } from '../registry.js';
-import { parseMode, startBestMode, startMode } from './modes.js';
+import { registerBackend, startBackend } from '../registry.js';
+import { GpujsBackend } from './backend.js';
+import { parseMode, preferredModes, startMode } from './modes.js';
+
+/**
+ * Plain 'gpujs' starts the first preferred mode that works, through the
+ * registry, so it is the very backend 'gpujs:<that mode>' names.
+ */
+async function startBest(): Promise<Backend> {
+  const failures: string[] = [];
+  for (const mode of preferredModes()) {
+    try {
+      return await startBackend(`gpujs:${mode}`);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  throw new Error(`gpujs: no gpu.js mode could start:\n  ${failures.join('\n  ')}`);
+}
 
 async function createGpujsBackend(name: string): Promise<Backend> {
-  const { GpujsBackend } = await import('./backend.js');
   const mode = parseMode(name);
-  if (mode === 'auto') {
-    const best = await startBestMode();
-    return new GpujsBackend(best.gpu, best.mode);
-  }
+  if (mode === 'auto') return startBest();
   return new GpujsBackend(await startMode(mode), mode);
 }
 
