@@ -56,3 +56,9 @@ export {
 export { SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsArray } from './io/safetensors-dtype.js';
 export { stateDictToSafetensors, loadSafetensorsInto, safetensorsToTensors, type LoadOptions } from './io/state-dict.js';
 export { halfToFloat32, float32ToHalf } from './io/half.js';
+
+// Charts as standalone SVG strings (training curves, expert load, expert use by genre).
+export {
+  lineChart, heatmap, barChart, PALETTE, niceTicks, viridis,
+  type LineChartOptions, type LineSeries, type HeatmapOptions, type BarChartOptions, type BarSeries,
+} from './io/svg.js';
