@@ -38,6 +38,7 @@ import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { gatherRows } from '../tensor/ops/indexing.js';
 import { cat } from '../tensor/ops/movement.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { routerZLoss } from './balance-loss.js';
@@ -65,6 +66,8 @@ export interface MoEAttentionOptions {
   positional?: AttentionPositional;
   /** The rotary wavelength base; default 10000. */
   ropeBase?: number;
+  /** Parameter dtype (default float32; float64 runs on the cpu backend). */
+  dtype?: DType;
 }
 
 function positiveInt(what: string, v: number): void {
@@ -114,12 +117,13 @@ export class MoEAttention extends Module {
     this.nKvHeads = nKvHeads;
     this.positional = positional;
     this.ropeBase = opts.ropeBase ?? 10000;
-    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden });
-    this.wq = kaimingUniform([dModel, heads * headDim], dModel);
-    this.wk = kaimingUniform([dModel, nKvHeads * headDim], dModel);
-    this.wv = kaimingUniform([dModel, nKvHeads * headDim], dModel);
+    const dtype = opts.dtype;
+    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
+    this.wq = kaimingUniform([dModel, heads * headDim], dModel, { dtype });
+    this.wk = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
+    this.wv = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
     // Each expert's W_o block has its own fan-in hpe·D: the output is a convex combination of expert outputs.
-    this.wo = kaimingUniform([heads * headDim, dModel], headsPerExpert * headDim);
+    this.wo = kaimingUniform([heads * headDim, dModel], headsPerExpert * headDim, { dtype });
   }
 
   /** [B, S, d] as it is, [S, d] as one sequence. */

@@ -38,6 +38,7 @@ import { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { oneHot } from '../tensor/ops/functional.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
@@ -69,6 +70,8 @@ export interface MoEFeedForwardOptions {
   bias?: boolean;
   /** Default { mode: 'dense' }. */
   training?: TrainingRouting;
+  /** Parameter dtype (default float32; float64 runs on the cpu backend). */
+  dtype?: DType;
 }
 
 /** Auxiliary losses of one forward, per router, for the model to weight and sum. */
@@ -139,15 +142,16 @@ export class MoEFeedForward extends Module {
     this.expertHidden = expertHidden;
     this.activation = act;
     this.trainingRouting = training;
-    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden });
+    const dtype = opts.dtype;
+    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
     const width = nExperts * expertHidden;
     const bias = opts.bias ?? true;
     // W1 as a Linear(d → N·h); W2 with each expert's fan-in h, so every expert is a standard FFN
     // and the output, a convex combination of expert outputs, has a standard FFN's scale.
-    this.w1 = kaimingUniform([dModel, width], dModel);
-    this.b1 = bias ? kaimingUniform([width], dModel) : null;
-    this.w2 = kaimingUniform([width, dModel], expertHidden);
-    this.b2 = bias ? zerosParam([dModel]) : null;
+    this.w1 = kaimingUniform([dModel, width], dModel, { dtype });
+    this.b1 = bias ? kaimingUniform([width], dModel, { dtype }) : null;
+    this.w2 = kaimingUniform([width, dModel], expertHidden, { dtype });
+    this.b2 = bias ? zerosParam([dModel], { dtype }) : null;
   }
 
   /** [..., dModel] → [T, dModel], checking the feature axis. */

@@ -9,6 +9,7 @@
  */
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type RouterKind = 'linear' | 'mlp';
@@ -19,6 +20,8 @@ export interface RouterOptions {
   kind?: RouterKind;
   /** Hidden width of the 'mlp' router (default: dModel). */
   hidden?: number;
+  /** Parameter dtype (default float32). */
+  dtype?: DType;
 }
 
 export class Router extends Module {
@@ -32,13 +35,14 @@ export class Router extends Module {
     this.kind = opts.kind ?? 'linear';
     if (this.kind !== 'linear' && this.kind !== 'mlp') throw new Error(`Router: kind must be 'linear' or 'mlp', got '${String(this.kind)}'`);
     if (!Number.isInteger(nExperts) || nExperts < 1) throw new Error(`Router: nExperts must be a positive integer, got ${nExperts}`);
+    const dtype = opts.dtype;
     if (this.kind === 'linear') {
-      this.proj = new Linear(dModel, nExperts, { bias: false });
+      this.proj = new Linear(dModel, nExperts, { bias: false, dtype });
       this.out = null;
     } else {
       const hidden = opts.hidden ?? dModel;
-      this.proj = new Linear(dModel, hidden);
-      this.out = new Linear(hidden, nExperts, { bias: false });
+      this.proj = new Linear(dModel, hidden, { dtype });
+      this.out = new Linear(hidden, nExperts, { bias: false, dtype });
     }
   }
 

@@ -164,6 +164,23 @@ describe.each(backends)('MoEAttention on %s', (backendName) => {
   });
 });
 
+describe('MoEAttention in float64', () => {
+  it('the dispatcher equals the oracle to float64 rounding, in every mode', async () => {
+    await setBackend('cpu');
+    await fc.assert(fc.asyncProperty(configArb.chain((c) => fc.tuple(fc.constant(c), modeArb(c.nExperts))), async ([c, mode]) => {
+      manualSeed(c.seed);
+      const layer = new MoEAttention({ ...c, dtype: 'float64' });
+      const x = randomTensor([c.batch, c.seqLen, c.dModel], c.seed + 1).double();
+      const out = await layer.infer(x, mode);
+      expect(out.y.dtype).toBe('float64');
+      const expected = attentionOracle(await attentionHostWeights(layer), await x.data(), c.seqLen, out.routing);
+      const r = closeTo(await out.y.data(), expected, 1e-12, 1e-10);
+      if (!r.ok) throw new Error(r.worst);
+      if (mode.mode === 'dense') expect(closeTo(await out.y.data(), await layer.forward(x).y.data(), 1e-12, 1e-10).ok).toBe(true);
+    }), runs);
+  });
+});
+
 describe('MoEAttention gradients', () => {
   it('the dense forward passes gradcheck (float64) for the input, every expert and the router', async () => {
     await setBackend('cpu');
