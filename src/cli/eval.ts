@@ -29,7 +29,7 @@ every sparse mode, with the parameters each mode keeps active.
                         (default: dense for topK, follow for the threshold modes)
   --corpus PATH         evaluate on this corpus instead of the run's own split
   --json                print JSON instead of a table
-  --backend NAME        (default ${'wasm where available, else cpu'})`;
+  --backend NAME        (default wasm where available, else cpu)`;
 
 const FLAGS = {
   run: { type: 'string' }, checkpoint: { type: 'string' }, tokens: { type: 'string' }, 'batch-size': { type: 'string' },

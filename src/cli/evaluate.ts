@@ -14,6 +14,7 @@ import { noGrad } from '../tensor/grad-mode.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { bytesOf } from './corpus.js';
 import { modeLabel } from './modes.js';
+import { releaseDeviceMemory } from './memory.js';
 
 export interface EvalRow {
   mode: InferMode;
@@ -74,6 +75,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     acc.ffnE += s.ffnActiveExperts * n;
     acc.attnE += s.attnActiveExperts * n;
     ffnLoad = addLoads(ffnLoad, s.layers.map((l) => l.ffn.load));
+    await releaseDeviceMemory();
   }
   const loss = nats / Math.max(tokens, 1);
   return {

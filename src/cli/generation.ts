@@ -11,6 +11,7 @@ import type { LMInferOptions } from '../moe/lm-stats.js';
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
+import { releaseDeviceMemory } from './memory.js';
 
 export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
@@ -50,6 +51,7 @@ export async function generate(model: LanguageModel, tokenizer: Tokenizer, promp
     ids.push(id);
     out.push(tok);
     onToken?.(tok);
+    await releaseDeviceMemory();
   }
   return out;
 }

@@ -26,7 +26,8 @@ checkpoint.safetensors, model.safetensors and training-curves.svg to --out.
   --kind dsmoe|dense|smoe    DS-MoE, or a baseline (default dsmoe)
   --out DIR                  run folder (default runs/<kind>-<preset>)
   --resume                   continue the run in --out from its checkpoint
-  --backend NAME             cpu, wasm, gpujs[:mode] (default cpu)
+  --backend NAME             wasm, cpu, gpujs[:mode] (default wasm, else cpu;
+                             a resumed run keeps its own)
   --corpus PATH              a UTF-8 text file or folder instead of Brown
   --tokenizer byte|bpe       (default byte); --bpe-vocab N (default 512)
   --val-fraction F           documents held out for validation (default 0.1)
@@ -50,10 +51,11 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${TRAIN_USAGE}\n`);
     return;
   }
-  const backend = await useBackend(str(flags, 'backend'));
   const stopAfter = num(flags, 'stop-after', { integer: true, min: 1 });
   const quiet = bool(flags, 'quiet');
   const run = bool(flags, 'resume') ? resumeSetup(flags) : freshSetup(flags);
+  // A resumed run continues on the backend it trained on (bit-identical there) unless told otherwise.
+  const backend = await useBackend(str(flags, 'backend') ?? run.backend);
   const data = prepareCorpus(run.corpus);
   const { reuse: _tokenizer, ...corpusInfo } = run.corpus;
   const result = await runTraining({
@@ -76,6 +78,7 @@ interface Setup {
   corpus: CorpusOptions;
   outDir: string;
   resume: boolean;
+  backend?: string;
 }
 
 function freshSetup(flags: Flags): Setup {
@@ -101,5 +104,5 @@ function resumeSetup(flags: Flags): Setup {
   const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
   const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
   corpus.reuse = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
-  return { config, settings, corpus, outDir, resume: true };
+  return { config, settings, corpus, outDir, resume: true, backend: metadata.backend };
 }

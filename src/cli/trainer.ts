@@ -20,6 +20,7 @@ import { crossEntropy } from '../tensor/ops/functional.js';
 import { realize, type Tensor } from '../tensor/tensor.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { TrainSettings } from './train-settings.js';
+import { releaseDeviceMemory } from './memory.js';
 
 /** One logged step: what the training curves are drawn from. */
 export interface HistoryPoint {
@@ -109,6 +110,7 @@ export async function validationLoss(model: LanguageModel, val: Int32Array, batc
     const sum = noGrad(() => crossEntropy(model.forward(inputs).logits, targets, { reduction: 'sum' }));
     nats += await item(sum);
     count += targets.size;
+    await releaseDeviceMemory();
   }
   model.train();
   return nats / Math.max(count, 1);

@@ -1,0 +1,36 @@
+/**
+ * Device memory between steps. Intermediate tensors are freed when the
+ * garbage collector finds them unreachable (a FinalizationRegistry in
+ * src/tensor/lazy.ts). On the cpu backend their storage is JS memory, so
+ * the collector sees the pressure and runs; on the wasm backend it lives in
+ * one WebAssembly.Memory the collector cannot see, and a training loop can
+ * reach the 2 GiB limit before any collection happens. So a long-running
+ * command on such a backend asks for a collection after each step and
+ * yields once, which lets the finalizers hand the blocks back.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { getBackend } from '../gpu/registry.js';
+
+let gc: (() => void) | null | undefined;
+
+function collector(): (() => void) | null {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  return gc;
+}
+
+/** Collects garbage and lets finalizers run, where the backend's memory is invisible to the collector. */
+export async function releaseDeviceMemory(): Promise<void> {
+  if (getBackend().name === 'cpu') return;
+  const run = collector();
+  if (!run) return;
+  run();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
