@@ -4,13 +4,19 @@
  * workers start, so they inherit it.
  *   headlessgl: an X display. Starts `Xvfb :99` when DISPLAY is unset.
  *   webgpu:     Dawn on SwiftShader's Vulkan driver (Debian's chromium package
- *               ships it) and an XDG_RUNTIME_DIR.
+ *               ships it), a Vulkan loader (libvulkan1; failing that, the copy
+ *               in chromium's folder, through LD_LIBRARY_PATH, which the
+ *               dynamic linker reads only when a process starts: the test
+ *               workers are forked processes, so they see it), and an
+ *               XDG_RUNTIME_DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const CHROMIUM_LIBS = '/usr/lib/chromium';
+const SWIFTSHADER_ICD = `${CHROMIUM_LIBS}/vk_swiftshader_icd.json`;
+const SYSTEM_VULKAN = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
 const DISPLAY_NUMBER = 99;
 
 let xvfb: ChildProcess | null = null;
@@ -39,6 +45,9 @@ export async function setup(): Promise<void> {
   await ensureDisplay();
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   process.env.XDG_RUNTIME_DIR ??= tmpdir();
+  if (!SYSTEM_VULKAN.some((p) => existsSync(p)) && existsSync(`${CHROMIUM_LIBS}/libvulkan.so.1`)) {
+    process.env.LD_LIBRARY_PATH = [CHROMIUM_LIBS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  }
 }
 
 export function teardown(): void {
