@@ -9,6 +9,8 @@ export interface SizeRow {
 export interface BuildOptions {
   /** The folder that stands for dist/ (default: the repository's dist/). */
   out?: string;
+  /** Print nothing (the sizes are still returned). */
+  quiet?: boolean;
 }
 
 export const root: string;

@@ -60,19 +60,21 @@ const nodeOnlyGuard = {
   },
 };
 
-/** Prints one line per file: path, raw bytes, gzip bytes. */
-function report(files) {
+/** Sizes of the files written (source maps left out); printed one line each unless quiet. */
+function report(files, quiet = false) {
   const rows = files.filter((f) => existsSync(f) && !f.endsWith('.map')).map((f) => {
     const bytes = readFileSync(f);
     return { file: relative(root, f), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   });
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(11);
-  for (const r of rows) console.log(`  ${r.file.padEnd(34)} ${kb(r.raw)} raw ${kb(r.gzip)} gzip`);
+  const line = (name, raw, gzip) => console.log(`  ${name.padEnd(34)} ${kb(raw)} raw ${kb(gzip)} gzip`);
+  if (!quiet) for (const r of rows) line(r.file, r.raw, r.gzip);
+  if (!quiet && rows.length > 1) line('(all of the above)', rows.reduce((n, r) => n + r.raw, 0), rows.reduce((n, r) => n + r.gzip, 0));
   return rows;
 }
 
 /** Every target takes `out`, the folder that stands for dist/ (tests build into a temporary one). */
-export async function buildNode({ out = at('dist') } = {}) {
+export async function buildNode({ out = at('dist'), quiet = false } = {}) {
   const dir = join(out, 'node');
   rmSync(dir, { recursive: true, force: true });
   const entryPoints = { index: at('src/index.ts') };
@@ -98,11 +100,11 @@ export async function buildNode({ out = at('dist') } = {}) {
     writeFileSync(file, `#!/usr/bin/env node\n${readFileSync(file, 'utf8')}`);
     chmodSync(file, 0o755);
   }
-  console.log('node (ESM, platform node, dependencies external):');
-  return report(Object.keys(result.metafile.outputs).map((f) => at(f)));
+  if (!quiet) console.log('node (ESM, platform node, dependencies external):');
+  return report(Object.keys(result.metafile.outputs).map((f) => at(f)), quiet);
 }
 
-export async function buildBrowser({ out = at('dist') } = {}) {
+export async function buildBrowser({ out = at('dist'), quiet = false } = {}) {
   const dir = join(out, 'browser');
   const result = await build({
     entryPoints: { index: at('src/index.ts') },
@@ -135,19 +137,19 @@ export async function buildBrowser({ out = at('dist') } = {}) {
   const inputs = Object.keys(result.metafile.inputs);
   const nodeLeaks = inputs.filter((p) => /node_modules\/(webgpu|gl)\//.test(p));
   if (nodeLeaks.length) throw new Error(`dist/browser/index.js bundled Node-only packages: ${nodeLeaks.join(', ')}`);
-  console.log('browser (ESM, gpu.js bundled, minified):');
-  return report(outputs);
+  if (!quiet) console.log('browser (ESM, gpu.js bundled, minified):');
+  return report(outputs, quiet);
 }
 
-export function buildTypes({ out = at('dist') } = {}) {
+export function buildTypes({ out = at('dist'), quiet = false } = {}) {
   const dir = join(out, 'types');
   rmSync(dir, { recursive: true, force: true });
   const tsc = at('node_modules/.bin/tsc');
   const r = spawnSync(tsc, ['-p', at('scripts/tsconfig.types.json'), '--outDir', dir], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc --emitDeclarationOnly failed:\n${r.stdout}${r.stderr}`);
   if (!existsSync(join(dir, 'index.d.ts'))) throw new Error(`tsc ran but ${relative(root, dir)}/index.d.ts is missing`);
-  console.log('types (tsc --emitDeclarationOnly):');
-  return report([join(dir, 'index.d.ts')]);
+  if (!quiet) console.log('types (tsc --emitDeclarationOnly):');
+  return report([join(dir, 'index.d.ts')], quiet);
 }
 
 export async function buildDemo() {

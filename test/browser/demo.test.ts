@@ -8,14 +8,16 @@
  * the tests below, in order: start-up, training, routing, checkpoint.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { serveDemo } from '../../scripts/serve-demo.mjs';
-import { ByteTokenizer, LanguageModel, lmConfig, noGrad, setBackend, stateDictToSafetensors, tensor, type InferMode } from '../../src/index.js';
+import {
+  LanguageModel, configFromJSON, loadSafetensorsInto, noGrad, safetensorsToTensors, setBackend, tensor, tokenizerFromJSON, type InferMode,
+} from '../../src/index.js';
 
 /** The page's `window.dsmoeDemo`, as far as this test uses it (demo/src/main.ts defines it). */
 interface DemoHandle {
@@ -51,33 +53,34 @@ const CHROMIUM_ARGS = [
   '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader',
 ];
 
-/** A checkpoint shaped differently from the page's own model, so loading it visibly replaces the model. */
-const CKPT_CONFIG = lmConfig('tiny', {
-  maxSeqLen: 16, dModel: 24, nLayers: 1, nHeads: 2, nKvHeads: 1, headDim: 12, attnExperts: 2, nExperts: 3, expertHidden: 8, positions: 'learned',
-});
+/**
+ * `dsmoe train` flags for a checkpoint shaped differently from the page's own
+ * model (so loading it visibly replaces the model), trained for 3 steps.
+ */
+const TRAIN_FLAGS = [
+  '--steps', '3', '--batch-size', '2', '--seq-len', '16', '--max-seq-len', '16', '--d-model', '24', '--layers', '1',
+  '--heads', '2', '--kv-heads', '1', '--head-dim', '12', '--attn-experts', '2', '--experts', '3', '--expert-hidden', '8',
+  '--positions', 'learned', '--eval-every', '1000', '--eval-tokens', '64', '--quiet',
+];
 
 let server: Server;
 let context: BrowserContext;
 let page: Page;
 let profile: string;
-/** The model written to the checkpoint; the page's logits after loading it must match this one's. */
-let written: LanguageModel;
+let runDir: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), 'browser', 'demo'], { cwd: ROOT, encoding: 'utf8' });
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), 'node', 'browser', 'demo'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
 
-  // A checkpoint written with the engine's own safetensors writer, with the metadata `dsmoe train` writes
-  // (src/cli/checkpoint.ts: format, config, tokenizer, step).
+  // A real run of the CLI writes the checkpoint the page loads.
   mkdirSync(OUT, { recursive: true });
-  await setBackend('cpu');
-  written = new LanguageModel(CKPT_CONFIG);
-  const ckpt = join(OUT, 'demo-test.safetensors');
-  writeFileSync(ckpt, await stateDictToSafetensors(written.stateDict(), {
-    format: 'dsmoe-lm', config: JSON.stringify(written.config), tokenizer: JSON.stringify(new ByteTokenizer().toJSON()), step: '7',
-  }));
+  runDir = mkdtempSync(join(tmpdir(), 'dsmoe-run-'));
+  const train = spawnSync(process.execPath, [join(ROOT, 'dist', 'node', 'cli.js'), 'train', ...TRAIN_FLAGS, '--out', runDir], { cwd: ROOT, encoding: 'utf8' });
+  if (train.status !== 0) throw new Error(`dsmoe train failed:\n${train.stdout}${train.stderr}`);
+  const ckpt = join(runDir, 'checkpoint.safetensors');
 
   ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt } }));
   profile = mkdtempSync(join(tmpdir(), 'dsmoe-chromium-'));
@@ -101,6 +104,7 @@ afterAll(async () => {
   await context?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   if (profile) rmSync(profile, { recursive: true, force: true });
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 describe('demo page in headless Chromium', () => {
@@ -150,19 +154,26 @@ describe('demo page in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('loads a checkpoint written by the engine and runs sparse generation from it', async () => {
+  it('loads a checkpoint written by dsmoe train and runs sparse generation from it', async () => {
+    // checkpoint.safetensors: the weights plus AdamW's moments, which the page must skip.
     const info = await page.evaluate(() => window.dsmoeDemo.loadCheckpoint('/test/ckpt.safetensors'));
-    expect(info.step).toBe(7);
-    // The page now computes with the checkpoint's weights: its logits match the cpu backend's here.
-    const lm = written;
+    expect(info.step).toBe(3);
+    // The page now computes with the checkpoint's weights: its logits match the cpu backend's on model.safetensors.
+    await setBackend('cpu');
+    const file = new Uint8Array(readFileSync(join(runDir, 'model.safetensors')));
+    const { metadata } = safetensorsToTensors(file);
+    const lm = new LanguageModel(configFromJSON(JSON.parse(metadata['config']!)));
+    const tokenizer = tokenizerFromJSON(JSON.parse(metadata['tokenizer']!));
+    loadSafetensorsInto(lm, file);
     expect(info.parameters).toBe(lm.numParameters());
+    expect(info.tensors).toBe(Object.keys(lm.stateDict()).length);
     const prompt = 'The jury';
     const pageLogits = await page.evaluate((p) => window.dsmoeDemo.logits(p), prompt);
-    const bytes = Array.from(new TextEncoder().encode(prompt));
-    const ref = noGrad(() => lm.forward(tensor([bytes], { dtype: 'int32' })).logits);
-    const all = await ref.data();
-    const last = all.subarray((bytes.length - 1) * 256, bytes.length * 256);
-    expect(pageLogits).toHaveLength(256);
+    const ids = Array.from(tokenizer.encode(prompt));
+    const v = lm.config.vocabSize;
+    const ref = noGrad(() => lm.forward(tensor([ids], { dtype: 'int32' })).logits);
+    const last = (await ref.data()).subarray((ids.length - 1) * v, ids.length * v);
+    expect(pageLogits).toHaveLength(v);
     let maxErr = 0;
     pageLogits.forEach((v, i) => { maxErr = Math.max(maxErr, Math.abs(v - last[i]!)); });
     expect(maxErr).toBeLessThan(1e-3);

@@ -31,9 +31,9 @@ const built = (p: string): string => join(out, p.replace(/^\.\/dist\//, ''));
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'dsmoe-dist-'));
-  await buildNode({ out });
-  await buildBrowser({ out });
-  buildTypes({ out });
+  await buildNode({ out, quiet: true });
+  await buildBrowser({ out, quiet: true });
+  buildTypes({ out, quiet: true });
 }, 120_000);
 
 afterAll(() => {
