@@ -22,7 +22,7 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
-import type { Routing } from './routing.js';
+import type { InferMode, Routing } from './routing.js';
 
 export type NormLayer = RMSNorm | LayerNorm;
 
@@ -45,6 +45,11 @@ export interface BlockInfer {
   attnRouting: Routing | null;
   ffnRouting: Routing | null;
   stats: LayerStats;
+}
+
+/** A topK that follows the FFN's may ask for more experts than attention has: then it uses them all. */
+function clampK(mode: InferMode, nExperts: number): InferMode {
+  return mode.mode === 'topK' && mode.k > nExperts ? { mode: 'topK', k: nExperts } : mode;
 }
 
 export class Block extends Module {
@@ -79,16 +84,18 @@ export class Block extends Module {
 
   forward(h: Tensor): { h: Tensor; aux: BlockAux } {
     const aux: BlockAux = {};
-    const a = this.attn.forward(this.norm1.forward(h));
-    if (a instanceof Object && 'y' in a) {
+    const xa = this.norm1.forward(h);
+    if (this.attn instanceof MoEAttention) {
+      const a = this.attn.forward(xa);
       aux.miAttn = a.aux.mi;
       aux.attnScores = a.scores;
       h = h.add(this.drop.forward(a.y));
     } else {
-      h = h.add(this.drop.forward(a));
+      h = h.add(this.drop.forward(this.attn.forward(xa)));
     }
-    const f = this.ffn.forward(this.norm2.forward(h));
-    if (f instanceof Object && 'y' in f) {
+    const xf = this.norm2.forward(h);
+    if (this.ffn instanceof MoEFeedForward) {
+      const f = this.ffn.forward(xf);
       aux.ffnScores = f.scores;
       if (this.config.kind === 'smoe') {
         aux.balance = f.aux.switch;
@@ -98,7 +105,7 @@ export class Block extends Module {
       }
       h = h.add(this.drop.forward(f.y));
     } else {
-      h = h.add(this.drop.forward(f));
+      h = h.add(this.drop.forward(this.ffn.forward(xf)));
     }
     return { h, aux };
   }
@@ -112,13 +119,14 @@ export class Block extends Module {
     let ffnStats;
     const xa = noGrad(() => this.norm1.forward(h));
     if (this.attn instanceof MoEAttention) {
-      const a = await this.attn.infer(xa, attentionMode(opts));
+      const a = await this.attn.infer(xa, clampK(attentionMode(opts), this.attn.nExperts));
       attnRouting = a.routing;
       attnStats = a.stats;
       h = noGrad(() => h.add(a.y));
     } else {
       const attn = this.attn;
       h = noGrad(() => h.add(attn.forward(xa)));
+      // Multiply-adds per token of the projections (the score and value products depend on position).
       attnStats = denseLayerStats(tokens, attn.numParameters(), attn.numParameters());
     }
     const xf = noGrad(() => this.norm2.forward(h));

@@ -1,0 +1,191 @@
+/**
+ * The language model: shapes and auxiliary terms per kind, the loss as the
+ * documented sum, causality, sparse inference that reproduces dense at
+ * K = N, cost statistics, gradients reaching every parameter, and a
+ * safetensors round trip. Small random configurations, cpu backend.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromData, manualSeed, noGrad, setBackend } from '../../src/index.js';
+import { LanguageModel } from '../../src/moe/lm.js';
+import { lmConfig, validateConfig, configFromJSON, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
+import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+
+await setBackend('cpu');
+
+interface Small {
+  kind: ModelKind;
+  layers: number;
+  attnExperts: number;
+  nExperts: number;
+  b: number;
+  s: number;
+  positions: 'rotary' | 'learned';
+  seed: number;
+}
+
+const smallArb: fc.Arbitrary<Small> = fc.record({
+  kind: fc.constantFrom<ModelKind>('dsmoe', 'dense', 'smoe'),
+  layers: fc.integer({ min: 1, max: 2 }),
+  attnExperts: fc.constantFrom(1, 2),
+  nExperts: fc.integer({ min: 2, max: 4 }),
+  b: fc.integer({ min: 1, max: 2 }),
+  s: fc.integer({ min: 1, max: 6 }),
+  positions: fc.constantFrom<'rotary' | 'learned'>('rotary', 'learned'),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+function config(p: Small): LMConfig {
+  return lmConfig('tiny', {
+    kind: p.kind, vocabSize: 11, maxSeqLen: 8, dModel: 8, nLayers: p.layers, nHeads: 2, nKvHeads: 1, headDim: 4,
+    attnExperts: p.attnExperts, nExperts: p.nExperts, expertHidden: 3, positions: p.positions, smoeTopK: 1,
+  });
+}
+
+function ids(p: Small, salt = 0): Tensor {
+  return fromData(Int32Array.from({ length: p.b * p.s }, (_, i) => (i * 7 + p.seed + salt) % 11), [p.b, p.s]);
+}
+
+function model(p: Small): LanguageModel {
+  manualSeed(p.seed);
+  return new LanguageModel(config(p));
+}
+
+async function values(t: Tensor): Promise<number[]> {
+  return Array.from(await t.data());
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+}
+
+describe('LanguageModel', () => {
+  it('forward gives logits [B, S, V] and the auxiliary terms of its kind, one per layer', async () => {
+    await fc.assert(fc.asyncProperty(smallArb, async (p) => {
+      const m = model(p);
+      const { logits, aux } = m.forward(ids(p));
+      expect(logits.shape).toEqual([p.b, p.s, 11]);
+      const L = p.layers;
+      expect(aux.miFfn.length).toBe(p.kind === 'dsmoe' ? L : 0);
+      expect(aux.miAttn.length).toBe(p.kind === 'dsmoe' ? L : 0);
+      expect(aux.balance.length).toBe(p.kind === 'smoe' ? L : 0);
+      expect(aux.ffnScores.length).toBe(p.kind === 'dense' ? 0 : L);
+      for (const v of await values(logits)) expect(Number.isFinite(v)).toBe(true);
+    }), { numRuns: 12 });
+  });
+
+  it('loss = CE + α_ffn·ΣMI(ffn) + α_att·ΣMI(attn) (+ Switch and z terms for smoe)', async () => {
+    await fc.assert(fc.asyncProperty(smallArb, async (p) => {
+      const m = model(p);
+      const x = ids(p);
+      const out = noGrad(() => m.loss(x, ids(p, 3)));
+      const [loss, ce, mf, ma, bal, z] = await Promise.all([out.loss, out.ce, out.miFfn, out.miAttn, out.balance, out.zLoss].map(async (t) => (await t.data())[0]!));
+      const c = m.config;
+      const expected = ce! + c.alphaFfn * mf! + c.alphaAttn * ma! + c.balanceWeight * bal! + c.zLossWeight * z!;
+      expect(loss).toBeCloseTo(expected, 5);
+      if (p.kind === 'dsmoe') {
+        // Each MI term lies in [−log N, 0] (up to the eps), so the sum over layers does too, times L.
+        expect(mf!).toBeLessThanOrEqual(1e-5);
+        expect(mf!).toBeGreaterThanOrEqual(-p.layers * Math.log(p.nExperts) - 1e-4);
+      }
+    }), { numRuns: 12 });
+  });
+
+  it('is causal: changing token t never changes the logits before t', async () => {
+    await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.s >= 2), fc.nat(), async (p, r) => {
+      const m = model(p);
+      const a = Int32Array.from({ length: p.s }, (_, i) => (i * 5 + p.seed) % 11);
+      const t = 1 + (r % (p.s - 1));
+      const b = a.slice();
+      b[t] = (b[t]! + 1) % 11;
+      const la = await values(noGrad(() => m.forward(fromData(a, [1, p.s])).logits));
+      const lb = await values(noGrad(() => m.forward(fromData(b, [1, p.s])).logits));
+      expect(maxAbsDiff(la.slice(0, t * 11), lb.slice(0, t * 11))).toBe(0);
+    }), { numRuns: 12 });
+  });
+
+  it('sparse inference with every expert (topK N, threshold 0) reproduces the dense forward', async () => {
+    await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind === 'dsmoe'), async (p) => {
+      const m = model(p);
+      m.eval();
+      const x = ids(p);
+      const dense = await values(noGrad(() => m.forward(x).logits));
+      for (const mode of [{ mode: 'topK' as const, k: p.nExperts }, { mode: 'threshold' as const, eps: 0 }, { mode: 'dense' as const }]) {
+        const r = await m.infer(x, { mode, attention: 'follow' });
+        expect(maxAbsDiff(await values(r.logits), dense)).toBeLessThan(1e-4);
+        expect(r.stats.ffnActiveFraction).toBeCloseTo(1, 10);
+        expect(r.stats.activeParams).toBeCloseTo(r.stats.totalParams, 6);
+      }
+    }), { numRuns: 10 });
+  });
+
+  it('topK: one routing per layer with k experts per token; active parameters grow with k and never exceed the total', async () => {
+    await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind === 'dsmoe'), async (p) => {
+      const m = model(p);
+      let prev = 0;
+      for (let k = 1; k <= p.nExperts; k++) {
+        const r = await m.infer(ids(p), { mode: { mode: 'topK', k } });
+        expect(r.layers.length).toBe(p.layers);
+        for (const l of r.layers) {
+          expect(l.ffn!.experts.length).toBe(p.b * p.s);
+          for (const es of l.ffn!.experts) expect(es.length).toBe(k);
+        }
+        // The paper's TopK keeps attention dense.
+        expect(r.stats.attnActiveFraction).toBe(1);
+        expect(r.stats.activeParams).toBeGreaterThan(prev);
+        expect(r.stats.activeParams).toBeLessThanOrEqual(r.stats.totalParams + 1e-6);
+        prev = r.stats.activeParams;
+      }
+    }), { numRuns: 10 });
+  });
+
+  it('dense and smoe kinds report their layers as they run them', async () => {
+    await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind !== 'dsmoe'), async (p) => {
+      const m = model(p);
+      const r = await m.infer(ids(p), { mode: { mode: 'topK', k: 1 } });
+      expect(r.stats.attnActiveFraction).toBe(1);
+      for (const l of r.layers) expect(l.attn).toBeNull();
+      if (p.kind === 'dense') expect(r.stats.ffnActiveFraction).toBe(1);
+      else expect(r.stats.ffnActiveFraction).toBeLessThan(1);
+    }), { numRuns: 10 });
+  });
+
+  it('every parameter gets a gradient in dense training (dsmoe)', async () => {
+    await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind === 'dsmoe' && p.s >= 2), async (p) => {
+      const m = model(p);
+      m.loss(ids(p), ids(p, 1)).loss.backward();
+      for (const [name, param] of m.namedParameters()) {
+        expect(param.grad, name).not.toBeNull();
+        const g = await values(param.grad!);
+        expect(g.every(Number.isFinite), name).toBe(true);
+      }
+    }), { numRuns: 10 });
+  });
+
+  it('a safetensors round trip with the config in the metadata rebuilds the same model', async () => {
+    await fc.assert(fc.asyncProperty(smallArb, async (p) => {
+      const m = model(p);
+      const bytes = await stateDictToSafetensors(m.stateDict(), { config: JSON.stringify(m.config) });
+      const { tensors, metadata } = safetensorsToTensors(bytes);
+      manualSeed(p.seed + 1);
+      const back = new LanguageModel(configFromJSON(JSON.parse(metadata.config!)));
+      back.loadStateDict(tensors);
+      const x = ids(p);
+      expect(await values(noGrad(() => back.forward(x).logits))).toEqual(await values(noGrad(() => m.forward(x).logits)));
+    }), { numRuns: 10 });
+  });
+
+  it('rejects bad configurations and inputs with errors that name the problem', () => {
+    expect(() => lmConfig('huge')).toThrow(/unknown preset 'huge'.*tiny/);
+    expect(() => lmConfig('tiny', { nHeads: 4, attnExperts: 3 })).toThrow(/attnExperts=3 must divide nHeads=4/);
+    expect(() => lmConfig('tiny', { nKvHeads: 3 })).toThrow(/nKvHeads=3 must divide/);
+    expect(() => lmConfig('tiny', { dModel: 0 })).toThrow(/dModel must be a positive integer/);
+    expect(() => lmConfig('tiny', { smoeTopK: 9 })).toThrow(/smoeTopK=9 exceeds nExperts=8/);
+    expect(() => validateConfig({ ...lmConfig('tiny'), kind: 'moe' as ModelKind })).toThrow(/kind must be one of/);
+    expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
+    const m = new LanguageModel(lmConfig('tiny', { nLayers: 1 }));
+    expect(() => m.forward(fromData(new Float32Array(4), [1, 4]))).toThrow(/ids must be int32/);
+    expect(() => m.forward(fromData(new Int32Array(65), [1, 65]))).toThrow(/exceeds maxSeqLen 64/);
+  });
+});
