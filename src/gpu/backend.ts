@@ -69,6 +69,15 @@ export interface Backend {
   /** Synchronous readback, where the device allows it (absent on webgpu). */
   readSync?(buf: DeviceBuffer): TypedArray;
   dispose(buf: DeviceBuffer): void;
+  /**
+   * For devices whose memory the garbage collector cannot see (a wasm heap,
+   * GPU textures): true when enough has been allocated since the last check
+   * that the dead tensors' buffers should be reclaimed. The asynchronous
+   * realize then lets the event loop turn once, which is when the
+   * FinalizationRegistry that frees them runs (a loop of bare awaits never
+   * gives it that chance).
+   */
+  wantsReclaim?(): boolean;
 
   unary(op: UnaryOp, x: DeviceBuffer): Maybe<DeviceBuffer>;
   /** Elementwise with NumPy broadcasting of aShape and bShape to outShape. */

@@ -62,6 +62,11 @@ function finish(lb: LazyBuffer, buf: DeviceBuffer): void {
 /** Launches in flight on asynchronous backends, so that concurrent realizes share them instead of launching twice. */
 const inFlight = new WeakMap<LazyBuffer, Promise<DeviceBuffer>>();
 
+/** One turn of the event loop, so that finalizers (which free dead tensors' device memory) can run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /**
  * Realizes every target, awaiting only where a backend answers with a Promise.
  * Realizes may overlap (`Promise.all([a.data(), b.data()])` on webgpu): a
@@ -69,6 +74,7 @@ const inFlight = new WeakMap<LazyBuffer, Promise<DeviceBuffer>>();
  * computing is awaited rather than launched again.
  */
 export async function realizeBuffers(targets: readonly LazyBuffer[]): Promise<void> {
+  if (targets[0]?.backend.wantsReclaim?.()) await nextTurn();
   for (const lb of schedule(targets)) {
     if (lb.isRealized) continue;
     const running = inFlight.get(lb);

@@ -10,6 +10,25 @@ import { buildKernels, type Kernel, type Kernels } from './module.js';
 import { CONTROL_BYTES_PER_WORKER, ThreadPool, type Share } from './threads.js';
 
 const MAX_WORKERS = 15;
+/** Live bytes may grow by this much (or by the baseline, if larger) before dead tensors are reclaimed. */
+const RECLAIM_BYTES = 64 * 2 ** 20;
+
+/**
+ * A full garbage collection on demand, where the host allows it (Node: the
+ * `gc` of a fresh vm context once --expose-gc is set). The wasm heap is
+ * invisible to the collector, which would otherwise let dead tensors, and
+ * the heap blocks their finalizers free, pile up for gigabytes.
+ */
+async function findCollector(): Promise<(() => void) | null> {
+  if (typeof process === 'undefined' || !process.versions?.node) return null;
+  try {
+    const [v8, vm] = await Promise.all([import('node:v8'), import('node:vm')]);
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return null;
+  }
+}
 
 export class WasmDevice {
   private constructor(
@@ -18,7 +37,28 @@ export class WasmDevice {
     readonly pool: ThreadPool,
     /** Per-thread gemm scratch (index 0: the calling thread). */
     readonly gemmWork: readonly number[],
+    private readonly collect: (() => void) | null,
   ) {}
+
+  private baseline = 0;
+  private reclaiming = false;
+
+  /**
+   * True (after a full collection) when live bytes have grown well past what
+   * was live after the last reclaim: the caller then lets the event loop
+   * turn, the finalizers of dead tensors run, and their blocks come back.
+   */
+  wantsReclaim(): boolean {
+    const live = this.heap.live;
+    if (this.reclaiming) {
+      this.baseline = live;
+      this.reclaiming = false;
+    }
+    if (live < this.baseline + Math.max(RECLAIM_BYTES, this.baseline)) return false;
+    this.collect?.();
+    this.reclaiming = true;
+    return true;
+  }
 
   /** `threads` counts the calling thread: 1 runs everything here, 2 adds one worker. */
   static async create(threads: number): Promise<WasmDevice> {
@@ -27,7 +67,7 @@ export class WasmDevice {
     const kernels = buildKernels(heap.memory);
     const pool = await ThreadPool.start(workers, kernels.module, heap.memory, 0, kernels.names);
     const gemmWork = Array.from({ length: workers + 1 }, () => heap.alloc(gemmWorkBytes(GEMM)));
-    return new WasmDevice(heap, kernels, pool, gemmWork);
+    return new WasmDevice(heap, kernels, pool, gemmWork, await findCollector());
   }
 
   get threads(): number {

@@ -13,7 +13,7 @@ import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, MatmulSpec, ReduceOp
 import * as ix from '../cpu/indexing.js';
 import { dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
-import { wasmBuf } from './buffer.js';
+import { WasmBuffer, wasmBuf } from './buffer.js';
 import { WasmDevice } from './device.js';
 import * as ew from './elementwise.js';
 import { matmul } from './matmul.js';
@@ -44,9 +44,12 @@ export class WasmBackend implements Backend {
   readSync(buf: DeviceBuffer): TypedArray {
     return this.device.view(wasmBuf(buf)).slice();
   }
+  /** Idempotent: the finalizer may come after an explicit dispose. */
   dispose(buf: DeviceBuffer): void {
-    const b = wasmBuf(buf);
-    this.device.free(b);
+    if (buf instanceof WasmBuffer && buf.live) this.device.free(buf);
+  }
+  wantsReclaim(): boolean {
+    return this.device.wantsReclaim();
   }
 
   unary(op: UnaryOp, x: DeviceBuffer): DeviceBuffer {
