@@ -17,4 +17,4 @@ export const root: string;
 export function buildNode(opts?: BuildOptions): Promise<SizeRow[]>;
 export function buildBrowser(opts?: BuildOptions): Promise<SizeRow[]>;
 export function buildTypes(opts?: BuildOptions): SizeRow[];
-export function buildDemo(): Promise<SizeRow[]>;
+export function buildDemo(opts?: { quiet?: boolean }): Promise<SizeRow[]>;

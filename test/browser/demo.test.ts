@@ -3,8 +3,9 @@
  * one), headless, with SwiftShader standing in for the GPU (GPU-PATHS.md §C),
  * driven through playwright-core and the page's `window.dsmoeDemo` handle.
  *
- * It builds what it serves first (the browser bundle and the demo page), so
- * a clean clone's `npm test` needs nothing prepared. One page is shared by
+ * It builds what it serves first (the browser bundle and the demo page) and
+ * the CLI that writes the checkpoint, so a clean clone's `npm test` needs
+ * nothing prepared. One page is shared by
  * the tests below, in order: start-up, training, routing, checkpoint.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { buildBrowser, buildDemo, buildNode } from '../../scripts/build.mjs';
 import { serveDemo } from '../../scripts/serve-demo.mjs';
 import {
   LanguageModel, configFromJSON, loadSafetensorsInto, noGrad, safetensorsToTensors, setBackend, tensor, tokenizerFromJSON, type InferMode,
@@ -71,16 +73,19 @@ let runDir: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), 'node', 'browser', 'demo'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  // What the page serves: dist/browser (the library) and demo/dist (the page's code and corpus slice).
+  await buildBrowser({ quiet: true });
+  await buildDemo({ quiet: true });
 
-  // A real run of the CLI writes the checkpoint the page loads.
+  // A real run of the CLI writes the checkpoint the page loads. Its build goes to a folder of its own
+  // (under test-output/, so the bundle's dependencies resolve from node_modules), never racing dist/.
   mkdirSync(OUT, { recursive: true });
-  runDir = mkdtempSync(join(tmpdir(), 'dsmoe-run-'));
-  const train = spawnSync(process.execPath, [join(ROOT, 'dist', 'node', 'cli.js'), 'train', ...TRAIN_FLAGS, '--out', runDir], { cwd: ROOT, encoding: 'utf8' });
+  runDir = mkdtempSync(join(OUT, 'run-'));
+  await buildNode({ out: runDir, quiet: true });
+  const train = spawnSync(process.execPath, [join(runDir, 'node', 'cli.js'), 'train', ...TRAIN_FLAGS, '--out', join(runDir, 'model')], { cwd: ROOT, encoding: 'utf8' });
   if (train.status !== 0) throw new Error(`dsmoe train failed:\n${train.stdout}${train.stderr}`);
-  const ckpt = join(runDir, 'checkpoint.safetensors');
+  const ckpt = join(runDir, 'model', 'checkpoint.safetensors');
 
   ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt } }));
   profile = mkdtempSync(join(tmpdir(), 'dsmoe-chromium-'));
@@ -160,7 +165,7 @@ describe('demo page in headless Chromium', () => {
     expect(info.step).toBe(3);
     // The page now computes with the checkpoint's weights: its logits match the cpu backend's on model.safetensors.
     await setBackend('cpu');
-    const file = new Uint8Array(readFileSync(join(runDir, 'model.safetensors')));
+    const file = new Uint8Array(readFileSync(join(runDir, 'model', 'model.safetensors')));
     const { metadata } = safetensorsToTensors(file);
     const lm = new LanguageModel(configFromJSON(JSON.parse(metadata['config']!)));
     const tokenizer = tokenizerFromJSON(JSON.parse(metadata['tokenizer']!));

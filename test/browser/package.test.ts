@@ -3,12 +3,11 @@
  * ("exports" with types first, "main", "types", "bin") is a file the build
  * writes, the Node bundle runs, the declarations describe the public API,
  * and the browser bundle is self-contained (no import left that a page or a
- * bundler would have to resolve). Builds into a temporary folder so it never
- * races the demo test, which serves the real dist/browser.
+ * bundler would have to resolve). Builds into a folder of its own so it
+ * never races the demo test, which serves the real dist/browser.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -30,7 +29,9 @@ let out: string;
 const built = (p: string): string => join(out, p.replace(/^\.\/dist\//, ''));
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'dsmoe-dist-'));
+  // Under test-output/ (gitignored) so the Node bundle's dependencies resolve from node_modules.
+  mkdirSync(join(root, 'test-output'), { recursive: true });
+  out = mkdtempSync(join(root, 'test-output', 'dist-'));
   await buildNode({ out, quiet: true });
   await buildBrowser({ out, quiet: true });
   buildTypes({ out, quiet: true });
@@ -78,7 +79,7 @@ describe('package layout', () => {
       '',
     ].join('\n'));
     const tsc = spawnSync(join(root, 'node_modules/.bin/tsc'), [
-      '--noEmit', '--strict', '--skipLibCheck', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
+      '--ignoreConfig', '--noEmit', '--strict', '--skipLibCheck', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
       '--lib', 'ES2022,DOM', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), consumer,
     ], { cwd: out, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
