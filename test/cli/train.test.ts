@@ -1,0 +1,128 @@
+/**
+ * The commands end to end on a tiny model and corpus (cpu backend, a few
+ * steps): train writes its files, a resumed run is bit-identical to an
+ * unbroken one, eval and generate read the run back, compare prints the
+ * three kinds, and bad input fails with an error naming it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import '../../src/index.js';
+import { trainCommand } from '../../src/cli/train.js';
+import { evalCommand } from '../../src/cli/eval.js';
+import { generateCommand } from '../../src/cli/generate.js';
+import { compareCommand } from '../../src/cli/compare.js';
+import { loadModel } from '../../src/cli/checkpoint.js';
+import { capture, tempDir, tinyCorpus, tinyFlags } from './helpers.js';
+
+const corpus = tinyCorpus();
+
+describe('dsmoe train', () => {
+  it('writes checkpoint, weights and training curves, and the weights load back', async () => {
+    const out = join(tempDir(), 'run');
+    await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '4']));
+    for (const f of ['checkpoint.safetensors', 'model.safetensors', 'training-curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    const { model, step, tokenizer } = loadModel(out);
+    expect(step).toBe(4);
+    expect(model.config.dModel).toBe(16);
+    expect(tokenizer.kind).toBe('byte');
+    expect(readFileSync(join(out, 'training-curves.svg'), 'utf8')).toMatch(/^<svg/);
+  });
+
+  it('stopping at any step and resuming gives the same weights as an unbroken run (cpu)', async () => {
+    const total = 6;
+    const dir = tempDir();
+    const whole = join(dir, 'whole');
+    await capture(() => trainCommand([...tinyFlags(corpus, whole), '--steps', String(total), '--dropout', '0.1']));
+    const expected = readFileSync(join(whole, 'model.safetensors'));
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: total - 1 }), async (stop) => {
+      const split = join(dir, `split-${stop}-${Math.random().toString(36).slice(2)}`);
+      await capture(() => trainCommand([...tinyFlags(corpus, split), '--steps', String(total), '--dropout', '0.1', '--stop-after', String(stop)]));
+      expect(loadModel(split).step).toBe(stop);
+      await capture(() => trainCommand(['--resume', '--out', split, '--quiet']));
+      expect(Buffer.compare(readFileSync(join(split, 'model.safetensors')), expected)).toBe(0);
+    }), { numRuns: 10 });
+  });
+
+  it('trains the Dense and SMoE baselines too', async () => {
+    for (const kind of ['dense', 'smoe']) {
+      const out = join(tempDir(), kind);
+      await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '2', '--kind', kind]));
+      expect(loadModel(out).model.config.kind).toBe(kind);
+    }
+  });
+
+  it('names what is wrong in bad input', async () => {
+    const out = join(tempDir(), 'bad');
+    const run = (args: string[]): Promise<unknown> => capture(() => trainCommand(args));
+    await expect(run([...tinyFlags(corpus, out), '--preset', 'huge'])).rejects.toThrow(/unknown preset 'huge'/);
+    await expect(run([...tinyFlags('/no/such/corpus', out), '--steps', '2'])).rejects.toThrow(/\/no\/such\/corpus/);
+    await expect(run([...tinyFlags(corpus, out), '--steps', 'many'])).rejects.toThrow(/--steps must be an integer, got 'many'/);
+    await expect(run([...tinyFlags(corpus, out), '--lr=-1'])).rejects.toThrow(/--lr must be ≥ 0/);
+    await expect(run([...tinyFlags(corpus, out), '--kind', 'moe'])).rejects.toThrow(/--kind must be one of dsmoe, dense, smoe/);
+    await expect(run([...tinyFlags(corpus, out), '--seq-len', '100', '--max-seq-len', '64'])).rejects.toThrow(/--seq-len 100 exceeds the model's maxSeqLen 64/);
+    await expect(run([...tinyFlags(corpus, out), '--backend', 'quantum'])).rejects.toThrow(/--backend quantum: .*unknown backend 'quantum'/);
+    await expect(run(['--resume', '--out', join(tempDir(), 'empty')])).rejects.toThrow(/no checkpoint.safetensors/);
+    await expect(run(['--resume'])).rejects.toThrow(/--resume needs --out/);
+  });
+
+  it('a damaged checkpoint is rejected with the file named, not half-loaded', async () => {
+    const out = join(tempDir(), 'damaged');
+    await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '2']));
+    const file = join(out, 'model.safetensors');
+    const bytes = readFileSync(file);
+    writeFileSync(file, bytes.subarray(0, bytes.length - 100));
+    expect(() => loadModel(file)).toThrow(/model\.safetensors/);
+  });
+});
+
+describe('dsmoe eval, generate and compare', () => {
+  const out = join(tempDir(), 'trained');
+  const ready = capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '4']));
+
+  it('eval --json lists dense, topK k = 1..N and the threshold modes, with active shares', async () => {
+    await ready;
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '0.5,1']));
+    const report = JSON.parse(stdout) as { rows: { label: string; perplexity: number; ffnActive: number; mode: { mode: string } }[] };
+    const labels = report.rows.map((r) => r.label);
+    expect(labels).toEqual(['dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5', 'threshold ε=1', 'thresholdTopK ε=0.5', 'thresholdTopK ε=1']);
+    const dense = report.rows[0]!;
+    const all = report.rows[4]!;
+    expect(all.perplexity).toBeCloseTo(dense.perplexity, 3);
+    for (const r of report.rows) expect(r.ffnActive).toBeLessThanOrEqual(1 + 1e-9);
+    expect(report.rows[1]!.ffnActive).toBeLessThan(report.rows[2]!.ffnActive);
+  });
+
+  it('eval prints a markdown table and writes the pictures into the run folder', async () => {
+    await ready;
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--tokens', '64', '--modes', 'dense,topK:1,topK:2']));
+    expect(stdout).toMatch(/\| Mode +\| +PPL \|/);
+    expect(stdout).toContain('topK k=1');
+    expect(existsSync(join(out, 'expert-load.svg'))).toBe(true);
+    expect(existsSync(join(out, 'sparsity.svg'))).toBe(true);
+  });
+
+  it('generate is reproducible from a seed and traces the experts of every token', async () => {
+    await ready;
+    const args = ['--run', out, '--backend', 'cpu', '--tokens', '8', '--seed', '3', '--mode', 'topK:2', '--prompt', 'The '];
+    const a = await capture(() => generateCommand(args));
+    const b = await capture(() => generateCommand(args));
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout.startsWith('The ')).toBe(true);
+    const trace = await capture(() => generateCommand([...args, '--trace']));
+    const lines = trace.stdout.trim().split('\n');
+    expect(lines.length).toBe(8);
+    for (const l of lines) expect(l).toMatch(/ffn L0:\[\d,\d\]/);
+    await expect(capture(() => generateCommand([...args, '--mode', 'topK:9']))).rejects.toThrow(/k=9 must be an integer in \[1, 4\]/);
+    await expect(capture(() => generateCommand(['--run', join(tempDir(), 'nothing')]))).rejects.toThrow(/checkpoint '.*nothing' does not exist/);
+  });
+
+  it('compare trains Dense, SMoE and DS-MoE and prints one table', async () => {
+    const dir = join(tempDir(), 'compare');
+    const { stdout } = await capture(() => compareCommand([...tinyFlags(corpus, dir), '--steps', '2']));
+    for (const m of ['| Dense', '| SMoE', '| DS-MoE']) expect(stdout).toContain(m);
+    expect(stdout).toContain('topK k=1');
+    for (const kind of ['dense', 'smoe', 'dsmoe']) expect(existsSync(join(dir, kind, 'model.safetensors'))).toBe(true);
+  });
+});
