@@ -155,6 +155,16 @@ describe('demo page in headless Chromium', () => {
     expect(await ffn.locator('.cell.on').count()).toBe(view.tokens.length);
     expect(await page.locator('#active-params').textContent()).toMatch(/parameters active/);
     expect(view.stats.activeParams).toBeLessThan(view.stats.totalParams);
+
+    // The threshold control: a threshold above N·max S fires only each token's top expert; ε = 0 fires them all.
+    await page.evaluate(() => window.dsmoeDemo.setMode({ mode: 'threshold', eps: 0 }));
+    const all = await page.evaluate(() => window.dsmoeDemo.route('The jury said', { mode: 'threshold', eps: 0 }));
+    expect(all.layers[0]!.ffn.fired.every((es) => es.length === nExperts)).toBe(true);
+    const one = await page.evaluate(() => window.dsmoeDemo.route('The jury said', { mode: 'threshold', eps: 1e6 }));
+    expect(one.layers[0]!.ffn.fired.every((es) => es.length === 1)).toBe(true);
+    expect(one.stats.activeParams).toBeLessThan(all.stats.activeParams);
+
+    await page.evaluate(() => window.dsmoeDemo.setMode({ mode: 'topK', k: 2 }));
     await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
@@ -182,6 +192,11 @@ describe('demo page in headless Chromium', () => {
     let maxErr = 0;
     pageLogits.forEach((v, i) => { maxErr = Math.max(maxErr, Math.abs(v - last[i]!)); });
     expect(maxErr).toBeLessThan(1e-3);
+
+    // The same file through the page's <input type=file>, as a person would load it.
+    await page.setInputFiles('#ckpt-file', join(runDir, 'model', 'model.safetensors'));
+    await expect.poll(() => page.locator('#ckpt-stat').textContent()).toContain('model.safetensors');
+    expect(await page.locator('#ckpt-stat').textContent()).toContain('step 3');
 
     const text = await page.evaluate(() => window.dsmoeDemo.generate('The ', 4, { mode: 'topK', k: 1 }));
     expect(text.startsWith('The ')).toBe(true);
