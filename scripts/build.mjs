@@ -16,7 +16,8 @@
  *            dynamic import() becomes a module that rejects with a clear error.
  *   types    dist/types/**.d.ts from `tsc --emitDeclarationOnly` (TypeScript 7
  *            supports it) with scripts/tsconfig.types.json.
- *   demo     demo/dist/app.js (the page's code; 'dsmoe' stays an import that the
+ *   demo     type-checks demo/src, then writes
+ *            demo/dist/app.js (the page's code; 'dsmoe' stays an import that the
  *            page's import map points at dist/browser/index.js) and
  *            demo/dist/corpus.txt (a slice of the Brown corpus).
  *
@@ -153,6 +154,9 @@ export function buildTypes({ out = at('dist'), quiet = false } = {}) {
 }
 
 export async function buildDemo({ quiet = false } = {}) {
+  // esbuild only strips types: check the page's code against the library's API first.
+  const tsc = spawnSync(at('node_modules/.bin/tsc'), ['-p', at('demo/tsconfig.json')], { cwd: root, encoding: 'utf8' });
+  if (tsc.status !== 0) throw new Error(`demo: type errors\n${tsc.stdout}${tsc.stderr}`);
   mkdirSync(at('demo/dist'), { recursive: true });
   const result = await build({
     entryPoints: { app: at('demo/src/main.ts') },

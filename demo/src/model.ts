@@ -31,7 +31,7 @@ export const DEMO_CONFIG: LMConfig = lmConfig('tiny', {
 });
 
 export const BATCH = 4;
-export const LEARNING_RATE = 3e-3;
+export const LEARNING_RATE = 1e-2;
 
 export interface LayerRouting {
   /** Router probabilities per token, [tokens][experts] (the dense scores). */
