@@ -38,7 +38,7 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string): T => {
+const $ = <T extends Element = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
   if (!el) throw new Error(`demo page: #${id} is missing`);
   return el as T;
@@ -52,7 +52,7 @@ const ui = {
   trainBtn: $<HTMLButtonElement>('train-btn'),
   stopBtn: $<HTMLButtonElement>('stop-btn'),
   trainStat: $('train-stat'),
-  chart: document.getElementById('loss-chart') as unknown as SVGSVGElement,
+  chart: $<SVGSVGElement>('loss-chart'),
   corpusSize: $('corpus-size'),
   text: $<HTMLInputElement>('route-text'),
   k: $<HTMLInputElement>('k'),
