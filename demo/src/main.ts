@@ -39,9 +39,9 @@ declare global {
 }
 
 const $ = <T extends Element = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
+  const el = document.querySelector<T>(`#${id}`);
   if (!el) throw new Error(`demo page: #${id} is missing`);
-  return el as T;
+  return el;
 };
 
 const ui = {
