@@ -20,6 +20,11 @@ export interface BackendChoice {
   skipped: { name: string; reason: string }[];
 }
 
+/** The slice of WebGPU's navigator.gpu read here (TypeScript's DOM library may not declare it). */
+interface NavigatorWithGpu {
+  gpu?: { requestAdapter(): Promise<{ info?: { vendor: string; architecture: string; description: string } } | null> };
+}
+
 /** A 2×3 · 3×2 matmul plus an elementwise op: enough to exercise upload, two kernels and readback. */
 async function probe(): Promise<void> {
   const a = tensor([[1, 2, 3], [4, 5, 6]]);
@@ -31,8 +36,7 @@ async function probe(): Promise<void> {
 
 async function describeDevice(name: string): Promise<string> {
   if (name.endsWith('webgpu')) {
-    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor: string; architecture: string; description: string } } | null> } }).gpu;
-    const adapter = await gpu?.requestAdapter();
+    const adapter = await (navigator as NavigatorWithGpu).gpu?.requestAdapter();
     const info = adapter?.info;
     return info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' · ') : 'WebGPU adapter';
   }

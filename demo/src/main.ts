@@ -81,8 +81,14 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
+function modeRadio(value: 'dense' | 'topK' | 'threshold'): HTMLInputElement {
+  const radio = document.querySelector<HTMLInputElement>(`input[name="mode"][value="${value}"]`);
+  if (!radio) throw new Error(`demo page: no '${value}' mode control`);
+  return radio;
+}
+
 function currentMode(): InferMode {
-  const picked = (document.querySelector('input[name="mode"]:checked') as HTMLInputElement | null)?.value ?? 'topK';
+  const picked = document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? 'topK';
   if (picked === 'dense') return { mode: 'dense' };
   if (picked === 'threshold') return { mode: 'threshold', eps: Number(ui.eps.value) };
   return { mode: 'topK', k: Number(ui.k.value) };
@@ -256,8 +262,7 @@ const demo: DsmoeDemo = {
   train: (steps) => serial(() => train(steps)),
   route: (text, mode) => serial(() => route(text, mode)),
   setMode: async (mode) => {
-    const radio = document.querySelector(`input[name="mode"][value="${mode.mode === 'thresholdTopK' ? 'threshold' : mode.mode}"]`) as HTMLInputElement;
-    radio.checked = true;
+    modeRadio(mode.mode === 'thresholdTopK' ? 'threshold' : mode.mode).checked = true;
     if (mode.mode === 'topK') ui.k.value = String(mode.k);
     if (mode.mode === 'threshold' || mode.mode === 'thresholdTopK') ui.eps.value = String(mode.eps);
     ui.kOut.value = ui.k.value;
@@ -290,12 +295,12 @@ ui.text.addEventListener('input', refreshRoute);
 for (const r of document.querySelectorAll<HTMLInputElement>('input[name="mode"]')) r.addEventListener('change', refreshRoute);
 ui.k.addEventListener('input', () => {
   ui.kOut.value = ui.k.value;
-  (document.querySelector('input[name="mode"][value="topK"]') as HTMLInputElement).checked = true;
+  modeRadio('topK').checked = true;
   refreshRoute();
 });
 ui.eps.addEventListener('input', () => {
   ui.epsOut.value = Number(ui.eps.value).toFixed(2);
-  (document.querySelector('input[name="mode"][value="threshold"]') as HTMLInputElement).checked = true;
+  modeRadio('threshold').checked = true;
   refreshRoute();
 });
 ui.genBtn.addEventListener('click', () => void demo.generate(ui.genPrompt.value, 80).catch(showError));
