@@ -12,8 +12,8 @@ let quiet = false;
 
 export async function useTf(backend: 'wasm' | 'cpu'): Promise<typeof tf> {
   if (!quiet) {
-    // tfjs prints a hint about tfjs-node on first use; the bench output stays a table.
-    tf.env().set('IS_TEST', true);
+    // Production mode, as a deployed app runs it (no debug checks).
+    tf.env().set('PROD', true);
     quiet = true;
   }
   const ok = await tf.setBackend(backend);

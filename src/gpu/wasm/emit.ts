@@ -60,6 +60,7 @@ function sleb(out: number[], v: number): void {
 export class Func {
   readonly code: number[] = [];
   private readonly locals: ValType[] = [];
+  private readonly consts = new Map<string, number>();
   constructor(
     readonly name: string,
     readonly params: readonly ValType[],
@@ -104,17 +105,25 @@ export class Func {
   }
   /** A v128 with four equal f32 lanes. */
   vf32(x: number): this {
-    this.v(simd.const);
-    const lane = new Uint8Array(new Float32Array([x]).buffer);
-    for (let i = 0; i < 4; i++) this.code.push(...lane);
-    return this;
+    return this.vconst(new Uint8Array(new Float32Array([x]).buffer));
   }
   /** A v128 with four equal i32 lanes (bit masks, exponent biases). */
   vi32(x: number): this {
-    this.v(simd.const);
-    const lane = new Uint8Array(new Int32Array([x]).buffer);
-    for (let i = 0; i < 4; i++) this.code.push(...lane);
-    return this;
+    return this.vconst(new Uint8Array(new Int32Array([x]).buffer));
+  }
+  /**
+   * Vector constants live in locals set once at the function's entry, so a
+   * kernel's loop reads a register instead of rebuilding the 128-bit
+   * immediate (a few instructions on x64) at every use.
+   */
+  private vconst(lane: Uint8Array): this {
+    const key = lane.join(',');
+    let local = this.consts.get(key);
+    if (local === undefined) {
+      local = this.local(V128);
+      this.consts.set(key, local);
+    }
+    return this.get(local);
   }
   /** A lane instruction: the SIMD opcode, then the lane index byte. */
   lane(sub: number, index: number): this {
@@ -161,6 +170,14 @@ export class Func {
     const body: number[] = [];
     uleb(body, this.locals.length);
     for (const t of this.locals) body.push(1, t);
+    for (const [key, local] of this.consts) {
+      body.push(0xfd);
+      uleb(body, simd.const);
+      const lane = key.split(',').map(Number);
+      for (let i = 0; i < 4; i++) body.push(...lane);
+      body.push(op.localSet);
+      uleb(body, local);
+    }
     body.push(...this.code, op.end);
     const out: number[] = [];
     uleb(out, body.length);
