@@ -41,6 +41,9 @@ export class BpeTokenizer extends ByteLevelTokenizer {
   /** Learns merges on `text` until the vocabulary (specials included) has `vocabSize` ids, or no pair repeats. */
   static train(text: string, vocabSize: number, opts: BpeTrainOptions & { specials?: readonly string[] } = {}): BpeTokenizer {
     const specials = opts.specials ?? [];
+    if (!Number.isInteger(vocabSize) || vocabSize < 256 + specials.length) {
+      throw new Error(`BPE vocabulary size must be an integer of at least 256 bytes + ${specials.length} special tokens = ${256 + specials.length}, got ${vocabSize}`);
+    }
     const merges = trainBpeMerges(text, vocabSize - specials.length, opts);
     return new BpeTokenizer(merges, { specials, pretokenizer: opts.pretokenizer });
   }

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { decodeUtf8 } from '../io/utf8.js';
 import { brownGenreOf } from './brown-genres.js';
 import { detagBrown } from './brown-detag.js';
 import type { TextDocument } from './document.js';
@@ -37,7 +38,7 @@ export function loadBrown(opts: BrownOptions = {}): TextDocument[] {
   for (const id of ids) {
     const genre = brownGenreOf(id);
     if (wanted && !wanted.has(genre)) continue;
-    const text = detagBrown(readFileSync(join(dir, id), 'latin1'));
+    const text = detagBrown(decodeUtf8(readFileSync(join(dir, id)), `Brown Corpus file ${join(dir, id)}`));
     docs.push({ id, genre, text });
   }
   if (docs.length === 0) throw new Error(`no Brown documents in genres [${opts.genres?.join(', ')}]; genre letters are a–r without i, o, q`);

@@ -6,6 +6,7 @@ import { trainBpeMerges } from '../../src/data/bpe-train.js';
 import { chunks } from '../../src/data/pretokenize.js';
 import { tokenizerFromJSON } from '../../src/data/tokenizer-json.js';
 import { utf8Bytes } from '../../src/data/tokenizer.js';
+import { loadBrown } from '../../src/data/brown.js';
 
 const SAMPLE = [
   'The Fulton County Grand Jury said Friday an investigation of recent primary elections produced no evidence.',
@@ -147,6 +148,20 @@ describe('BpeTokenizer', () => {
     expect(() => tokenizerFromJSON({ ...good, pretokenizer: '(a+)+$' })).toThrow(/unknown pre-tokenizer/);
     expect(() => tokenizerFromJSON({ ...good, merges: [1, 2, 3] })).toThrow(/in pairs/);
     expect(() => tokenizerFromJSON({ ...good, merges: [1, 256] })).toThrow(/merge 0 refers to id 256/);
-    expect(() => BpeTokenizer.train('abc', 100)).toThrow(/vocabulary size must be an integer in \[256/);
+    expect(() => BpeTokenizer.train('abc', 100)).toThrow(/at least 256 bytes \+ 0 special tokens = 256, got 100/);
+    expect(() => BpeTokenizer.train('abc', 256, { specials: ['<s>'] })).toThrow(/= 257, got 256/);
   });
+});
+
+test('BPE on a megabyte of real English: compresses it and round-trips held-out text', () => {
+  const docs = loadBrown({ genres: ['a', 'k', 'j'] });
+  const train = docs.slice(0, 100).map((d) => d.text).join('\n\n').slice(0, 1_000_000);
+  const tok = BpeTokenizer.train(train, 2048);
+  expect(tok.vocabSize).toBe(2048);
+  const held = docs.slice(100).map((d) => d.text).join('\n\n');
+  const ids = tok.encode(held);
+  expect(tok.decode(ids)).toBe(held);
+  expect(utf8Bytes(held).length / ids.length).toBeGreaterThan(2.5); // bytes per token on unseen text
+  expect(tok.decode(tok.encode(' the'))).toBe(' the');
+  expect(tok.encode(' the')).toHaveLength(1); // the commonest word is one token
 });
