@@ -17,6 +17,7 @@ import { KernelCache } from './cache.js';
 import { MAX_EXACT_INDEX } from './index-math.js';
 import type { Job } from './job.js';
 import { allOf, andThen } from './maybe.js';
+import { letFinalizersRun } from './memory.js';
 import { countReadback, countUpload } from './stats.js';
 import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
@@ -59,7 +60,9 @@ export class GpujsBackend implements Backend {
   }
 
   async read(buf: DeviceBuffer): Promise<TypedArray> {
-    return this.readValues(gpujsBuffer(buf));
+    const values = await this.readValues(gpujsBuffer(buf));
+    await letFinalizersRun();
+    return values;
   }
 
   readSync?(buf: DeviceBuffer): TypedArray {

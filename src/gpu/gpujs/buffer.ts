@@ -8,6 +8,8 @@
 import type { DeviceBuffer } from '../backend.js';
 import type { DType } from '../../tensor/dtype.js';
 import { isDeviceHandle, type KernelOutput } from './api.js';
+import { chargeDeviceBytes } from './memory.js';
+import { countLive } from './stats.js';
 
 export type GpujsDType = Exclude<DType, 'float64'>;
 
@@ -22,6 +24,7 @@ export class GpujsBuffer implements DeviceBuffer {
     readonly hostInts?: Int32Array,
   ) {
     this.store = store;
+    if (isDeviceHandle(store)) onDeviceAllocation(size);
   }
 
   /** What a kernel takes as this argument. */
@@ -35,6 +38,7 @@ export class GpujsBuffer implements DeviceBuffer {
 
   /** Replaces host values by their copy on the device, once uploaded. */
   settle(onDevice: KernelOutput): void {
+    if (isDeviceHandle(onDevice)) onDeviceAllocation(this.size);
     this.store = onDevice;
     this.uploading = null;
   }
@@ -45,9 +49,17 @@ export class GpujsBuffer implements DeviceBuffer {
 
   /** Frees the texture / GPU buffer now rather than whenever gpu.js would. */
   dispose(): void {
-    if (this.store && isDeviceHandle(this.store)) this.store.delete();
+    if (this.store && isDeviceHandle(this.store)) {
+      this.store.delete();
+      countLive(-1);
+    }
     this.store = null;
   }
+}
+
+function onDeviceAllocation(size: number): void {
+  countLive(1);
+  chargeDeviceBytes(size * 4);
 }
 
 export function gpujsBuffer(buf: DeviceBuffer): GpujsBuffer {

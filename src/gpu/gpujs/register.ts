@@ -6,6 +6,7 @@
 import type { Backend } from '../backend.js';
 import { registerBackend, startBackend } from '../registry.js';
 import { GpujsBackend } from './backend.js';
+import { initCollector } from './memory.js';
 import { parseMode, preferredModes, startMode } from './modes.js';
 
 /**
@@ -27,6 +28,7 @@ async function startBest(): Promise<Backend> {
 async function createGpujsBackend(name: string): Promise<Backend> {
   const mode = parseMode(name);
   if (mode === 'auto') return startBest();
+  await initCollector();
   return new GpujsBackend(await startMode(mode), mode);
 }
 

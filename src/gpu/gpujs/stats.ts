@@ -13,11 +13,13 @@ export interface GpujsStats {
   readonly readbacks: number;
   /** Host-to-device copies. */
   readonly uploads: number;
+  /** Device buffers (textures, GPU buffers) allocated and not yet freed. */
+  readonly liveBuffers: number;
   /** gpu.js kernel classes that have run (e.g. 'WebGPUKernel'), for asserting what executed. */
   readonly kernelClasses: readonly string[];
 }
 
-const counters = { compiles: 0, kernelCalls: 0, readbacks: 0, uploads: 0 };
+const counters = { compiles: 0, kernelCalls: 0, readbacks: 0, uploads: 0, liveBuffers: 0 };
 const classes = new Set<string>();
 
 export function countCompile(): void {
@@ -32,6 +34,10 @@ export function countReadback(): void {
 }
 export function countUpload(): void {
   counters.uploads++;
+}
+/** +1 when a device buffer is allocated, −1 when it is freed. */
+export function countLive(delta: 1 | -1): void {
+  counters.liveBuffers += delta;
 }
 
 /** A snapshot of the counters, summed over every started gpujs backend. Subtract two snapshots to measure a span. */

@@ -1,0 +1,60 @@
+/**
+ * Freeing device memory on time. A gpujs buffer is freed when its tensor is
+ * disposed or garbage-collected (src/tensor/lazy.ts registers a finalizer).
+ * But a texture or GPU buffer weighs almost nothing on the JavaScript heap,
+ * so V8 sees no reason to collect, and a training loop's dead intermediates
+ * pile up on the device: 8,000 live textures after 300 steps of a small MLP
+ * on headlessgl, where a forced collection leaves 11.
+ *
+ * So the backend charges every device allocation against a budget and, when
+ * it runs out, asks V8 for a full collection (Node only: browsers expose no
+ * such call), then gives the finalizers a turn of the event loop before the
+ * next readback — a synchronous GL loop would otherwise never yield one.
+ */
+
+/** Device bytes allocated between two collections. */
+const BUDGET_BYTES = 128 * 2 ** 20;
+/** What a buffer costs at least: drivers keep per-texture state beyond the texels. */
+const MIN_COST_BYTES = 64 * 2 ** 10;
+
+let collector: (() => void) | null = null;
+let spent = 0;
+let finalizersDue = false;
+
+/** Finds V8's collector once, where the platform offers one (Node); elsewhere memory waits for ordinary GC. */
+export async function initCollector(): Promise<void> {
+  if (collector) return;
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') {
+    collector = exposed;
+    return;
+  }
+  if (typeof process === 'undefined' || !process.versions?.node) return;
+  try {
+    // Variable specifiers keep the browser bundle from resolving Node built-ins.
+    const [v8Name, vmName] = ['node:v8', 'node:vm'];
+    const v8 = (await import(v8Name)) as { setFlagsFromString(flags: string): void };
+    const vm = (await import(vmName)) as { runInNewContext(code: string): unknown };
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    if (typeof gc === 'function') collector = gc as () => void;
+  } catch {
+    collector = null;
+  }
+}
+
+/** Charges a device allocation; collects garbage when the budget is spent. */
+export function chargeDeviceBytes(bytes: number): void {
+  spent += Math.max(bytes, MIN_COST_BYTES);
+  if (spent < BUDGET_BYTES || !collector) return;
+  spent = 0;
+  collector();
+  finalizersDue = true;
+}
+
+/** Before a readback: lets finalizers queued by a collection run (they need a macrotask). */
+export function letFinalizersRun(): Promise<void> | null {
+  if (!finalizersDue) return null;
+  finalizersDue = false;
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
