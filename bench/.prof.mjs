@@ -282,7 +282,14 @@ function topk(x, rows2, n2, k) {
   for (let r = 0; r < rows2; r++) {
     const base2 = r * n2;
     for (let j = 0; j < n2; j++) order[j] = j;
-    order.sort((i, j) => x[base2 + j] - x[base2 + i] || i - j);
+    order.sort((i, j) => {
+      const a = x[base2 + i];
+      const b = x[base2 + j];
+      const aNaN = Number.isNaN(a);
+      const bNaN = Number.isNaN(b);
+      if (aNaN || bNaN) return aNaN && bNaN ? i - j : aNaN ? -1 : 1;
+      return a < b ? 1 : a > b ? -1 : i - j;
+    });
     for (let j = 0; j < k; j++) out[r * k + j] = order[j];
   }
   return out;
@@ -545,6 +552,7 @@ var init_emit = __esm({
       results;
       code = [];
       locals = [];
+      consts = /* @__PURE__ */ new Map();
       local(type) {
         this.locals.push(type);
         return this.params.length + this.locals.length - 1;
@@ -590,17 +598,25 @@ var init_emit = __esm({
       }
       /** A v128 with four equal f32 lanes. */
       vf32(x) {
-        this.v(simd.const);
-        const lane = new Uint8Array(new Float32Array([x]).buffer);
-        for (let i = 0; i < 4; i++) this.code.push(...lane);
-        return this;
+        return this.vconst(new Uint8Array(new Float32Array([x]).buffer));
       }
       /** A v128 with four equal i32 lanes (bit masks, exponent biases). */
       vi32(x) {
-        this.v(simd.const);
-        const lane = new Uint8Array(new Int32Array([x]).buffer);
-        for (let i = 0; i < 4; i++) this.code.push(...lane);
-        return this;
+        return this.vconst(new Uint8Array(new Int32Array([x]).buffer));
+      }
+      /**
+       * Vector constants live in locals set once at the function's entry, so a
+       * kernel's loop reads a register instead of rebuilding the 128-bit
+       * immediate (a few instructions on x64) at every use.
+       */
+      vconst(lane) {
+        const key = lane.join(",");
+        let local = this.consts.get(key);
+        if (local === void 0) {
+          local = this.local(V128);
+          this.consts.set(key, local);
+        }
+        return this.get(local);
       }
       /** A lane instruction: the SIMD opcode, then the lane index byte. */
       lane(sub, index) {
@@ -646,6 +662,14 @@ var init_emit = __esm({
         const body = [];
         uleb(body, this.locals.length);
         for (const t of this.locals) body.push(1, t);
+        for (const [key, local] of this.consts) {
+          body.push(253);
+          uleb(body, simd.const);
+          const lane = key.split(",").map(Number);
+          for (let i = 0; i < 4; i++) body.push(...lane);
+          body.push(op.localSet);
+          uleb(body, local);
+        }
         body.push(...this.code, op.end);
         const out = [];
         uleb(out, body.length);
@@ -1283,7 +1307,17 @@ for (;;) {
 });
 
 // src/gpu/wasm/device.ts
-var MAX_WORKERS, WasmDevice;
+async function findCollector() {
+  if (typeof process === "undefined" || !process.versions?.node) return null;
+  try {
+    const [v8, vm] = await Promise.all([import("node:v8"), import("node:vm")]);
+    v8.setFlagsFromString("--expose-gc");
+    return vm.runInNewContext("gc");
+  } catch {
+    return null;
+  }
+}
+var MAX_WORKERS, RECLAIM_BYTES, WasmDevice;
 var init_device = __esm({
   "src/gpu/wasm/device.ts"() {
     "use strict";
@@ -1293,17 +1327,38 @@ var init_device = __esm({
     init_module();
     init_threads();
     MAX_WORKERS = 15;
+    RECLAIM_BYTES = 64 * 2 ** 20;
     WasmDevice = class _WasmDevice {
-      constructor(heap, kernels, pool, gemmWork) {
+      constructor(heap, kernels, pool, gemmWork, collect2) {
         this.heap = heap;
         this.kernels = kernels;
         this.pool = pool;
         this.gemmWork = gemmWork;
+        this.collect = collect2;
       }
       heap;
       kernels;
       pool;
       gemmWork;
+      collect;
+      baseline = 0;
+      reclaiming = false;
+      /**
+       * True (after a full collection) when live bytes have grown well past what
+       * was live after the last reclaim: the caller then lets the event loop
+       * turn, the finalizers of dead tensors run, and their blocks come back.
+       */
+      wantsReclaim() {
+        const live = this.heap.live;
+        if (this.reclaiming) {
+          this.baseline = live;
+          this.reclaiming = false;
+        }
+        if (live < this.baseline + Math.max(RECLAIM_BYTES, this.baseline)) return false;
+        this.collect?.();
+        this.reclaiming = true;
+        return true;
+      }
       /** `threads` counts the calling thread: 1 runs everything here, 2 adds one worker. */
       static async create(threads) {
         const workers = Math.min(Math.max(0, threads - 1), MAX_WORKERS);
@@ -1311,7 +1366,7 @@ var init_device = __esm({
         const kernels = buildKernels(heap.memory);
         const pool = await ThreadPool.start(workers, kernels.module, heap.memory, 0, kernels.names);
         const gemmWork = Array.from({ length: workers + 1 }, () => heap.alloc(gemmWorkBytes(GEMM)));
-        return new _WasmDevice(heap, kernels, pool, gemmWork);
+        return new _WasmDevice(heap, kernels, pool, gemmWork, await findCollector());
       }
       get threads() {
         return this.pool.size;
@@ -1646,9 +1701,12 @@ var init_wasm = __esm({
       readSync(buf) {
         return this.device.view(wasmBuf(buf)).slice();
       }
+      /** Idempotent: the finalizer may come after an explicit dispose. */
       dispose(buf) {
-        const b = wasmBuf(buf);
-        this.device.free(b);
+        if (buf instanceof WasmBuffer && buf.live) this.device.free(buf);
+      }
+      wantsReclaim() {
+        return this.device.wantsReclaim();
       }
       unary(op2, x) {
         return unary2(this.device, op2, wasmBuf(x));
@@ -1740,11 +1798,11 @@ function matmul(a, b, s) {
     } else if (!s.transA && s.transB) {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n2; j++) {
-          let sum = 0;
+          let sum2 = 0;
           const aRow = ao + i * k;
           const bRow = bo + j * k;
-          for (let p = 0; p < k; p++) sum += a[aRow + p] * b[bRow + p];
-          acc2[i * n2 + j] = sum;
+          for (let p = 0; p < k; p++) sum2 += a[aRow + p] * b[bRow + p];
+          acc2[i * n2 + j] = sum2;
         }
       }
     } else if (s.transA && !s.transB) {
@@ -1759,9 +1817,9 @@ function matmul(a, b, s) {
     } else {
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n2; j++) {
-          let sum = 0;
-          for (let p = 0; p < k; p++) sum += a[ao + p * m + i] * b[bo + j * k + p];
-          acc2[i * n2 + j] = sum;
+          let sum2 = 0;
+          for (let p = 0; p < k; p++) sum2 += a[ao + p * m + i] * b[bo + j * k + p];
+          acc2[i * n2 + j] = sum2;
         }
       }
     }
@@ -1902,6 +1960,72 @@ init_shape();
 // src/tensor/tensor.ts
 init_dtype();
 
+// src/tensor/lazy.ts
+var reaper = new FinalizationRegistry(({ backend, buf }) => backend.dispose(buf));
+var nextId = 0;
+var LazyBuffer = class _LazyBuffer {
+  constructor(backend, shape, dtype, op2, srcs) {
+    this.backend = backend;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.op = op2;
+    this.srcs = srcs;
+  }
+  backend;
+  shape;
+  dtype;
+  op;
+  srcs;
+  id = nextId++;
+  _buf = null;
+  /** For reshape: the LazyBuffer whose device buffer this one shares. */
+  owner = null;
+  disposed = false;
+  static realized(backend, shape, buf) {
+    const lb = new _LazyBuffer(backend, shape, buf.dtype, null, []);
+    lb.setBuffer(buf);
+    return lb;
+  }
+  get isRealized() {
+    return this._buf !== null && !this.isDisposed;
+  }
+  /** Disposed itself, or a reshaped view of a buffer that was disposed. */
+  get isDisposed() {
+    return this.disposed || (this.owner?.isDisposed ?? false);
+  }
+  get buffer() {
+    if (this.isDisposed) throw disposedError();
+    if (!this._buf) throw new Error(`internal: LazyBuffer ${this.id} read before it was realized`);
+    return this._buf;
+  }
+  /** Records the result and forgets how it was computed. */
+  setBuffer(buf, sharedWith) {
+    this._buf = buf;
+    if (sharedWith) this.owner = sharedWith;
+    else reaper.register(this, { backend: this.backend, buf }, this);
+    this.op = null;
+    this.srcs = [];
+  }
+  /**
+   * Frees the device buffer now (explicit disposal). Later use of this value,
+   * or of a reshaped view sharing its buffer, throws instead of reading freed memory.
+   */
+  dispose() {
+    if (this._buf && !this.owner && !this.disposed) {
+      reaper.unregister(this);
+      this.backend.dispose(this._buf);
+    }
+    this.disposed = true;
+    this._buf = null;
+    this.owner = null;
+    this.op = null;
+    this.srcs = [];
+  }
+};
+function disposedError() {
+  return new Error("tensor used after dispose(): its buffer (shared with any reshaped view of it) was freed");
+}
+
 // src/tensor/realize.ts
 function schedule(targets) {
   const order = [];
@@ -1913,6 +2037,7 @@ function schedule(targets) {
       order.push(lb);
       continue;
     }
+    if (lb.isDisposed) throw disposedError();
     if (lb.isRealized || seen.has(lb.id)) continue;
     seen.add(lb.id);
     stack2.push([lb, true]);
@@ -1963,7 +2088,11 @@ function finish(lb, buf) {
   lb.setBuffer(buf, shared);
 }
 var inFlight = /* @__PURE__ */ new WeakMap();
+function nextTurn() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 async function realizeBuffers(targets) {
+  if (targets[0]?.backend.wantsReclaim?.()) await nextTurn();
   for (const lb of schedule(targets)) {
     if (lb.isRealized) continue;
     const running = inFlight.get(lb);
@@ -2006,59 +2135,7 @@ init_shape();
 
 // src/tensor/ops/core.ts
 init_dtype();
-
-// src/tensor/lazy.ts
-var reaper = new FinalizationRegistry(({ backend, buf }) => backend.dispose(buf));
-var nextId = 0;
-var LazyBuffer = class _LazyBuffer {
-  constructor(backend, shape, dtype, op2, srcs) {
-    this.backend = backend;
-    this.shape = shape;
-    this.dtype = dtype;
-    this.op = op2;
-    this.srcs = srcs;
-  }
-  backend;
-  shape;
-  dtype;
-  op;
-  srcs;
-  id = nextId++;
-  _buf = null;
-  /** For reshape: the LazyBuffer whose device buffer this one shares. */
-  owner = null;
-  static realized(backend, shape, buf) {
-    const lb = new _LazyBuffer(backend, shape, buf.dtype, null, []);
-    lb.setBuffer(buf);
-    return lb;
-  }
-  get isRealized() {
-    return this._buf !== null;
-  }
-  get buffer() {
-    if (!this._buf) throw new Error(`internal: LazyBuffer ${this.id} read before it was realized`);
-    return this._buf;
-  }
-  /** Records the result and forgets how it was computed. */
-  setBuffer(buf, sharedWith) {
-    this._buf = buf;
-    if (sharedWith) this.owner = sharedWith;
-    else reaper.register(this, { backend: this.backend, buf }, this);
-    this.op = null;
-    this.srcs = [];
-  }
-  /** Frees the device buffer now (explicit disposal); later reads throw. */
-  dispose() {
-    if (this._buf && !this.owner) {
-      reaper.unregister(this);
-      this.backend.dispose(this._buf);
-    }
-    this._buf = null;
-    this.owner = null;
-  }
-};
-
-// src/tensor/ops/core.ts
+init_shape();
 function make(op2, inputs, shape, dtype, grad2, backend) {
   const be2 = backend ?? inputs[0].backend;
   const lb = new LazyBuffer(be2, Object.freeze([...shape]), dtype, op2, inputs.map((t) => t.lazy));
@@ -2077,6 +2154,9 @@ function sameBackend(op2, ...ts) {
 function lift(op2, x, like2) {
   if (x instanceof Tensor) return x;
   if (typeof x !== "number" || Number.isNaN(x)) throw new Error(`${op2}: expected a tensor or a number, got ${String(x)}`);
+  if (like2.dtype === "int32" && !(Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31)) {
+    throw new Error(`${op2}: the int32 tensor ${fmt(like2.shape)} cannot be combined with ${x}, which is not an int32; cast the tensor first (.float())`);
+  }
   return scalarOn(like2.backend, x, like2.dtype);
 }
 function scalarOn(backend, value, dtype) {
@@ -2116,8 +2196,8 @@ function clamp(x, min, max) {
   if (max !== void 0 && Number.isNaN(max)) throw new Error("clamp: max is NaN");
   if (min !== void 0 && max !== void 0 && min > max) throw new Error(`clamp: min ${min} is greater than max ${max}`);
   let y = x;
-  if (min !== void 0) y = binary3("max", y, min);
-  if (max !== void 0) y = binary3("min", y, max);
+  if (min !== void 0) y = binary3("max", y, lift("clamp", min, x));
+  if (max !== void 0) y = binary3("min", y, lift("clamp", max, x));
   return y;
 }
 function cast(x, to) {
@@ -2220,6 +2300,28 @@ function unsqueeze(x, axis) {
   const shape = [...x.shape];
   shape.splice(a, 0, 1);
   return reshape(x, shape);
+}
+function cat(ts, axis = 0) {
+  if (ts.length === 0) throw new Error("cat: needs at least one tensor");
+  const first = ts[0];
+  const a = normAxis("cat", axis, first.rank);
+  sameBackend("cat", ...ts);
+  for (const t of ts) {
+    if (t.rank !== first.rank || t.dtype !== first.dtype || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
+      throw new Error(`cat: ${t.dtype} ${fmt(t.shape)} does not match ${first.dtype} ${fmt(first.shape)} outside axis ${axis}`);
+    }
+  }
+  if (ts.length === 1) return first;
+  const total2 = ts.reduce((s, t) => s + t.shape[a], 0);
+  let at = 0;
+  let out = null;
+  for (const t of ts) {
+    const pads = t.shape.map((_, i) => i === a ? [at, total2 - at - t.shape[a]] : [0, 0]);
+    const placed = pad(t, pads);
+    out = out ? binary3("add", out, placed) : placed;
+    at += t.shape[a];
+  }
+  return out;
 }
 function transfer(x, to) {
   if (x.backend === to) return x;
@@ -2507,6 +2609,7 @@ function backendOf(opts) {
   return typeof opts.backend === "string" ? backendNamed(opts.backend) : opts.backend;
 }
 function fromData(data, shape, opts = {}) {
+  checkShape("fromData", shape);
   const be2 = backendOf(opts);
   const dtype = dtypeOf(data);
   if (!be2.dtypes.includes(dtype)) {
@@ -2523,9 +2626,11 @@ function full(shape, value, opts = {}) {
   return fromData(data, shape, opts);
 }
 var zeros = (shape, opts = {}) => full(shape, 0, opts);
+var ones = (shape, opts = {}) => full(shape, 1, opts);
 function like(t, opts) {
   return { dtype: t.dtype, backend: t.backend, ...opts };
 }
+var zerosLike = (t, opts = {}) => full(t.shape, 0, like(t, opts));
 var onesLike = (t, opts = {}) => full(t.shape, 1, like(t, opts));
 function arange(start, end, step3 = 1, opts = {}) {
   const [lo, hi] = end === void 0 ? [0, start] : [start, end];
@@ -2551,6 +2656,7 @@ function randomTensor(shape, opts, draw) {
   return fromData(data, shape, opts);
 }
 var rand = (shape, opts = {}) => randomTensor(shape, opts, (g) => g.uniform());
+var randn = (shape, opts = {}) => randomTensor(shape, opts, (g) => g.normal());
 
 // src/tensor/ops/functional.ts
 function shift(x, axis) {
@@ -2579,6 +2685,21 @@ function oneHot(index, n2) {
   checkIndex2("oneHot", index, n2, `${n2} classes`);
   const classes2 = arangeOn(index.backend, n2);
   return cast(binary3("eq", reshape(index, [...index.shape, 1]), classes2), "float32");
+}
+function crossEntropy(logits, targets, opts = {}) {
+  if (targets.dtype !== "int32") throw new Error(`crossEntropy: targets must be int32 class indices, got ${targets.dtype}`);
+  if (logits.rank !== targets.rank + 1 || targets.shape.some((d, i) => d !== logits.shape[i])) {
+    throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need targets of shape ${fmt(logits.shape.slice(0, -1))}, got ${fmt(targets.shape)}`);
+  }
+  const classes2 = logits.shape[logits.rank - 1];
+  checkIndex2("crossEntropy", targets, classes2, `${classes2} classes (logits ${fmt(logits.shape)})`);
+  const logp = logSoftmax(logits, -1);
+  const picked = reshape(gather2(logp, -1, reshape(targets, [...targets.shape, 1])), targets.shape);
+  const nll = unary3("neg", picked);
+  const reduction = opts.reduction ?? "mean";
+  if (reduction === "none") return nll;
+  const total2 = reduce3("sum", nll);
+  return reduction === "sum" ? total2 : binary3("div", total2, Math.max(targets.size, 1));
 }
 
 // src/tensor/tensor.ts
@@ -2677,7 +2798,11 @@ var Tensor = class _Tensor {
     this.version++;
     return this;
   }
-  /** Frees the device memory now instead of at garbage collection. */
+  /**
+   * Frees the device memory now instead of at garbage collection. The value
+   * is gone for every tensor sharing it (detach() and reshape views share
+   * it): using any of them afterwards throws.
+   */
   dispose() {
     this.lazy.dispose();
   }
@@ -3198,6 +3323,9 @@ var Module = class _Module {
 function uniform(shape, bound, opts = {}) {
   return noGrad(() => rand(shape, opts).mul(2 * bound).sub(bound).detach()).requiresGrad_(opts.requiresGrad ?? true);
 }
+function normal(shape, std, opts = {}) {
+  return noGrad(() => randn(shape, opts).mul(std).detach()).requiresGrad_(opts.requiresGrad ?? true);
+}
 function kaimingUniform(shape, fanIn, opts = {}) {
   return uniform(shape, 1 / Math.sqrt(fanIn), opts);
 }
@@ -3233,12 +3361,131 @@ var Linear = class extends Module {
 
 // src/nn/embedding.ts
 init_shape();
+var Embedding = class extends Module {
+  constructor(numEmbeddings, embeddingDim, opts = {}) {
+    super();
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    if (!Number.isInteger(numEmbeddings) || !Number.isInteger(embeddingDim) || numEmbeddings < 1 || embeddingDim < 1) {
+      throw new Error(`Embedding: sizes must be positive integers, got ${numEmbeddings}\xD7${embeddingDim}`);
+    }
+    this.weight = normal([numEmbeddings, embeddingDim], opts.std ?? 1, { dtype: opts.dtype ?? "float32" });
+  }
+  numEmbeddings;
+  embeddingDim;
+  weight;
+  /** int32 ids of any shape [...] → [..., embeddingDim]. */
+  forward(ids) {
+    if (ids.dtype !== "int32") throw new Error(`Embedding: ids must be int32, got ${ids.dtype} ${fmt(ids.shape)}`);
+    const rows2 = gatherRows(this.weight, ids.reshape([ids.size]));
+    return rows2.reshape([...ids.shape, this.embeddingDim]);
+  }
+};
 
 // src/nn/positional-embedding.ts
 init_shape();
+var PositionalEmbedding = class extends Module {
+  constructor(maxLen, dim, opts = {}) {
+    super();
+    this.maxLen = maxLen;
+    this.dim = dim;
+    if (!Number.isInteger(maxLen) || !Number.isInteger(dim) || maxLen < 1 || dim < 1) {
+      throw new Error(`PositionalEmbedding: sizes must be positive integers, got ${maxLen}\xD7${dim}`);
+    }
+    this.weight = normal([maxLen, dim], opts.std ?? 0.02, { dtype: opts.dtype ?? "float32" });
+  }
+  maxLen;
+  dim;
+  weight;
+  /** x [..., S, dim] + P[offset … offset+S−1]. */
+  forward(x, offset = 0) {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.dim) {
+      throw new Error(`PositionalEmbedding(${this.maxLen}, ${this.dim}): expected input [..., S, ${this.dim}], got ${fmt(x.shape)}`);
+    }
+    const s = x.shape[x.rank - 2];
+    if (!Number.isInteger(offset) || offset < 0 || offset + s > this.maxLen) {
+      throw new Error(`PositionalEmbedding: positions ${offset}\u2026${offset + s - 1} exceed maxLen ${this.maxLen}`);
+    }
+    return x.add(this.weight.slice(0, offset, offset + s));
+  }
+};
 
 // src/nn/layer-norm.ts
 init_shape();
+function checkLastAxis(name2, x, dim) {
+  if (x.rank === 0 || x.shape[x.rank - 1] !== dim) {
+    throw new Error(`${name2}(${dim}): input's last axis must be ${dim}, got shape ${fmt(x.shape)}`);
+  }
+}
+function checkEps(name2, eps) {
+  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name2}: eps must be a positive number, got ${eps}`);
+}
+var LayerNorm = class extends Module {
+  constructor(normalizedShape, opts = {}) {
+    super();
+    this.normalizedShape = normalizedShape;
+    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`LayerNorm: size must be a positive integer, got ${normalizedShape}`);
+    this.eps = opts.eps ?? 1e-5;
+    checkEps("LayerNorm", this.eps);
+    const dtype = opts.dtype ?? "float32";
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? ones([normalizedShape], { dtype, requiresGrad: true }) : null;
+    this.bias = affine && opts.bias !== false ? zerosParam([normalizedShape], { dtype }) : null;
+  }
+  normalizedShape;
+  weight;
+  bias;
+  eps;
+  forward(x) {
+    checkLastAxis("LayerNorm", x, this.normalizedShape);
+    const centred = x.sub(x.mean(-1, true));
+    const invStd = centred.square().mean(-1, true).add(this.eps).rsqrt();
+    let y = centred.mul(invStd);
+    if (this.weight) y = y.mul(this.weight);
+    if (this.bias) y = y.add(this.bias);
+    return y;
+  }
+};
+
+// src/nn/rms-norm.ts
+var RMSNorm = class extends Module {
+  constructor(normalizedShape, opts = {}) {
+    super();
+    this.normalizedShape = normalizedShape;
+    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`RMSNorm: size must be a positive integer, got ${normalizedShape}`);
+    this.eps = opts.eps ?? 1e-6;
+    checkEps("RMSNorm", this.eps);
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? ones([normalizedShape], { dtype: opts.dtype ?? "float32", requiresGrad: true }) : null;
+  }
+  normalizedShape;
+  weight;
+  eps;
+  forward(x) {
+    checkLastAxis("RMSNorm", x, this.normalizedShape);
+    const y = x.mul(x.square().mean(-1, true).add(this.eps).rsqrt());
+    return this.weight ? y.mul(this.weight) : y;
+  }
+};
+
+// src/nn/dropout.ts
+var Dropout = class extends Module {
+  constructor(p = 0.5, opts = {}) {
+    super();
+    this.p = p;
+    if (!(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${p}`);
+    this.generator = opts.generator ?? defaultGenerator;
+  }
+  p;
+  generator;
+  forward(x) {
+    if (!this.training || this.p === 0) return x;
+    if (this.p === 1) return x.mul(0);
+    const u = rand(x.shape, { dtype: x.dtype, backend: x.backend, generator: this.generator });
+    const keep = u.ge(this.p);
+    return x.mul(keep).mul(1 / (1 - this.p));
+  }
+};
 
 // src/nn/activations.ts
 function activation(name2, x) {
@@ -3261,15 +3508,290 @@ init_shape();
 
 // src/nn/attention-core.ts
 init_shape();
+var masks = /* @__PURE__ */ new Map();
+function causalMask(s, like2, sk = s) {
+  if (sk < s) throw new Error(`causalMask: ${sk} keys cannot serve ${s} queries (need at least as many keys)`);
+  const key = `${like2.backend.name}:${like2.dtype}:${s}:${sk}`;
+  let m = masks.get(key);
+  if (!m) {
+    const data = like2.dtype === "float64" ? new Float64Array(s * sk) : new Float32Array(s * sk);
+    const past = sk - s;
+    for (let i = 0; i < s; i++) for (let j = past + i + 1; j < sk; j++) data[i * sk + j] = -Infinity;
+    m = fromData(data, [s, sk], { backend: like2.backend });
+    masks.set(key, m);
+  }
+  return m;
+}
+function repeatKv(x, groups) {
+  if (groups === 1) return x;
+  const [b, h, s, d] = x.shape;
+  return x.reshape([b, h, 1, s, d]).expand([b, h, groups, s, d]).reshape([b, h * groups, s, d]);
+}
+function causalAttention(q, k, v) {
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new Error(`causalAttention: expected [B, H, S, D] tensors, got q ${fmt(q.shape)}, k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+  }
+  const [b, hq, s, d] = q.shape;
+  const [, hkv, sk] = k.shape;
+  if (hq % hkv !== 0 || k.shape[0] !== b || sk < s || k.shape[3] !== d || v.shape.some((x, i) => x !== k.shape[i])) {
+    throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, Sk \u2265 ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
+  }
+  const kr = repeatKv(k, hq / hkv);
+  const vr = repeatKv(v, hq / hkv);
+  const scores = q.matmul(kr.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(causalMask(s, q, sk));
+  return scores.softmax(-1).matmul(vr);
+}
 
 // src/nn/rotary.ts
 init_shape();
+var cache = /* @__PURE__ */ new WeakMap();
+var MAX_TABLES = 64;
+function buildTables(s, d, offset, base2, dtype, backend) {
+  const half = d / 2;
+  const make2 = dtype === "float64" ? (n2) => new Float64Array(n2) : (n2) => new Float32Array(n2);
+  const cos = make2(s * half);
+  const sin = make2(s * half);
+  for (let t = 0; t < s; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = (offset + t) * Math.pow(base2, -2 * i / d);
+      cos[t * half + i] = Math.cos(angle);
+      sin[t * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: fromData(cos, [s, half], { backend }), sin: fromData(sin, [s, half], { backend }) };
+}
+function rotaryTables(s, d, offset, dtype, backend, base2 = 1e4) {
+  let perBackend = cache.get(backend);
+  if (!perBackend) cache.set(backend, perBackend = /* @__PURE__ */ new Map());
+  const key = `${dtype}:${s}:${d}:${offset}:${base2}`;
+  let t = perBackend.get(key);
+  if (t) {
+    perBackend.delete(key);
+  } else {
+    t = buildTables(s, d, offset, base2, dtype, backend);
+    if (perBackend.size >= MAX_TABLES) perBackend.delete(perBackend.keys().next().value);
+  }
+  perBackend.set(key, t);
+  return t;
+}
+function applyRotary(x, offset = 0, opts = {}) {
+  if (x.rank !== 4) throw new Error(`applyRotary: expected [B, H, S, D], got ${fmt(x.shape)}`);
+  const [, , s, d] = x.shape;
+  if (d % 2 !== 0) throw new Error(`applyRotary: head dimension must be even, got ${d} in ${fmt(x.shape)}`);
+  if (!Number.isInteger(offset) || offset < 0) throw new Error(`applyRotary: offset must be a non-negative integer, got ${offset}`);
+  const base2 = opts.base ?? 1e4;
+  if (!(base2 > 1)) throw new Error(`applyRotary: base must be greater than 1, got ${base2}`);
+  const { cos, sin } = rotaryTables(s, d, offset, x.dtype, x.backend, base2);
+  const x1 = x.slice(-1, 0, d / 2);
+  const x2 = x.slice(-1, d / 2);
+  return cat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], -1);
+}
 
 // src/nn/multi-head-attention.ts
 init_shape();
+function checkConfig(o) {
+  const positiveInt3 = (name2, v) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`MultiHeadAttention: ${name2} must be a positive integer, got ${v}`);
+  };
+  positiveInt3("dModel", o.dModel);
+  positiveInt3("nHeads", o.nHeads);
+  const nKvHeads = o.nKvHeads ?? o.nHeads;
+  positiveInt3("nKvHeads", nKvHeads);
+  if (o.nHeads % nKvHeads !== 0) throw new Error(`MultiHeadAttention: nKvHeads ${nKvHeads} must divide nHeads ${o.nHeads}`);
+  if (o.headDim === void 0 && o.dModel % o.nHeads !== 0) {
+    throw new Error(`MultiHeadAttention: dModel ${o.dModel} is not divisible by nHeads ${o.nHeads}; give headDim explicitly`);
+  }
+  const headDim = o.headDim ?? o.dModel / o.nHeads;
+  positiveInt3("headDim", headDim);
+  const positional = o.positional ?? "rotary";
+  if (positional !== "rotary" && positional !== "none") throw new Error(`MultiHeadAttention: positional must be 'rotary' or 'none', got '${String(positional)}'`);
+  if (positional === "rotary" && headDim % 2 !== 0) throw new Error(`MultiHeadAttention: rotary needs an even headDim, got ${headDim}`);
+  return { nKvHeads, headDim };
+}
+var MultiHeadAttention = class extends Module {
+  dModel;
+  nHeads;
+  nKvHeads;
+  headDim;
+  positional;
+  ropeBase;
+  wq;
+  wk;
+  wv;
+  wo;
+  constructor(opts) {
+    super();
+    const { nKvHeads, headDim } = checkConfig(opts);
+    this.dModel = opts.dModel;
+    this.nHeads = opts.nHeads;
+    this.nKvHeads = nKvHeads;
+    this.headDim = headDim;
+    this.positional = opts.positional ?? "rotary";
+    this.ropeBase = opts.ropeBase ?? 1e4;
+    const lin = { bias: opts.bias ?? false, dtype: opts.dtype };
+    this.wq = new Linear(this.dModel, this.nHeads * headDim, lin);
+    this.wk = new Linear(this.dModel, nKvHeads * headDim, lin);
+    this.wv = new Linear(this.dModel, nKvHeads * headDim, lin);
+    this.wo = new Linear(this.nHeads * headDim, this.dModel, lin);
+  }
+  /** [B, S, h·D] → [B, h, S, D]. */
+  split(t, heads) {
+    const [b, s] = t.shape;
+    return t.reshape([b, s, heads, this.headDim]).transpose(1, 2);
+  }
+  rotate(t, offset) {
+    return this.positional === "rotary" ? applyRotary(t, offset, { base: this.ropeBase }) : t;
+  }
+  /**
+   * x [B, S, dModel] → [B, S, dModel]. With a cache, x holds only the new
+   * tokens: their keys and values are appended and they attend to all.
+   */
+  forward(x, cache2) {
+    if (x.rank !== 3 || x.shape[2] !== this.dModel) {
+      throw new Error(`MultiHeadAttention(dModel=${this.dModel}): expected input [B, S, ${this.dModel}], got ${fmt(x.shape)}`);
+    }
+    const [b, s] = x.shape;
+    const offset = cache2?.length ?? 0;
+    const q = this.rotate(this.split(this.wq.forward(x), this.nHeads), offset);
+    let k = this.rotate(this.split(this.wk.forward(x), this.nKvHeads), offset);
+    let v = this.split(this.wv.forward(x), this.nKvHeads);
+    if (cache2) ({ k, v } = cache2.append(k, v));
+    const heads = causalAttention(q, k, v);
+    return this.wo.forward(heads.transpose(1, 2).reshape([b, s, this.nHeads * this.headDim]));
+  }
+};
 
 // src/nn/optim/optimizer.ts
 init_shape();
+function checkHyper(name2, value, lo, hi = Infinity, hiOpen = false) {
+  const okHi = hiOpen ? value < hi : value <= hi;
+  if (!(value >= lo && okHi) || Number.isNaN(value)) {
+    throw new Error(`${name2} must be in [${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${value}`);
+  }
+}
+var Optimizer = class {
+  /** The learning rate of the next step(); a schedule sets it before each step. */
+  lr;
+  entries;
+  /** The optimizer's name, for messages ('AdamW'); given explicitly, since bundlers may rename classes. */
+  name;
+  constructor(name2, params, lr, defaultWeightDecay) {
+    this.name = name2;
+    checkHyper(`${name2}: lr`, lr, 0);
+    this.lr = lr;
+    const groups = params.length > 0 && params[0] instanceof Tensor ? [{ params }] : [...params];
+    this.entries = [];
+    const seen = /* @__PURE__ */ new Set();
+    for (const g of groups) {
+      const wd = g.weightDecay ?? defaultWeightDecay;
+      checkHyper(`${this.name}: weightDecay`, wd, 0);
+      for (const p of g.params) {
+        if (!(p instanceof Tensor)) throw new Error(`${this.name}: parameters must be Tensors (got ${String(p)})`);
+        if (!p.requiresGrad) throw new Error(`${this.name}: parameter ${fmt(p.shape)} does not require grad`);
+        if (seen.has(p)) throw new Error(`${this.name}: parameter ${fmt(p.shape)} appears twice`);
+        seen.add(p);
+        this.entries.push({ param: p, weightDecay: wd, step: 0, slots: /* @__PURE__ */ new Map() });
+      }
+    }
+    if (this.entries.length === 0) throw new Error(`${this.name}: got an empty parameter list`);
+  }
+  /** The parameters, groups flattened, in the order stateDict indexes them. */
+  get params() {
+    return this.entries.map((e) => e.param);
+  }
+  /** The largest per-parameter update count: how many steps have run. */
+  get stepCount() {
+    return this.entries.reduce((m, e) => Math.max(m, e.step), 0);
+  }
+  zeroGrad() {
+    for (const e of this.entries) e.param.grad = null;
+  }
+  /** Records one update of every parameter that has a gradient (lazily: await to run it). */
+  step() {
+    checkHyper(`${this.name}: lr`, this.lr, 0);
+    noGrad(() => {
+      for (const e of this.entries) {
+        const g = e.param.grad;
+        if (!g) continue;
+        e.step++;
+        const next = this.update(e.param.detach(), g.detach(), { step: e.step, lr: this.lr, weightDecay: e.weightDecay, slots: e.slots });
+        e.param.assign(next.detach());
+      }
+    });
+  }
+  stateDict() {
+    const slots = {};
+    this.entries.forEach((e, i) => e.slots.forEach((t, name2) => slots[`${i}.${name2}`] = t));
+    return { lr: this.lr, steps: this.entries.map((e) => e.step), slots };
+  }
+  /** Restores a saved state; errors name the slot and both shapes. */
+  loadStateDict(state) {
+    const name2 = this.name;
+    if (state.steps.length !== this.entries.length) {
+      throw new Error(`${name2}.loadStateDict: state has ${state.steps.length} parameters, the optimizer has ${this.entries.length}`);
+    }
+    const restored = this.entries.map(() => /* @__PURE__ */ new Map());
+    for (const [key, t] of Object.entries(state.slots)) {
+      const m = /^(\d+)\.(\w+)$/.exec(key);
+      const e = m ? this.entries[Number(m[1])] : void 0;
+      if (!m || !e) throw new Error(`${name2}.loadStateDict: unexpected slot '${key}'`);
+      const p = e.param;
+      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+        throw new Error(`${name2}.loadStateDict: '${key}' has shape ${fmt(t.shape)} in the state but its parameter has shape ${fmt(p.shape)}`);
+      }
+      restored[Number(m[1])].set(m[2], noGrad(() => t.to(p.backend).cast(p.dtype).detach()));
+    }
+    checkHyper(`${name2}.loadStateDict: lr`, state.lr, 0);
+    this.lr = state.lr;
+    this.entries.forEach((e, i) => {
+      e.step = state.steps[i];
+      e.slots = restored[i];
+    });
+  }
+};
+
+// src/nn/optim/adamw.ts
+function lerp(a, b, w) {
+  const d = b.sub(a);
+  return w < 0.5 ? a.add(d.mul(w)) : b.sub(d.mul(1 - w));
+}
+var AdamW = class extends Optimizer {
+  betas;
+  eps;
+  constructor(params, opts = {}) {
+    super("AdamW", params, opts.lr ?? 1e-3, opts.weightDecay ?? 0.01);
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    checkHyper("AdamW: betas[0]", this.betas[0], 0, 1, true);
+    checkHyper("AdamW: betas[1]", this.betas[1], 0, 1, true);
+    checkHyper("AdamW: eps", this.eps, 0);
+  }
+  update(p, g, { step: step3, lr, weightDecay, slots }) {
+    const [b1, b2] = this.betas;
+    const decayed = weightDecay !== 0 ? p.mul(1 - lr * weightDecay) : p;
+    const m = lerp(slots.get("expAvg") ?? zerosLike(p), g, 1 - b1);
+    const v = (slots.get("expAvgSq") ?? zerosLike(p)).mul(b2).add(g.mul(g).mul(1 - b2));
+    slots.set("expAvg", m);
+    slots.set("expAvgSq", v);
+    const stepSize = lr / (1 - Math.pow(b1, step3));
+    const denom = v.sqrt().div(Math.sqrt(1 - Math.pow(b2, step3))).add(this.eps);
+    return decayed.sub(m.div(denom).mul(stepSize));
+  }
+};
+
+// src/nn/optim/clip-grad-norm.ts
+function clipGradNorm(params, maxNorm) {
+  if (!(maxNorm > 0) || !Number.isFinite(maxNorm)) throw new Error(`clipGradNorm: maxNorm must be a positive finite number, got ${maxNorm}`);
+  const withGrad = params.filter((p) => p.grad !== null);
+  return noGrad(() => {
+    if (withGrad.length === 0) return zeros([]);
+    const sq = withGrad.map((p) => p.grad.square().sum()).reduce((a, b) => a.add(b));
+    const norm = sq.sqrt();
+    const scale = norm.add(1e-6).reciprocal().mul(maxNorm).minimum(1);
+    for (const p of withGrad) p.grad = p.grad.mul(scale);
+    return norm;
+  });
+}
 
 // src/moe/moe-ffn.ts
 init_shape();
@@ -3499,7 +4021,7 @@ function routingStats(routing, cost) {
   for (const es of routing.experts) for (const e of es) load[e]++;
   const pairs = load.reduce((a, b) => a + b, 0);
   const { macsPerPair } = cost;
-  const pairMacs = typeof macsPerPair === "number" ? pairs * macsPerPair : routing.experts.reduce((sum, es, t) => sum + es.length * macsPerPair(t), 0);
+  const pairMacs = typeof macsPerPair === "number" ? pairs * macsPerPair : routing.experts.reduce((sum2, es, t) => sum2 + es.length * macsPerPair(t), 0);
   const activeExperts = tokens === 0 ? 0 : pairs / tokens;
   const totalParams = cost.sharedParams + cost.nExperts * cost.paramsPerExpert;
   const activeParams = cost.sharedParams + activeExperts * cost.paramsPerExpert;
@@ -3655,6 +4177,203 @@ var SQRT_2_OVER_PI3 = Math.sqrt(2 / Math.PI);
 
 // src/moe/moe-attention.ts
 init_shape();
+function positiveInt2(what, v) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`MoEAttention: ${what} must be a positive integer, got ${v}`);
+}
+var MoEAttention = class extends Module {
+  dModel;
+  nExperts;
+  headsPerExpert;
+  headDim;
+  nKvHeads;
+  positional;
+  ropeBase;
+  router;
+  /** [dModel, N·hpe·D]: expert e owns columns e·hpe·D … (e+1)·hpe·D − 1. */
+  wq;
+  /** [dModel, Hkv·D], shared. */
+  wk;
+  /** [dModel, Hkv·D], shared. */
+  wv;
+  /** [N·hpe·D, dModel]: expert e owns rows e·hpe·D … (e+1)·hpe·D − 1. */
+  wo;
+  constructor(opts) {
+    super();
+    const { dModel, nExperts, headsPerExpert } = opts;
+    positiveInt2("dModel", dModel);
+    positiveInt2("nExperts", nExperts);
+    positiveInt2("headsPerExpert", headsPerExpert);
+    const heads = nExperts * headsPerExpert;
+    if (opts.headDim === void 0 && dModel % heads !== 0) {
+      throw new Error(`MoEAttention: dModel ${dModel} is not divisible by nExperts\xB7headsPerExpert = ${heads}; give headDim explicitly`);
+    }
+    const headDim = opts.headDim ?? dModel / heads;
+    positiveInt2("headDim", headDim);
+    const nKvHeads = opts.nKvHeads ?? headsPerExpert;
+    positiveInt2("nKvHeads", nKvHeads);
+    if (heads % nKvHeads !== 0) throw new Error(`MoEAttention: nKvHeads ${nKvHeads} must divide nExperts\xB7headsPerExpert = ${heads}`);
+    const positional = opts.positional ?? "rotary";
+    if (positional !== "rotary" && positional !== "none") throw new Error(`MoEAttention: positional must be 'rotary' or 'none', got '${String(positional)}'`);
+    if (positional === "rotary" && headDim % 2 !== 0) throw new Error(`MoEAttention: rotary needs an even headDim, got ${headDim}`);
+    this.dModel = dModel;
+    this.nExperts = nExperts;
+    this.headsPerExpert = headsPerExpert;
+    this.headDim = headDim;
+    this.nKvHeads = nKvHeads;
+    this.positional = positional;
+    this.ropeBase = opts.ropeBase ?? 1e4;
+    const dtype = opts.dtype;
+    this.router = new Router({ dModel, nExperts, kind: opts.router ?? "linear", hidden: opts.routerHidden, dtype });
+    this.wq = kaimingUniform([dModel, heads * headDim], dModel, { dtype });
+    this.wk = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
+    this.wv = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
+    this.wo = kaimingUniform([heads * headDim, dModel], headsPerExpert * headDim, { dtype });
+  }
+  /** [B, S, d] as it is, [S, d] as one sequence. */
+  sequences(x) {
+    if (x.rank < 2 || x.rank > 3 || x.shape[x.rank - 1] !== this.dModel) {
+      throw new Error(`MoEAttention: expected input [B, S, ${this.dModel}] or [S, ${this.dModel}], got ${fmt(x.shape)}`);
+    }
+    return x.rank === 3 ? x : x.reshape([1, ...x.shape]);
+  }
+  /** The K/V head read by expert e's local head j (see the head layout above). */
+  kvHeadOf(e, j) {
+    const heads = this.nExperts * this.headsPerExpert;
+    return Math.floor((j * this.nExperts + e) * this.nKvHeads / heads);
+  }
+  /** [B, S, h·D] → [B, h, S, D]. */
+  split(t, heads) {
+    const [b, s] = t.shape;
+    return t.reshape([b, s, heads, this.headDim]).transpose(1, 2);
+  }
+  /** Shared keys and values of the new tokens (rotated), appended to the cache if any. */
+  keysValues(x3, offset, cache2) {
+    let k = this.split(x3.matmul(this.wk), this.nKvHeads);
+    if (this.positional === "rotary") k = applyRotary(k, offset, { base: this.ropeBase });
+    const v = this.split(x3.matmul(this.wv), this.nKvHeads);
+    return cache2 ? cache2.append(k, v) : { k, v };
+  }
+  /** Training forward: all experts' heads, gated by the router's scores. */
+  forward(x, cache2) {
+    const x3 = this.sequences(x);
+    const [b, s] = x3.shape;
+    const [n2, hpe, dh] = [this.nExperts, this.headsPerExpert, this.headDim];
+    const logits = this.router.forward(x3);
+    const scores = logits.softmax(-1);
+    const offset = cache2?.length ?? 0;
+    const { k, v } = this.keysValues(x3, offset, cache2);
+    let q = x3.matmul(this.wq).reshape([b, s, n2, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n2, s, dh]);
+    if (this.positional === "rotary") q = applyRotary(q, offset, { base: this.ropeBase });
+    const heads = causalAttention(q, k, v).reshape([b, hpe, n2, s, dh]).permute([0, 3, 2, 1, 4]);
+    const gated = heads.mul(scores.reshape([b, s, n2, 1, 1])).reshape([b, s, n2 * hpe * dh]);
+    const y = gated.matmul(this.wo).reshape(x.shape);
+    const lead = x.shape.slice(0, -1);
+    return {
+      y,
+      scores: scores.reshape([...lead, n2]),
+      logits: logits.reshape([...lead, n2]),
+      aux: { mi: miLoss(scores, { logits }), z: routerZLoss(logits) }
+    };
+  }
+  /** Rotates rows q [M, H, D] at the given absolute positions (rotary's tables, gathered per row). */
+  rotateRows(q, positions) {
+    const dh = this.headDim;
+    const longest = positions.reduce((m, p) => Math.max(m, p), 0) + 1;
+    const { cos, sin } = rotaryTables(longest, dh, 0, q.dtype, q.backend, this.ropeBase);
+    const at = fromData(positions, [positions.length], { backend: q.backend });
+    const c = gatherRows(cos, at).reshape([positions.length, 1, dh / 2]);
+    const sn = gatherRows(sin, at).reshape([positions.length, 1, dh / 2]);
+    const x1 = q.slice(-1, 0, dh / 2);
+    const x2 = q.slice(-1, dh / 2);
+    return cat([x1.mul(c).sub(x2.mul(sn)), x2.mul(c).add(x1.mul(sn))], -1);
+  }
+  /** −∞ where key j lies after the query's position: [m, Sk]. */
+  rowMask(positions, keys, like2) {
+    const data = like2.dtype === "float64" ? new Float64Array(positions.length * keys) : new Float32Array(positions.length * keys);
+    positions.forEach((p, i) => data.fill(-Infinity, i * keys + p + 1, (i + 1) * keys));
+    return fromData(data, [positions.length, keys], { backend: like2.backend });
+  }
+  /**
+   * Expert e on its block of tokens: queries for its heads only, attention
+   * over each token's own sequence (shared K/V), then its W_o block.
+   */
+  expert(block, kv, seqLen, offset) {
+    const { expert: e, rows: rows2, tokens } = block;
+    const [hpe, dh] = [this.headsPerExpert, this.headDim];
+    const [lo, hi] = [e * hpe * dh, (e + 1) * hpe * dh];
+    const positions = tokens.map((t) => offset + t % seqLen);
+    let q = rows2.matmul(this.wq.slice(1, lo, hi)).reshape([tokens.length, hpe, dh]);
+    if (this.positional === "rotary") q = this.rotateRows(q, positions);
+    const parts = [];
+    for (let start = 0; start < tokens.length; ) {
+      const b = Math.floor(tokens[start] / seqLen);
+      let end = start;
+      while (end < tokens.length && Math.floor(tokens[end] / seqLen) === b) end++;
+      const m = end - start;
+      const qb = q.slice(0, start, end).permute([1, 0, 2]).reshape([1, hpe, m, dh]);
+      const { k: kb, v: vb } = kv(b, e);
+      const att = qb.matmul(kb.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).add(this.rowMask(positions.subarray(start, end), kb.shape[2], q));
+      parts.push(att.softmax(-1).matmul(vb).reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
+      start = end;
+    }
+    return cat(parts, 0).matmul(this.wo.slice(0, lo, hi));
+  }
+  /**
+   * Sequence b's K and V heads as expert e reads them, [1, hpe, Sk, D]:
+   * a view when its K/V heads are consecutive (always when Hkv = hpe), an
+   * indexSelect otherwise; memoised, since experts usually share them.
+   */
+  expertKeysValues(all) {
+    const memo = /* @__PURE__ */ new Map();
+    return (b, e) => {
+      const heads = Array.from({ length: this.headsPerExpert }, (_, j) => this.kvHeadOf(e, j));
+      const key = `${b}:${heads.join(",")}`;
+      let hit = memo.get(key);
+      if (!hit) {
+        const consecutive = heads.every((h, j) => h === heads[0] + j);
+        const pick = (t) => {
+          const seq = t.slice(0, b, b + 1);
+          if (consecutive) return seq.slice(1, heads[0], heads[0] + heads.length);
+          return seq.indexSelect(1, fromData(Int32Array.from(heads), [heads.length], { backend: t.backend }));
+        };
+        hit = { k: pick(all.k), v: pick(all.v) };
+        memo.set(key, hit);
+      }
+      return hit;
+    };
+  }
+  /** Sparse inference in any of the four modes (routing.ts), through the shared dispatcher. */
+  async infer(x, mode, opts = {}) {
+    const x3 = this.sequences(x);
+    const [b, s] = x3.shape;
+    const x2 = x3.reshape([b * s, this.dModel]);
+    const scores = noGrad(() => this.router.forward(x2).softmax(-1));
+    const routing = route(await scores.data(), b * s, this.nExperts, mode);
+    const pairs = sortByExpert(routing, this.nExperts);
+    const offset = opts.cache?.length ?? 0;
+    const y = noGrad(() => {
+      const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
+      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset)).reshape(x.shape);
+    });
+    const stats2 = routingStats(routing, this.costModel(b * s, s, offset));
+    return { y, scores: scores.reshape([...x.shape.slice(0, -1), this.nExperts]), routing: { experts: routing.experts, gates: routing.gates }, stats: stats2 };
+  }
+  /**
+   * Router, W_k and W_v always on; each expert d·hpe·D (W_q) + hpe·D·d (W_o).
+   * A pair's multiply-adds: its projections plus, per head, q·Kᵀ and A·V over
+   * the p + 1 keys a token at position p sees.
+   */
+  costModel(tokens, seqLen, offset = 0) {
+    const [d, hpe, dh, hkv] = [this.dModel, this.headsPerExpert, this.headDim, this.nKvHeads];
+    return {
+      nExperts: this.nExperts,
+      sharedParams: this.router.numParameters() + 2 * d * hkv * dh,
+      paramsPerExpert: 2 * d * hpe * dh,
+      sharedMacs: tokens * (this.router.macsPerToken() + 2 * d * hkv * dh),
+      macsPerPair: (t) => 2 * d * hpe * dh + hpe * 2 * dh * (offset + t % seqLen + 1)
+    };
+  }
+};
 
 // src/moe/lm.ts
 init_shape();
@@ -3680,9 +4399,291 @@ var PRESETS = Object.freeze({
   small: { ...base, maxSeqLen: 128, dModel: 128, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 16, expertHidden: 32, alphaFfn: 0.02, alphaAttn: 0.01 },
   base: { ...base, maxSeqLen: 256, dModel: 256, nLayers: 6, nHeads: 8, nKvHeads: 2, headDim: 32, attnExperts: 8, nExperts: 32, expertHidden: 32, alphaFfn: 0.01, alphaAttn: 5e-3 }
 });
+function presetNames() {
+  return Object.keys(PRESETS);
+}
+function lmConfig(name2, overrides = {}) {
+  const preset = PRESETS[name2];
+  if (!preset) throw new Error(`unknown preset '${name2}' (known: ${presetNames().join(", ")})`);
+  const cfg = { ...preset, ...withoutUndefined(overrides) };
+  validateConfig(cfg);
+  return cfg;
+}
+function withoutUndefined(o) {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== void 0));
+}
+var POSITIVE_INTS = ["vocabSize", "maxSeqLen", "dModel", "nLayers", "nHeads", "nKvHeads", "headDim", "attnExperts", "nExperts", "expertHidden", "routerHidden", "smoeTopK"];
+var NON_NEGATIVE = ["alphaFfn", "alphaAttn", "balanceWeight", "zLossWeight", "dropout"];
+function validateConfig(c) {
+  const oneOf = (field, v, ok) => {
+    if (!ok.includes(v)) throw new Error(`model config: ${field} must be one of ${ok.join(", ")}; got '${v}'`);
+  };
+  oneOf("kind", c.kind, ["dsmoe", "dense", "smoe"]);
+  oneOf("positions", c.positions, ["rotary", "learned"]);
+  oneOf("norm", c.norm, ["rms", "layer"]);
+  oneOf("router", c.router, ["linear", "mlp"]);
+  oneOf("activation", c.activation, ["gelu", "relu", "silu"]);
+  for (const k of POSITIVE_INTS) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  for (const k of NON_NEGATIVE) {
+    if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new Error(`model config: ${k} must be a finite number \u2265 0, got ${c[k]}`);
+  }
+  if (c.dropout >= 1) throw new Error(`model config: dropout must be < 1, got ${c.dropout}`);
+  if (c.nHeads % c.nKvHeads !== 0) throw new Error(`model config: nKvHeads=${c.nKvHeads} must divide nHeads=${c.nHeads}`);
+  if (c.nHeads % c.attnExperts !== 0) throw new Error(`model config: attnExperts=${c.attnExperts} must divide nHeads=${c.nHeads}`);
+  if (c.positions === "rotary" && c.headDim % 2 !== 0) throw new Error(`model config: rotary positions need an even headDim, got ${c.headDim}`);
+  if (c.smoeTopK > c.nExperts) throw new Error(`model config: smoeTopK=${c.smoeTopK} exceeds nExperts=${c.nExperts}`);
+}
 
 // src/moe/dense-ffn.ts
 init_shape();
+var DenseFeedForward = class extends Module {
+  constructor(dModel, hidden, activation2 = "gelu") {
+    super();
+    this.dModel = dModel;
+    this.hidden = hidden;
+    this.activation = activation2;
+    this.w1 = kaimingUniform([dModel, hidden], dModel);
+    this.b1 = kaimingUniform([hidden], dModel);
+    this.w2 = kaimingUniform([hidden, dModel], hidden);
+    this.b2 = zerosParam([dModel]);
+  }
+  dModel;
+  hidden;
+  activation;
+  w1;
+  b1;
+  w2;
+  b2;
+  forward(x) {
+    if (x.shape[x.rank - 1] !== this.dModel) throw new Error(`DenseFeedForward: expected last axis ${this.dModel}, got ${fmt(x.shape)}`);
+    return activation(this.activation, x.matmul(this.w1).add(this.b1)).matmul(this.w2).add(this.b2);
+  }
+  /** Multiply-adds per token. */
+  macsPerToken() {
+    return 2 * this.dModel * this.hidden;
+  }
+};
+
+// src/moe/lm-stats.ts
+function attentionMode(opts) {
+  const a = opts.attention ?? (opts.mode.mode === "topK" ? "dense" : "follow");
+  if (a === "follow") return opts.mode;
+  if (a === "dense") return { mode: "dense" };
+  return a;
+}
+function summarizeInfer(model, layers, tokens) {
+  const totalParams = model.numParameters();
+  const inactive = layers.reduce((s, l) => s + (l.ffn.totalParams - l.ffn.activeParams) + (l.attn.totalParams - l.attn.activeParams), 0);
+  const sumOf = (f) => layers.reduce((s, l) => s + f(l), 0);
+  const ratio = (a, b) => b === 0 ? 1 : a / b;
+  const mean2 = (f) => layers.length ? sumOf(f) / layers.length : 0;
+  const headFlops = 2 * tokens * model.config.dModel * model.config.vocabSize;
+  return {
+    totalParams,
+    activeParams: totalParams - inactive,
+    activeFraction: ratio(totalParams - inactive, totalParams),
+    ffnActiveFraction: ratio(sumOf((l) => l.ffn.activeParams), sumOf((l) => l.ffn.totalParams)),
+    attnActiveFraction: ratio(sumOf((l) => l.attn.activeParams), sumOf((l) => l.attn.totalParams)),
+    ffnActiveExperts: mean2((l) => l.ffn.activeExperts),
+    attnActiveExperts: mean2((l) => l.attn.activeExperts),
+    flops: sumOf((l) => l.ffn.flops + l.attn.flops) + headFlops,
+    layers
+  };
+}
+function denseLayerStats(tokens, totalParams, macsPerToken) {
+  return { activeExperts: 1, load: [tokens], pairs: tokens, activeParams: totalParams, activeFraction: 1, totalParams, flops: 2 * tokens * macsPerToken, k: null };
+}
+
+// src/moe/lm-block.ts
+function makeNorm(c) {
+  return c.norm === "rms" ? new RMSNorm(c.dModel) : new LayerNorm(c.dModel);
+}
+function clampK(mode, nExperts) {
+  return mode.mode === "topK" && mode.k > nExperts ? { mode: "topK", k: nExperts } : mode;
+}
+var Block = class extends Module {
+  constructor(config) {
+    super();
+    this.config = config;
+    const c = config;
+    this.norm1 = makeNorm(c);
+    this.norm2 = makeNorm(c);
+    const positional = c.positions === "rotary" ? "rotary" : "none";
+    this.attn = c.kind === "dsmoe" ? new MoEAttention({
+      dModel: c.dModel,
+      nExperts: c.attnExperts,
+      headsPerExpert: c.nHeads / c.attnExperts,
+      headDim: c.headDim,
+      nKvHeads: c.nKvHeads,
+      positional,
+      router: c.router,
+      routerHidden: c.routerHidden
+    }) : new MultiHeadAttention({ dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, positional });
+    const width = c.nExperts * c.expertHidden;
+    this.ffn = c.kind === "dense" ? new DenseFeedForward(c.dModel, width, c.activation) : new MoEFeedForward({
+      dModel: c.dModel,
+      nExperts: c.nExperts,
+      expertHidden: c.expertHidden,
+      activation: c.activation,
+      router: c.router,
+      routerHidden: c.routerHidden,
+      training: c.kind === "smoe" ? { mode: "topK", k: c.smoeTopK } : { mode: "dense" }
+    });
+    this.drop = new Dropout(c.dropout);
+  }
+  config;
+  norm1;
+  norm2;
+  attn;
+  ffn;
+  drop;
+  forward(h) {
+    const aux = {};
+    const xa = this.norm1.forward(h);
+    if (this.attn instanceof MoEAttention) {
+      const a = this.attn.forward(xa);
+      aux.miAttn = a.aux.mi;
+      aux.attnScores = a.scores;
+      h = h.add(this.drop.forward(a.y));
+    } else {
+      h = h.add(this.drop.forward(this.attn.forward(xa)));
+    }
+    const xf = this.norm2.forward(h);
+    if (this.ffn instanceof MoEFeedForward) {
+      const f = this.ffn.forward(xf);
+      aux.ffnScores = f.scores;
+      if (this.config.kind === "smoe") {
+        aux.balance = f.aux.switch;
+        aux.zLoss = f.aux.z;
+      } else {
+        aux.miFfn = f.aux.mi;
+      }
+      h = h.add(this.drop.forward(f.y));
+    } else {
+      h = h.add(this.drop.forward(this.ffn.forward(xf)));
+    }
+    return { h, aux };
+  }
+  /** Sparse inference of the block: routing decided on the host, layer by layer. */
+  async infer(h, opts) {
+    const tokens = h.size / this.config.dModel;
+    let attnRouting = null;
+    let ffnRouting = null;
+    let attnStats;
+    let ffnStats;
+    const xa = noGrad(() => this.norm1.forward(h));
+    if (this.attn instanceof MoEAttention) {
+      const a = await this.attn.infer(xa, clampK(attentionMode(opts), this.attn.nExperts));
+      attnRouting = a.routing;
+      attnStats = a.stats;
+      h = noGrad(() => h.add(a.y));
+    } else {
+      const attn = this.attn;
+      h = noGrad(() => h.add(attn.forward(xa)));
+      attnStats = denseLayerStats(tokens, attn.numParameters(), attn.numParameters());
+    }
+    const xf = noGrad(() => this.norm2.forward(h));
+    if (this.ffn instanceof MoEFeedForward) {
+      const f = await this.ffn.infer(xf, opts.mode);
+      ffnRouting = f.routing;
+      ffnStats = f.stats;
+      h = noGrad(() => h.add(f.y));
+    } else {
+      const ffn = this.ffn;
+      h = noGrad(() => h.add(ffn.forward(xf)));
+      ffnStats = denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken());
+    }
+    return { h, attnRouting, ffnRouting, stats: { attn: attnStats, ffn: ffnStats } };
+  }
+};
+
+// src/moe/lm.ts
+var LanguageModel = class extends Module {
+  config;
+  embed;
+  pos;
+  blocks;
+  normOut;
+  constructor(config) {
+    super();
+    validateConfig(config);
+    this.config = { ...config };
+    this.embed = new Embedding(config.vocabSize, config.dModel, { std: 0.02 });
+    this.pos = config.positions === "learned" ? new PositionalEmbedding(config.maxSeqLen, config.dModel) : null;
+    this.blocks = Array.from({ length: config.nLayers }, () => new Block(config));
+    this.normOut = makeNorm(config);
+  }
+  /** Dense training forward: ids [B, S] int32 → logits [B, S, vocab] and every router's auxiliary terms. */
+  forward(ids) {
+    let h = this.embedIds(ids);
+    const aux = { miAttn: [], miFfn: [], balance: [], zLoss: [], ffnScores: [], attnScores: [] };
+    for (const block of this.blocks) {
+      const out = block.forward(h);
+      h = out.h;
+      collect(aux, out.aux);
+    }
+    return { logits: this.head(h), aux };
+  }
+  /** The training objective for next-token prediction: ids [B, S] and targets [B, S] (ids shifted by one). */
+  loss(ids, targets) {
+    const { logits, aux } = this.forward(ids);
+    const ce = crossEntropy(logits, targets);
+    const c = this.config;
+    const miAttn = sum(aux.miAttn, ce);
+    const miFfn = sum(aux.miFfn, ce);
+    const balance = sum(aux.balance, ce);
+    const zLoss = sum(aux.zLoss, ce);
+    let loss = ce;
+    if (aux.miFfn.length && c.alphaFfn > 0) loss = loss.add(miFfn.mul(c.alphaFfn));
+    if (aux.miAttn.length && c.alphaAttn > 0) loss = loss.add(miAttn.mul(c.alphaAttn));
+    if (aux.balance.length && c.balanceWeight > 0) loss = loss.add(balance.mul(c.balanceWeight));
+    if (aux.zLoss.length && c.zLossWeight > 0) loss = loss.add(zLoss.mul(c.zLossWeight));
+    return { loss, ce, miAttn, miFfn, balance, zLoss, logits, aux };
+  }
+  /**
+   * Sparse inference: each MoE layer in `opts.mode`; attention follows
+   * `opts.attention` ('dense' by default for topK, as the paper's TopK runs
+   * attention densely, and the FFN's mode otherwise). No gradients.
+   */
+  async infer(ids, opts) {
+    let h = noGrad(() => this.embedIds(ids));
+    const layers = [];
+    const stats2 = [];
+    for (const block of this.blocks) {
+      const out = await block.infer(h, opts);
+      h = out.h;
+      layers.push({ attn: out.attnRouting, ffn: out.ffnRouting });
+      stats2.push(out.stats);
+    }
+    const logits = noGrad(() => this.head(h));
+    return { logits, layers, stats: summarizeInfer(this, stats2, ids.size) };
+  }
+  embedIds(ids) {
+    if (ids.dtype !== "int32" || ids.rank !== 2) throw new Error(`LanguageModel: ids must be int32 [B, S], got ${ids.dtype} ${fmt(ids.shape)}`);
+    const s = ids.shape[1];
+    if (s > this.config.maxSeqLen) throw new Error(`LanguageModel: sequence length ${s} exceeds maxSeqLen ${this.config.maxSeqLen}`);
+    const x = this.embed.forward(ids);
+    return this.pos ? this.pos.forward(x) : x;
+  }
+  /** Final norm, then the tied head: logits = h·Eᵀ. */
+  head(h) {
+    return this.normOut.forward(h).matmul(this.embed.weight.transpose(0, 1));
+  }
+};
+function collect(into, a) {
+  if (a.miAttn) into.miAttn.push(a.miAttn);
+  if (a.miFfn) into.miFfn.push(a.miFfn);
+  if (a.balance) into.balance.push(a.balance);
+  if (a.zLoss) into.zLoss.push(a.zLoss);
+  if (a.ffnScores) into.ffnScores.push(a.ffnScores);
+  if (a.attnScores) into.attnScores.push(a.attnScores);
+}
+function sum(terms, like2) {
+  if (terms.length === 0) return like2.detach().mul(0);
+  return terms.reduce((a, b) => a.add(b));
+}
 
 // src/data/brown-genres.ts
 var BROWN_GENRES = Object.freeze({
@@ -3731,6 +4732,64 @@ function isDeviceHandle(x) {
   return !(x instanceof Float32Array);
 }
 
+// src/gpu/gpujs/memory.ts
+var BUDGET_BYTES = 128 * 2 ** 20;
+var MIN_COST_BYTES = 64 * 2 ** 10;
+var collector = null;
+var spent = 0;
+var finalizersDue = false;
+async function initCollector() {
+  if (collector) return;
+  const exposed = globalThis.gc;
+  if (typeof exposed === "function") {
+    collector = exposed;
+    return;
+  }
+  if (typeof process === "undefined" || !process.versions?.node) return;
+  try {
+    const [v8Name, vmName] = ["node:v8", "node:vm"];
+    const v8 = await import(v8Name);
+    const vm = await import(vmName);
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc");
+    if (typeof gc === "function") collector = gc;
+  } catch {
+    collector = null;
+  }
+}
+function chargeDeviceBytes(bytes) {
+  spent += Math.max(bytes, MIN_COST_BYTES);
+  if (spent < BUDGET_BYTES || !collector) return;
+  spent = 0;
+  collector();
+  finalizersDue = true;
+}
+function letFinalizersRun() {
+  if (!finalizersDue) return null;
+  finalizersDue = false;
+  return new Promise((resolve) => typeof setImmediate === "function" ? setImmediate(resolve) : setTimeout(resolve, 0));
+}
+
+// src/gpu/gpujs/stats.ts
+var counters = { compiles: 0, kernelCalls: 0, readbacks: 0, uploads: 0, liveBuffers: 0 };
+var classes = /* @__PURE__ */ new Set();
+function countCompile() {
+  counters.compiles++;
+}
+function countCall(kernelClass) {
+  counters.kernelCalls++;
+  classes.add(kernelClass);
+}
+function countReadback() {
+  counters.readbacks++;
+}
+function countUpload() {
+  counters.uploads++;
+}
+function countLive(delta) {
+  counters.liveBuffers += delta;
+}
+
 // src/gpu/gpujs/buffer.ts
 var GpujsBuffer = class {
   constructor(dtype, size, store, hostInts) {
@@ -3738,6 +4797,7 @@ var GpujsBuffer = class {
     this.size = size;
     this.hostInts = hostInts;
     this.store = store;
+    if (isDeviceHandle(store)) onDeviceAllocation(size);
   }
   dtype;
   size;
@@ -3752,6 +4812,7 @@ var GpujsBuffer = class {
   uploading = null;
   /** Replaces host values by their copy on the device, once uploaded. */
   settle(onDevice) {
+    if (isDeviceHandle(onDevice)) onDeviceAllocation(this.size);
     this.store = onDevice;
     this.uploading = null;
   }
@@ -3760,30 +4821,20 @@ var GpujsBuffer = class {
   }
   /** Frees the texture / GPU buffer now rather than whenever gpu.js would. */
   dispose() {
-    if (this.store && isDeviceHandle(this.store)) this.store.delete();
+    if (this.store && isDeviceHandle(this.store)) {
+      this.store.delete();
+      countLive(-1);
+    }
     this.store = null;
   }
 };
+function onDeviceAllocation(size) {
+  countLive(1);
+  chargeDeviceBytes(size * 4);
+}
 function gpujsBuffer(buf) {
   if (!(buf instanceof GpujsBuffer)) throw new Error(`gpujs backend: got a buffer from another backend (${buf.constructor.name}); move the tensor with .to(...) first`);
   return buf;
-}
-
-// src/gpu/gpujs/stats.ts
-var counters = { compiles: 0, kernelCalls: 0, readbacks: 0, uploads: 0 };
-var classes = /* @__PURE__ */ new Set();
-function countCompile() {
-  counters.compiles++;
-}
-function countCall(kernelClass) {
-  counters.kernelCalls++;
-  classes.add(kernelClass);
-}
-function countReadback() {
-  counters.readbacks++;
-}
-function countUpload() {
-  counters.uploads++;
 }
 
 // src/gpu/gpujs/cache.ts
@@ -4204,7 +5255,9 @@ var GpujsBackend = class {
     return new GpujsBuffer("float32", data.length, data);
   }
   async read(buf) {
-    return this.readValues(gpujsBuffer(buf));
+    const values2 = await this.readValues(gpujsBuffer(buf));
+    await letFinalizersRun();
+    return values2;
   }
   readSync(buf) {
     const out = this.readValues(gpujsBuffer(buf));
@@ -4422,6 +5475,7 @@ async function startBest() {
 async function createGpujsBackend(name2) {
   const mode = parseMode(name2);
   if (mode === "auto") return startBest();
+  await initCollector();
   return new GpujsBackend(await startMode(mode), mode);
 }
 function registerGpujs() {
@@ -4514,6 +5568,36 @@ async function oursMoeStep(backend) {
   };
 }
 
+// bench/lm-train.ts
+var PRESET = "tiny";
+var [B, S] = [16, 64];
+function randomIds(seed, n2, vocab) {
+  let s = seed >>> 0 || 1;
+  return Int32Array.from({ length: n2 }, () => {
+    s = Math.imul(s, 1664525) + 1013904223 >>> 0;
+    return s % vocab;
+  });
+}
+async function oursLmStep(backend) {
+  await setBackend(backend);
+  manualSeed(1);
+  const cfg = lmConfig(PRESET);
+  const model = new LanguageModel(cfg);
+  const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+  let step3 = 0;
+  return async () => {
+    const ids = randomIds(++step3, B * (S + 1), cfg.vocabSize);
+    const inputs = fromData(ids.filter((_, i) => i % (S + 1) !== S), [B, S]);
+    const targets = fromData(ids.filter((_, i) => i % (S + 1) !== 0), [B, S]);
+    const out = model.loss(inputs, targets);
+    out.loss.backward();
+    clipGradNorm(opt.params, 1);
+    opt.step();
+    await realize(out.loss, ...opt.params);
+    opt.zeroGrad();
+  };
+}
+
 // bench/_prof.ts
 var name = process.argv[2] ?? "wasm";
 var be = await startBackend(name);
@@ -4526,7 +5610,7 @@ for (const m of ["unary", "binary", "where", "reduce", "argReduce", "topk", "mat
     let key = m;
     if (m === "unary" || m === "binary" || m === "reduce") key += " " + args[0] + (m === "binary" ? ` ${JSON.stringify(args[2])}x${JSON.stringify(args[4])}` : m === "reduce" ? ` ${args.slice(2).join("/")}` : ` ${args[1].size}`);
     if (m === "matmul") key += " " + JSON.stringify(args[2]);
-    if (m === "view") key += " " + JSON.stringify(args[1]);
+    if (m === "view") key += " " + JSON.stringify(args[1]).slice(0, 60);
     const s = stats.get(key) ?? { n: 0, ms: 0 };
     s.n++;
     s.ms += performance.now() - t02;
@@ -4534,7 +5618,7 @@ for (const m of ["unary", "binary", "where", "reduce", "argReduce", "topk", "mat
     return r;
   };
 }
-var step2 = await oursMoeStep(name);
+var step2 = process.argv[3] === "lm" ? await oursLmStep(name) : await oursMoeStep(name);
 for (let i = 0; i < 3; i++) await step2();
 stats.clear();
 var reps = 5;

@@ -1,5 +1,6 @@
 import { startBackend } from '../src/gpu/registry.js';
 import { oursMoeStep } from './moe-step.js';
+import { oursLmStep } from './lm-train.js';
 const name = process.argv[2] ?? 'wasm';
 const be = await startBackend(name) as any;
 const stats = new Map<string, { n: number; ms: number }>();
@@ -11,14 +12,14 @@ for (const m of ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'mat
     let key = m;
     if (m === 'unary' || m === 'binary' || m === 'reduce') key += ' ' + args[0] + (m === 'binary' ? ` ${JSON.stringify(args[2])}x${JSON.stringify(args[4])}` : m === 'reduce' ? ` ${args.slice(2).join('/')}` : ` ${args[1].size}`);
     if (m === 'matmul') key += ' ' + JSON.stringify(args[2]);
-    if (m === 'view') key += ' ' + JSON.stringify(args[1]);
+    if (m === 'view') key += ' ' + JSON.stringify(args[1]).slice(0, 60);
     const s = stats.get(key) ?? { n: 0, ms: 0 };
     s.n++; s.ms += performance.now() - t0;
     stats.set(key, s);
     return r;
   };
 }
-const step = await oursMoeStep(name);
+const step = process.argv[3] === 'lm' ? await oursLmStep(name) : await oursMoeStep(name);
 for (let i = 0; i < 3; i++) await step();
 stats.clear();
 const reps = 5;

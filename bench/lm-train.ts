@@ -27,17 +27,16 @@ function randomIds(seed: number, n: number, vocab: number): Int32Array {
   });
 }
 
-async function oursRun(backend: string, steps: number): Promise<{ times: number[]; rss: number[] }> {
+/** A training step of the preset on `backend` (a fresh random batch each call), as the trainer runs it. */
+export async function oursLmStep(backend: string): Promise<() => Promise<void>> {
   await setBackend(backend);
   manualSeed(1);
   const cfg = lmConfig(PRESET);
   const model = new LanguageModel(cfg);
   const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
-  const times: number[] = [];
-  const rss: number[] = [];
-  for (let step = 0; step < steps; step++) {
-    const t0 = performance.now();
-    const ids = randomIds(step + 1, B * (S + 1), cfg.vocabSize);
+  let step = 0;
+  return async () => {
+    const ids = randomIds(++step, B * (S + 1), cfg.vocabSize);
     const inputs = fromData(ids.filter((_, i) => i % (S + 1) !== S), [B, S]);
     const targets = fromData(ids.filter((_, i) => i % (S + 1) !== 0), [B, S]);
     const out = model.loss(inputs, targets);
@@ -46,6 +45,16 @@ async function oursRun(backend: string, steps: number): Promise<{ times: number[
     opt.step();
     await realize(out.loss, ...opt.params);
     opt.zeroGrad();
+  };
+}
+
+async function oursRun(backend: string, steps: number): Promise<{ times: number[]; rss: number[] }> {
+  const step = await oursLmStep(backend);
+  const times: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    await step();
     times.push(performance.now() - t0);
     rss.push(process.memoryUsage().rss / 2 ** 20);
   }

@@ -285,7 +285,7 @@ const viewCase = fc
   });
 
 describe('wasm backend: view', () => {
-  test.prop([name, viewCase, seed], { numRuns: 80 })('the strided, zero-padded read equals the cpu backend', (n, { src, spec }, s) => {
+  test.prop([name, viewCase, seed], { numRuns: 200 })('the strided, zero-padded read equals the cpu backend', (n, { src, spec }, s) => {
     const x = data(sizeOf(src), s);
     expect(Array.from(onWasm(n, (be) => be.view(be.upload(x), spec)))).toEqual(Array.from(onCpu((be) => be.view(be.upload(x), spec) as DeviceBuffer)));
   });
