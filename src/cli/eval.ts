@@ -21,7 +21,7 @@ Evaluates a trained model on its validation documents in dense mode and in
 every sparse mode, with the parameters each mode keeps active.
 
   --run DIR | --checkpoint FILE   the run folder, or a .safetensors file
-  --tokens N            validation tokens to use (default 32768)
+  --tokens N            validation tokens to use (default: the run's --eval-tokens)
   --batch-size N        (default 16)
   --thresholds LIST     ε values for threshold and thresholdTopK (default ${DEFAULT_THRESHOLDS.join(',')})
   --modes LIST          evaluate only these, e.g. dense,topK:2,threshold:0.5
@@ -60,7 +60,7 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   const rows = await evaluateModes(model, data.val, tokenizer, modes, {
     batchSize: num(flags, 'batch-size', { integer: true, min: 1 }) ?? 16,
     seqLen: settings.seqLen,
-    maxTokens: num(flags, 'tokens', { integer: true, min: 2 }) ?? 32768,
+    maxTokens: num(flags, 'tokens', { integer: true, min: 2 }) ?? settings.evalTokens,
     attention: choice(flags, 'attention', ['dense', 'follow'] as const),
   }, json ? undefined : (r) => process.stderr.write(`  ${r.label}: ppl ${r.perplexity.toFixed(3)}\n`));
   if (json) {

@@ -114,6 +114,7 @@ export function settingsFromFlags(f: Flags, maxSeqLen: number): TrainSettings {
   set('evalTokens', num(f, 'eval-tokens', int));
   set('checkpointEvery', num(f, 'checkpoint-every', { integer: true, min: 0 }));
   set('seed', num(f, 'seed', { integer: true, min: 0 }));
+  // A short run (--steps 20) keeps a tenth of itself for warmup rather than failing on the preset's.
   if (num(f, 'warmup', { integer: true, min: 0 }) === undefined) s.warmup = Math.min(s.warmup, Math.floor(s.steps / 10));
   validateSettings(s, maxSeqLen);
   return s;

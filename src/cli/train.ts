@@ -10,9 +10,12 @@ import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON } from '../moe/lm-config.js';
 import { bool, num, parseFlags, str, UsageError, type Flags } from './args.js';
 import { CHECKPOINT_FILE, parseJSON } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
 import { useBackend } from './backend.js';
-import { writeTrainingPictures } from './pictures.js';
+import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
+import { evaluateMode } from './evaluate.js';
+import { expertUseByGenre } from './genre-use.js';
+import type { LanguageModel } from '../moe/lm.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';
 import type { TrainSettings } from './train-settings.js';
@@ -20,7 +23,8 @@ import type { TrainSettings } from './train-settings.js';
 export const TRAIN_USAGE = `dsmoe train [options]
 
 Trains a language model on the Brown Corpus (or --corpus) and writes
-checkpoint.safetensors, model.safetensors and training-curves.svg to --out.
+checkpoint.safetensors, model.safetensors and the pictures training-curves,
+expert-load and expert-genre (.svg) to --out.
 
   --preset tiny|small|base   sizes and budget to start from (default tiny)
   --kind dsmoe|dense|smoe    DS-MoE, or a baseline (default dsmoe)
@@ -69,7 +73,15 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
     quiet,
   });
   writeTrainingPictures(run.outDir, result.trainer.history, run.config.kind);
-  if (!quiet) process.stderr.write(`wrote ${join(run.outDir, CHECKPOINT_FILE)}, model.safetensors and training-curves.svg\n`);
+  if (run.config.kind !== 'dense') await writeRoutingPictures(run.outDir, result.trainer.model, data, run.settings);
+  if (!quiet) process.stderr.write(`wrote ${join(run.outDir, CHECKPOINT_FILE)}, model.safetensors and the pictures (.svg)\n`);
+}
+
+/** Where the routers send tokens: load per expert under top-1 routing, and use by genre. */
+async function writeRoutingPictures(dir: string, model: LanguageModel, data: PreparedCorpus, s: TrainSettings): Promise<void> {
+  const top1 = await evaluateMode(model, data.val, data.tokenizer, { mode: 'topK', k: 1 }, { batchSize: s.batchSize, seqLen: s.seqLen, maxTokens: Math.min(s.evalTokens, 4096) });
+  writeEvalPictures(dir, [top1]);
+  writeGenrePicture(dir, await expertUseByGenre(model, data.val, data.valSpans, s.seqLen, 256));
 }
 
 interface Setup {

@@ -22,7 +22,8 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
-import type { InferMode, Routing } from './routing.js';
+import { route, type InferMode, type Routing } from './routing.js';
+import { routingStats, type CostModel, type RoutingStats } from './stats.js';
 
 export type NormLayer = RMSNorm | LayerNorm;
 
@@ -113,13 +114,16 @@ export class Block extends Module {
   /** Sparse inference of the block: routing decided on the host, layer by layer. */
   async infer(h: Tensor, opts: LMInferOptions): Promise<BlockInfer> {
     const tokens = h.size / this.config.dModel;
+    const s = h.shape[1]!;
     let attnRouting: Routing | null = null;
     let ffnRouting: Routing | null = null;
-    let attnStats;
-    let ffnStats;
+    let attnStats: RoutingStats;
+    let ffnStats: RoutingStats;
     const xa = noGrad(() => this.norm1.forward(h));
     if (this.attn instanceof MoEAttention) {
-      const a = await this.attn.infer(xa, clampK(attentionMode(opts), this.attn.nExperts));
+      const attn = this.attn;
+      const mode = clampK(attentionMode(opts), attn.nExperts);
+      const a = mode.mode === 'dense' ? await allExperts(() => attn.forward(xa), attn.costModel(tokens, s)) : await attn.infer(xa, mode);
       attnRouting = a.routing;
       attnStats = a.stats;
       h = noGrad(() => h.add(a.y));
@@ -131,7 +135,9 @@ export class Block extends Module {
     }
     const xf = noGrad(() => this.norm2.forward(h));
     if (this.ffn instanceof MoEFeedForward) {
-      const f = await this.ffn.infer(xf, opts.mode);
+      const ffn = this.ffn;
+      const denseTrained = ffn.trainingRouting.mode === 'dense';
+      const f = opts.mode.mode === 'dense' && denseTrained ? await allExperts(() => ffn.forward(xf), ffn.costModel(tokens)) : await ffn.infer(xf, opts.mode);
       ffnRouting = f.routing;
       ffnStats = f.stats;
       h = noGrad(() => h.add(f.y));
@@ -142,4 +148,18 @@ export class Block extends Module {
     }
     return { h, attnRouting, ffnRouting, stats: { attn: attnStats, ffn: ffnStats } };
   }
+}
+
+/**
+ * Dense mode of a densely trained MoE layer: its training forward computes
+ * exactly Σ_e S_e·e_e(x) for all experts, as one GEMM pair instead of N
+ * dispatched blocks, so it is the fast way to run every expert. The routing
+ * (all experts, by score) and its statistics come from the scores.
+ */
+async function allExperts(forward: () => { y: Tensor; scores: Tensor }, cost: CostModel): Promise<{ y: Tensor; routing: Routing; stats: RoutingStats }> {
+  const out = noGrad(forward);
+  const n = cost.nExperts;
+  const scores = await out.scores.data();
+  const routing = route(scores, scores.length / n, n, { mode: 'dense' });
+  return { y: out.y, routing: { experts: routing.experts, gates: routing.gates }, stats: routingStats(routing, cost) };
 }
