@@ -3,19 +3,21 @@
  * Prints markdown tables (ours and every peer from the same run, with the
  * speedup); --json prints the rows as JSON as well. `sizes` (comma or space
  * separated numbers) overrides the matmul sizes of `kernels`, the steps of
- * `lm-train`.
+ * `lm-train`. `profile <moe-step|lm-train> [backend]` breaks a step down by primitive.
  */
 import { kernels } from './kernels.js';
 import { moeStep } from './moe-step.js';
 import { moeInfer } from './moe-infer.js';
 import { lmTrain } from './lm-train.js';
+import { profile } from './profile.js';
 import type { Row } from './util.js';
 
-const BENCHES: Record<string, (sizes: number[]) => Promise<Row[]>> = {
+const BENCHES: Record<string, (sizes: number[], args: string[]) => Promise<Row[]>> = {
   kernels,
   'moe-step': () => moeStep(),
   'moe-infer': () => moeInfer(),
   'lm-train': lmTrain,
+  profile: (_, args) => profile(args[0] ?? 'moe-step', args[1]),
 };
 
 export async function main(argv: string[]): Promise<void> {
@@ -27,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const sizes = rest.slice(1).flatMap((s) => s.split(',')).filter(Boolean).map(Number);
+  const sizes = name === 'profile' ? [] : rest.slice(1).flatMap((s) => s.split(',')).filter(Boolean).map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
     console.error(`bench: sizes must be positive integers, got ${rest.slice(1).join(' ')}`);
     process.exitCode = 2;
@@ -35,6 +37,6 @@ export async function main(argv: string[]): Promise<void> {
   }
   const os = await import('node:os');
   console.log(`# dsmoe bench ${name} — ${new Date().toISOString()} — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()} — Node ${process.version}`);
-  const rows = await BENCHES[name]!(sizes);
+  const rows = await BENCHES[name]!(sizes, rest.slice(1));
   if (json) console.log(JSON.stringify({ bench: name, date: new Date().toISOString(), node: process.version, cores: os.availableParallelism(), rows }, null, 1));
 }

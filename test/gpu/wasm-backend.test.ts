@@ -198,6 +198,19 @@ describe('wasm backend: elementwise', () => {
   });
 });
 
+describe('wasm backend: where', () => {
+  test.prop([name, broadcastCase, fc.array(fc.boolean(), { maxLength: 4 }), fc.nat(4), seed], { numRuns: 60 })(
+    'where equals the cpu backend with all three operands broadcast',
+    (n, { a, b, out }, onesC, dropC, s) => {
+      const cShape = out.map((d, i) => (onesC[i] ? 1 : d)).slice(Math.min(dropC, out.length));
+      const C = Float32Array.from(data(sizeOf(cShape), s), (v) => (v > 0 ? 1 : 0));
+      const A = data(sizeOf(a), s + 1), B = data(sizeOf(b), s + 2);
+      const run = (be: Backend): DeviceBuffer => be.where(be.upload(C), cShape, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer;
+      expect(Array.from(onWasm(n, run))).toEqual(Array.from(onCpu(run)));
+    },
+  );
+});
+
 describe('wasm backend: reductions and indexing', () => {
   const dims = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 40 }), fc.constantFrom(1, 1, 2, 5, 16, 37));
   test.prop([name, fc.constantFrom('sum', 'max', 'min' as const), dims, seed], { numRuns: 60 })(

@@ -121,8 +121,43 @@ export function binary(dev: WasmDevice, op: BinaryOp, a: WasmBuffer, aShape: Sha
   return out;
 }
 
+/**
+ * cond ≠ 0 ? a : b. The three operands are collapsed together as in binary,
+ * then walked with one running offset each: a plain loop with no callback
+ * (the masks of attention are the usual customer).
+ */
 export function where(dev: WasmDevice, c: WasmBuffer, cShape: Shape, a: WasmBuffer, aShape: Shape, b: WasmBuffer, bShape: Shape, outShape: Shape): WasmBuffer {
   const out = dev.alloc(a.dtype, sizeOf(outShape));
-  dev.view(out).set(ref.where(dev.view(c), cShape, dev.view(a), aShape, dev.view(b), bShape, outShape, a.dtype));
+  if (out.size === 0) return out;
+  const cv = dev.view(c), av = dev.view(a), bv = dev.view(b), ov = dev.view(out);
+  const st = [cShape, aShape, bShape].map((s) => ref.alignedStrides(s, outShape));
+  const dims: number[] = [], sc: number[] = [], sa: number[] = [], sb: number[] = [];
+  outShape.forEach((d, i) => {
+    if (d === 1) return;
+    const k = dims.length - 1;
+    if (k >= 0 && sc[k] === st[0]![i]! * d && sa[k] === st[1]![i]! * d && sb[k] === st[2]![i]! * d) {
+      dims[k]! *= d;
+      sc[k] = st[0]![i]!;
+      sa[k] = st[1]![i]!;
+      sb[k] = st[2]![i]!;
+    } else {
+      dims.push(d), sc.push(st[0]![i]!), sa.push(st[1]![i]!), sb.push(st[2]![i]!);
+    }
+  });
+  if (dims.length === 0) dims.push(1), sc.push(0), sa.push(0), sb.push(0);
+  const r = dims.length, len = dims[r - 1]!;
+  const [ic, ia, ib] = [sc[r - 1]!, sa[r - 1]!, sb[r - 1]!];
+  const idx = new Array<number>(r - 1).fill(0);
+  let oc = 0, oa = 0, ob = 0;
+  for (let o = 0; o < out.size; o += len) {
+    for (let i = 0, pc = oc, pa = oa, pb = ob; i < len; i++, pc += ic, pa += ia, pb += ib) ov[o + i] = cv[pc] !== 0 ? av[pa]! : bv[pb]!;
+    for (let d = r - 2; d >= 0; d--) {
+      idx[d]!++;
+      oc += sc[d]!, oa += sa[d]!, ob += sb[d]!;
+      if (idx[d]! < dims[d]!) break;
+      oc -= sc[d]! * dims[d]!, oa -= sa[d]! * dims[d]!, ob -= sb[d]! * dims[d]!;
+      idx[d] = 0;
+    }
+  }
   return out;
 }
