@@ -17,7 +17,7 @@ import { KernelCache } from './cache.js';
 import { MAX_EXACT_INDEX } from './index-math.js';
 import type { Job } from './job.js';
 import { allOf, andThen } from './maybe.js';
-import { letFinalizersRun } from './memory.js';
+import { reclaimDue } from './memory.js';
 import { countReadback, countUpload } from './stats.js';
 import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
@@ -60,9 +60,7 @@ export class GpujsBackend implements Backend {
   }
 
   async read(buf: DeviceBuffer): Promise<TypedArray> {
-    const values = await this.readValues(gpujsBuffer(buf));
-    await letFinalizersRun();
-    return values;
+    return this.readValues(gpujsBuffer(buf));
   }
 
   readSync?(buf: DeviceBuffer): TypedArray {
@@ -83,6 +81,11 @@ export class GpujsBackend implements Backend {
 
   dispose(buf: DeviceBuffer): void {
     gpujsBuffer(buf).dispose();
+  }
+
+  /** True after memory.ts forced a collection: realize then lets the finalizers that free dead buffers run. */
+  wantsReclaim(): boolean {
+    return reclaimDue();
   }
 
   // ---- running kernels ----------------------------------------------------------

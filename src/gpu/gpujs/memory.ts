@@ -8,8 +8,8 @@
  *
  * So the backend charges every device allocation against a budget and, when
  * it runs out, asks V8 for a full collection (Node only: browsers expose no
- * such call), then gives the finalizers a turn of the event loop before the
- * next readback — a synchronous GL loop would otherwise never yield one.
+ * such call); its wantsReclaim() then tells realize to give the finalizers a
+ * turn of the event loop, which a synchronous GL loop would never yield.
  */
 
 /** Device bytes allocated between two collections. */
@@ -52,9 +52,9 @@ export function chargeDeviceBytes(bytes: number): void {
   finalizersDue = true;
 }
 
-/** Before a readback: lets finalizers queued by a collection run (they need a macrotask). */
-export function letFinalizersRun(): Promise<void> | null {
-  if (!finalizersDue) return null;
+/** Whether a collection has queued finalizers since the last ask (Backend.wantsReclaim: realize then gives them a turn). */
+export function reclaimDue(): boolean {
+  const due = finalizersDue;
   finalizersDue = false;
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+  return due;
 }
