@@ -35,7 +35,7 @@ describe.each(CI_MODES)('gpujs:%s elementwise', (mode) => {
         // Vulkan allows sin/cos an absolute error of 2^-11 on [-π, π] (SwiftShader uses some of it).
         expectClose(got, want, op === 'sin' || op === 'cos' ? 5e-4 : 2e-6, 2e-5);
       }),
-      { numRuns: Math.ceil(runsFor(mode) / 2) },
+      { numRuns: runsFor(mode) },
     );
     expectRanOn(be);
   });
