@@ -43,5 +43,6 @@ describe.each(CI_MODES)('gpujs:%s limits', (mode) => {
     const one = be.upload(Float32Array.from([1]));
     expect(() => be.view(one, { shape: [MAX_EXACT_INDEX + 1], strides: [0], offset: 0 })).toThrow(/16777217 elements, more than 2\^24/);
     expect(() => be.binary('add', one, [1], one, [1], [4097, 4097])).toThrow(/more than 2\^24/);
+    expect(() => be.upload(new Float32Array(MAX_EXACT_INDEX + 1))).toThrow(/uploaded to gpujs:.* has 16777217 elements, more than 2\^24/);
   });
 });

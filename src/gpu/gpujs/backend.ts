@@ -14,7 +14,7 @@ import type { Shape } from '../../tensor/shape.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
-import { MAX_EXACT_INDEX } from './index-math.js';
+import { checkIndexable, MAX_EXACT_INDEX } from './index-math.js';
 import type { Job } from './job.js';
 import { allOf, andThen } from './maybe.js';
 import { reclaimDue } from './memory.js';
@@ -51,6 +51,7 @@ export class GpujsBackend implements Backend {
   /** Copies to the device lazily, on first use (webgpu uploads are asynchronous; upload() is not). */
   upload(data: TypedArray): DeviceBuffer {
     if (data instanceof Float64Array) throw new Error(`${this.name} computes in float32 only: keep float64 tensors on the cpu backend`);
+    checkIndexable(`a tensor uploaded to ${this.name}`, data.length);
     if (data instanceof Int32Array) {
       const big = data.findIndex((v) => Math.abs(v) > MAX_EXACT_INDEX);
       if (big >= 0) throw new Error(`${this.name}: int32 value ${data[big]} at position ${big} is beyond ±2^24, which float32 storage cannot hold exactly`);

@@ -64,8 +64,9 @@ export function castJob(x: GpujsBuffer, to: GpujsDType): Job {
   return mapJob(`cast:${to}`, body, x, to);
 }
 
-/** One input, same shape out: no index arithmetic, so any size up to the device's limit. */
+/** One input, same shape out: cell t reads element t. */
 function mapJob(name: string, body: string, x: GpujsBuffer, dtype: GpujsDType): Job {
+  checkIndexable(`the input of ${name}`, x.size);
   const src = kernelSource(['x'], ['const v = x[t];', 'let r = 0.0;', 'let e = 0.0;', 'let u = 0.0;', 'let th = 0.0;', body, 'return r;']);
   return { key: `${name}:${x.size}`, spec: () => ({ source: src, constants: {}, size: x.size }), args: [x], size: x.size, dtype };
 }
