@@ -11,7 +11,7 @@ import type { InferMode } from '../moe/routing.js';
 import { bool, num, parseFlags, str } from './args.js';
 import { useBackend } from './backend.js';
 import { prepareCorpus } from './corpus.js';
-import { evaluateModes, sparseVsDense } from './evaluate.js';
+import { evaluateModes, sparseVsDense, type EvalRow } from './evaluate.js';
 import { expertUseByGenre } from './genre-use.js';
 import { generate, StreamDecoder } from './generation.js';
 import { modeLabel } from './modes.js';
@@ -57,9 +57,11 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   writeTrainingPictures(outDir, res.trainer.history, config.kind);
 
   say(`\nSparse inference on ${num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192} validation tokens:\n`);
-  const rows = await evaluateModes(model, data.val, data.tokenizer, demoModes(config.nExperts), {
-    batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192,
-  });
+  const evalOpts = { batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192 };
+  const rows: EvalRow[] = [];
+  for (const part of demoModes(config.nExperts)) {
+    rows.push(...await evaluateModes(model, data.val, data.tokenizer, part.modes, { ...evalOpts, attention: part.attention }));
+  }
   say(evalTable(rows));
   const { dense, best, ratio } = sparseVsDense(rows);
   if (best) {
@@ -82,11 +84,16 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   say(`Done in ${formatDuration((performance.now() - t0) / 1000)}.`);
 }
 
-/** A readable subset of the eval sweep: dense, topK up to N/2 and N, thresholds, one thresholdTopK. */
-function demoModes(n: number): InferMode[] {
-  const modes: InferMode[] = [{ mode: 'dense' }];
-  for (let k = 1; k <= Math.max(1, Math.floor(n / 2)); k++) modes.push({ mode: 'topK', k });
-  for (const eps of [0.5, 1, 1.5, 2]) modes.push({ mode: 'threshold', eps });
-  modes.push({ mode: 'thresholdTopK', eps: 1 });
-  return modes;
+/**
+ * A readable subset of the eval sweep: dense; topK up to N/2 (attention
+ * dense, as the paper's TopK); thresholds on the FFN alone; and thresholds
+ * on FFN and attention experts both (+attn), as in the paper's Fig. 5.
+ */
+function demoModes(n: number): { modes: InferMode[]; attention: 'dense' | 'follow' }[] {
+  const topK: InferMode[] = Array.from({ length: Math.max(1, Math.floor(n / 2)) }, (_, i) => ({ mode: 'topK', k: i + 1 }));
+  return [
+    { modes: [{ mode: 'dense' }, ...topK], attention: 'dense' },
+    { modes: [0.5, 1, 1.5].map((eps): InferMode => ({ mode: 'threshold', eps })), attention: 'dense' },
+    { modes: [{ mode: 'threshold', eps: 0.5 }, { mode: 'thresholdTopK', eps: 0.5 }], attention: 'follow' },
+  ];
 }

@@ -9,7 +9,7 @@ import { batchTensors, sequentialBatches } from '../data/batches.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { InferMode } from '../moe/routing.js';
-import type { LMInferOptions } from '../moe/lm-stats.js';
+import { attentionMode, type LMInferOptions } from '../moe/lm-stats.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { bytesOf } from './corpus.js';
@@ -80,7 +80,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
   const loss = nats / Math.max(tokens, 1);
   return {
     mode,
-    label: modeLabel(mode),
+    label: rowLabel(model, mode, o.attention),
     loss,
     perplexity: Math.exp(loss),
     bitsPerByte: nats / Math.LN2 / Math.max(bytes, 1),
@@ -104,6 +104,16 @@ export async function evaluateModes(model: LanguageModel, val: Int32Array, token
     onRow?.(row);
   }
   return rows;
+}
+
+/**
+ * The mode, and whether attention experts were pruned too: the paper's TopK
+ * keeps attention dense, its threshold modes prune both, and --attention
+ * overrides either way, so a row says which it was.
+ */
+function rowLabel(model: LanguageModel, mode: InferMode, attention: EvalOptions['attention']): string {
+  const attnSparse = model.config.kind === 'dsmoe' && attentionMode({ mode, attention }).mode !== 'dense';
+  return attnSparse && mode.mode !== 'dense' ? `${modeLabel(mode)} +attn` : modeLabel(mode);
 }
 
 function addLoads(a: number[][], b: number[][]): number[][] {

@@ -27,7 +27,7 @@ export interface TrainSettings {
 }
 
 export const TRAIN_PRESETS: Readonly<Record<string, TrainSettings>> = Object.freeze({
-  tiny: { steps: 600, batchSize: 16, seqLen: 64, lr: 3e-3, minLr: 3e-4, warmup: 30, weightDecay: 0.01, clip: 1, evalEvery: 100, evalTokens: 16384, checkpointEvery: 100, seed: 1 },
+  tiny: { steps: 800, batchSize: 16, seqLen: 64, lr: 3e-3, minLr: 3e-4, warmup: 30, weightDecay: 0.01, clip: 1, evalEvery: 100, evalTokens: 16384, checkpointEvery: 100, seed: 1 },
   small: { steps: 2000, batchSize: 16, seqLen: 128, lr: 2e-3, minLr: 2e-4, warmup: 100, weightDecay: 0.01, clip: 1, evalEvery: 250, evalTokens: 65536, checkpointEvery: 250, seed: 1 },
   base: { steps: 5000, batchSize: 32, seqLen: 256, lr: 1e-3, minLr: 1e-4, warmup: 200, weightDecay: 0.01, clip: 1, evalEvery: 500, evalTokens: 131072, checkpointEvery: 500, seed: 1 },
 });

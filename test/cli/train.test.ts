@@ -86,7 +86,7 @@ describe('dsmoe eval, generate and compare', () => {
     const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '0.5,1']));
     const report = JSON.parse(stdout) as { rows: { label: string; perplexity: number; ffnActive: number; mode: { mode: string } }[] };
     const labels = report.rows.map((r) => r.label);
-    expect(labels).toEqual(['dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5', 'threshold ε=1', 'thresholdTopK ε=0.5', 'thresholdTopK ε=1']);
+    expect(labels).toEqual(['dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5 +attn', 'threshold ε=1 +attn', 'thresholdTopK ε=0.5 +attn', 'thresholdTopK ε=1 +attn']);
     const dense = report.rows[0]!;
     const all = report.rows[4]!;
     expect(all.perplexity).toBeCloseTo(dense.perplexity, 3);
