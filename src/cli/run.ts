@@ -78,7 +78,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
 function freshTrainer(o: RunOptions): Trainer {
   // The seed fixes the initialisation (drawn from the default generator) and everything after it.
   manualSeed(o.settings.seed);
-  return new Trainer(new LanguageModel(o.config), o.settings, o.data);
+  // The vocabulary is the tokenizer's: 256 bytes, or however many ids a trained BPE has.
+  return new Trainer(new LanguageModel({ ...o.config, vocabSize: o.data.tokenizer.vocabSize }), o.settings, o.data);
 }
 
 function resumeTrainer(o: RunOptions): Trainer {

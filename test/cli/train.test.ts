@@ -53,6 +53,18 @@ describe('dsmoe train', () => {
     }
   });
 
+  it('a BPE tokenizer is trained on the training documents and saved with the checkpoint', async () => {
+    const out = join(tempDir(), 'bpe');
+    await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '2', '--tokenizer', 'bpe', '--bpe-vocab', '300']));
+    const { tokenizer, model } = loadModel(out);
+    expect(tokenizer.kind).toBe('bpe');
+    expect(model.config.vocabSize).toBe(tokenizer.vocabSize);
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--json', '--modes', 'dense']));
+    const row = (JSON.parse(stdout) as { rows: { loss: number; bitsPerByte: number }[] }).rows[0]!;
+    // Bits per byte divides by the bytes the tokens stand for: fewer bits per byte than per token.
+    expect(row.bitsPerByte).toBeLessThan(row.loss / Math.LN2);
+  });
+
   it('names what is wrong in bad input', async () => {
     const out = join(tempDir(), 'bad');
     const run = (args: string[]): Promise<unknown> => capture(() => trainCommand(args));
