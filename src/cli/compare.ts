@@ -21,13 +21,14 @@ export const COMPARE_USAGE = `dsmoe compare [options]
 
 Trains Dense, SMoE and DS-MoE models of the same shape on the same data and
 budget, then prints perplexity, total and active parameters, and inference
-tokens/s in dense and sparse mode. Runs go to --out/<kind>.
+tokens/s in dense and sparse mode (FFN experts pruned, attention dense, as
+the SMoE baseline has it). Runs go to --out/<kind>.
 
   --preset tiny|small|base  and every model/budget flag of dsmoe train
                             (except --kind)
   --out DIR                 (default runs/compare-<preset>)
   --topk K                  DS-MoE's sparse topK row (default: N/4)
-  --threshold EPS           DS-MoE's threshold row (default 1)
+  --threshold EPS           DS-MoE's threshold row (default 0.5)
   --json                    print JSON instead of a table
   --backend NAME`;
 
@@ -58,7 +59,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const data = prepareCorpus(corpusOpts);
   const outDir = str(flags, 'out') ?? join('runs', `compare-${str(flags, 'preset') ?? 'tiny'}`);
   const topK = num(flags, 'topk', { integer: true, min: 1, max: base.nExperts }) ?? Math.max(1, Math.round(base.nExperts / 4));
-  const eps = num(flags, 'threshold', { min: 0 }) ?? 1;
+  const eps = num(flags, 'threshold', { min: 0 }) ?? 0.5;
   const quiet = bool(flags, 'quiet');
   const rows: CompareRow[] = [];
   for (const kind of ['dense', 'smoe', 'dsmoe'] as const) {
@@ -68,6 +69,8 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
     writeTrainingPictures(dir, res.trainer.history, kind);
     const evals = await evaluateModes(res.trainer.model, data.val, data.tokenizer, modesFor(kind, config, topK, eps), {
       batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: settings.evalTokens,
+      // Like the SMoE baseline (whose attention is dense), DS-MoE's rows prune FFN experts only.
+      attention: 'dense',
     });
     rows.push(...evals.map((r) => compareRow(kind, r, res.tokensPerSecond)));
   }
