@@ -11,10 +11,9 @@ import type { InferMode } from '../moe/routing.js';
 import { bool, num, parseFlags, str } from './args.js';
 import { useBackend } from './backend.js';
 import { prepareCorpus } from './corpus.js';
-import { evaluateModes, sparseVsDense, type EvalRow } from './evaluate.js';
+import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from './evaluate.js';
 import { expertUseByGenre } from './genre-use.js';
 import { generate, StreamDecoder } from './generation.js';
-import { modeLabel } from './modes.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
 import { evalTable } from './report.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
@@ -65,23 +64,31 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   say(evalTable(rows));
   const { dense, best, ratio } = sparseVsDense(rows);
   if (best) {
-    say(`\nAt ≤ 50% of FFN parameters active, ${best.label} keeps ${(100 * best.ffnActive).toFixed(0)}% of the FFN and reaches perplexity ${best.perplexity.toFixed(3)}: ${(100 * (ratio - 1)).toFixed(1)}% from dense (${dense.perplexity.toFixed(3)}).`);
+    say(`\nBest at ≤ 50% of FFN parameters active: ${best.label}, ${(100 * best.ffnActive).toFixed(0)}% of the FFN, perplexity ${best.perplexity.toFixed(3)}, ${signed(ratio - 1)} from dense (${dense.perplexity.toFixed(3)}).`);
+  }
+  const sparsest = sparsestWithin(rows, 0.05);
+  if (sparsest) {
+    say(`Sparsest within 5% of dense: ${sparsest.label}, ${(100 * sparsest.ffnActive).toFixed(0)}% of the FFN and ${(100 * sparsest.activeParams / sparsest.totalParams).toFixed(0)}% of all parameters active, perplexity ${signed(sparsest.perplexity / dense.perplexity - 1)} from dense.`);
   }
   writeEvalPictures(outDir, rows);
   writeGenrePicture(outDir, await expertUseByGenre(model, data.val, data.valSpans, settings.seqLen, 512));
 
-  const mode: InferMode = best?.mode ?? { mode: 'dense' };
+  const chosen = sparsest ?? best ?? dense;
   const prompt = 'The jury said ';
-  say(`\nSample (${modeLabel(mode)}, temperature 0.8, top-p 0.95):\n`);
+  say(`\nSample (${chosen.label}, temperature 0.8, top-p 0.95):\n`);
   const decoder = new StreamDecoder(data.tokenizer);
   process.stdout.write(prompt);
   await generate(model, data.tokenizer, prompt, {
-    maxTokens: num(flags, 'sample', { integer: true, min: 1 }) ?? 300, temperature: 0.8, topP: 0.95, seed: settings.seed, infer: { mode },
+    maxTokens: num(flags, 'sample', { integer: true, min: 1 }) ?? 300, temperature: 0.8, topP: 0.95, seed: settings.seed, infer: { mode: chosen.mode, attention: chosen.attention },
   }, (t) => process.stdout.write(decoder.push(t.id)));
   say(`${decoder.flush()}\n`);
   say(`Checkpoint and pictures (training-curves, sparsity, expert-load, expert-genre .svg) in ${outDir}/`);
   say(`Try: dsmoe eval --run ${outDir}    dsmoe generate --run ${outDir} --mode topK:2 --trace`);
   say(`Done in ${formatDuration((performance.now() - t0) / 1000)}.`);
+}
+
+function signed(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${(100 * fraction).toFixed(1)}%`;
 }
 
 /**

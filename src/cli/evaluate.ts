@@ -18,6 +18,8 @@ import { releaseDeviceMemory } from './memory.js';
 
 export interface EvalRow {
   mode: InferMode;
+  /** The mode the attention experts ran in (dense unless pruned too). */
+  attention: InferMode;
   label: string;
   /** Mean cross-entropy, nats per token. */
   loss: number;
@@ -80,6 +82,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
   const loss = nats / Math.max(tokens, 1);
   return {
     mode,
+    attention: attentionMode({ mode, attention: o.attention }),
     label: rowLabel(model, mode, o.attention),
     loss,
     perplexity: Math.exp(loss),
@@ -123,7 +126,8 @@ function addLoads(a: number[][], b: number[][]): number[][] {
 
 /**
  * The acceptance check of the issue: the sparse rows at ≤ 50% active FFN,
- * and the best of them against dense perplexity.
+ * and the best of them against dense perplexity; and the sparsest row whose
+ * perplexity stays within `tolerance` of dense.
  */
 export function sparseVsDense(rows: readonly EvalRow[], maxFfnActive = 0.5): { dense: EvalRow; best: EvalRow | null; ratio: number } {
   const dense = rows.find((r) => r.mode.mode === 'dense');
@@ -131,4 +135,11 @@ export function sparseVsDense(rows: readonly EvalRow[], maxFfnActive = 0.5): { d
   const sparse = rows.filter((r) => r.mode.mode !== 'dense' && r.ffnActive <= maxFfnActive);
   const best = sparse.reduce<EvalRow | null>((b, r) => (!b || r.perplexity < b.perplexity ? r : b), null);
   return { dense, best, ratio: best ? best.perplexity / dense.perplexity : Infinity };
+}
+
+export function sparsestWithin(rows: readonly EvalRow[], tolerance = 0.05): EvalRow | null {
+  const dense = rows.find((r) => r.mode.mode === 'dense');
+  if (!dense) return null;
+  const ok = rows.filter((r) => r.mode.mode !== 'dense' && r.perplexity <= dense.perplexity * (1 + tolerance));
+  return ok.reduce<EvalRow | null>((b, r) => (!b || r.activeParams < b.activeParams ? r : b), null);
 }

@@ -13,6 +13,7 @@ import { trainCommand } from '../../src/cli/train.js';
 import { evalCommand } from '../../src/cli/eval.js';
 import { generateCommand } from '../../src/cli/generate.js';
 import { compareCommand } from '../../src/cli/compare.js';
+import { demoCommand } from '../../src/cli/demo.js';
 import { loadModel } from '../../src/cli/checkpoint.js';
 import { capture, tempDir, tinyCorpus, tinyFlags } from './helpers.js';
 
@@ -22,7 +23,7 @@ describe('dsmoe train', () => {
   it('writes checkpoint, weights and training curves, and the weights load back', async () => {
     const out = join(tempDir(), 'run');
     await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '4']));
-    for (const f of ['checkpoint.safetensors', 'model.safetensors', 'training-curves.svg']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['checkpoint.safetensors', 'model.safetensors', 'training-curves.svg', 'expert-load.svg', 'expert-genre.svg']) expect(existsSync(join(out, f)), f).toBe(true);
     const { model, step, tokenizer } = loadModel(out);
     expect(step).toBe(4);
     expect(model.config.dModel).toBe(16);
@@ -136,5 +137,17 @@ describe('dsmoe eval, generate and compare', () => {
     for (const m of ['| Dense', '| SMoE', '| DS-MoE']) expect(stdout).toContain(m);
     expect(stdout).toContain('topK k=1');
     for (const kind of ['dense', 'smoe', 'dsmoe']) expect(existsSync(join(dir, kind, 'model.safetensors'))).toBe(true);
+  });
+
+  it('demo trains, prints the sparsity table and a sample, and leaves checkpoint and pictures', async () => {
+    const dir = join(tempDir(), 'demo');
+    const { stdout } = await capture(() => demoCommand([...tinyFlags(corpus, dir), '--steps', '3', '--demo-tokens', '64', '--sample', '5']));
+    expect(stdout).toMatch(/\| dense +\|/);
+    expect(stdout).toContain('topK k=2');
+    expect(stdout).toContain('threshold ε=0.5 +attn');
+    expect(stdout).toMatch(/Sample \(.+\):\n\nThe jury said /);
+    for (const f of ['model.safetensors', 'checkpoint.safetensors', 'training-curves.svg', 'sparsity.svg', 'expert-load.svg', 'expert-genre.svg']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    }
   });
 });
