@@ -41,10 +41,12 @@ function smooth(points: [number, number][], beta = 0.9): [number, number][] {
 }
 
 export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): void {
+  // One line per mode family, FFN-only and FFN+attention pruning apart (mixing them would zigzag).
+  const family = (r: EvalRow): string => `${r.mode.mode}${r.attention.mode !== 'dense' ? ' +attn' : ''}`;
   const series: LineSeries[] = [];
-  for (const mode of ['topK', 'threshold', 'thresholdTopK'] as const) {
-    const pts = rows.filter((r) => r.mode.mode === mode).map((r) => [100 * r.ffnActive, r.perplexity] as [number, number]).sort((a, b) => a[0] - b[0]);
-    if (pts.length) series.push({ name: mode, points: pts });
+  for (const name of [...new Set(rows.filter((r) => r.mode.mode !== 'dense').map(family))]) {
+    const pts = rows.filter((r) => family(r) === name).map((r) => [100 * r.ffnActive, r.perplexity] as [number, number]).sort((a, b) => a[0] - b[0]);
+    series.push({ name, points: pts });
   }
   const dense = rows.find((r) => r.mode.mode === 'dense');
   if (dense) series.push({ name: 'dense', points: [[0, dense.perplexity], [100, dense.perplexity]], dashed: true });
