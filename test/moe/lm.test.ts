@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromData, manualSeed, noGrad, setBackend } from '../../src/index.js';
 import { LanguageModel } from '../../src/moe/lm.js';
-import { lmConfig, validateConfig, configFromJSON, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
+import { lmConfig, validateConfig, configFromJSON, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -174,6 +174,18 @@ describe('LanguageModel', () => {
       const x = ids(p);
       expect(await values(noGrad(() => back.forward(x).logits))).toEqual(await values(noGrad(() => m.forward(x).logits)));
     }), { numRuns: 10 });
+  });
+
+  it('every preset builds, has a training budget, and gives the three kinds the same dimensions', async () => {
+    const { TRAIN_PRESETS } = await import('../../src/cli/train-settings.js');
+    for (const name of presetNames()) {
+      expect(TRAIN_PRESETS[name], name).toBeDefined();
+      const sizes = (['dense', 'smoe', 'dsmoe'] as const).map((kind) => new LanguageModel(lmConfig(name, { kind })).numParameters());
+      // The only difference is the routers: DS-MoE ≥ SMoE (FFN router) ≥ Dense.
+      expect(sizes[0]!).toBeLessThan(sizes[1]!);
+      expect(sizes[1]!).toBeLessThan(sizes[2]!);
+      expect((sizes[2]! - sizes[0]!) / sizes[0]!).toBeLessThan(0.05);
+    }
   });
 
   it('rejects bad configurations and inputs with errors that name the problem', () => {
