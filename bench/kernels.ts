@@ -2,14 +2,15 @@
  * `bench kernels [sizes]`: every primitive on every backend that starts
  * (cpu, wasm single- and multi-threaded, gpu.js modes when registered), and
  * the same work in TensorFlow.js wasm and cpu. Matmul in all four transpose
- * variants at each size (default 256, 512, 1024); the speedup column is
+ * variants at each size (default 256, 512, 1024), every implementation
+ * timed in interleaved rounds with TensorFlow.js wasm; the speedup column is
  * against TensorFlow.js wasm on the same case, and for matmul also against
  * its best (untransposed) case of that size — the issue's target.
  */
 import type { Backend, DeviceBuffer, MatmulSpec } from '../src/gpu/backend.js';
 import { startBackend } from '../src/gpu/registry.js';
 import { useTf, tf } from './tfjs.js';
-import { printTable, time, values, type Row } from './util.js';
+import { interleave, printTable, values, type Row, type Runner } from './util.js';
 
 const VARIANTS = [
   [false, false, 'A·B'],
@@ -20,8 +21,8 @@ const VARIANTS = [
 
 const OURS = ['cpu', 'wasm:1', 'wasm', 'gpujs:webasm', 'gpujs:headlessgl', 'gpujs:webgpu', 'gpujs:cpu'];
 /** The plain-loop backends get only the smaller sizes (a 1024³ matmul takes them seconds). */
-const SLOW = new Set(['cpu', 'gpujs:cpu', 'tfjs cpu']);
-const BUDGET = { budgetMs: 400, maxReps: 10, warmup: 1 };
+const SLOW = new Set(['cpu', 'gpujs:cpu']);
+const BUDGET = { budgetMs: 1500, minRounds: 3, maxRounds: 10, warmup: 1, slowMs: 1000 };
 
 interface Case {
   name: string;
@@ -173,48 +174,53 @@ async function settle(be: Backend, r: DeviceBuffer | Promise<DeviceBuffer>): Pro
   be.dispose(buf);
 }
 
-async function ourRows(cases: Case[]): Promise<Row[]> {
-  const rows: Row[] = [];
+/** Our backends that start here (the reason is printed for those that don't). */
+async function ourBackends(): Promise<Backend[]> {
+  const out: Backend[] = [];
   for (const name of OURS) {
-    let be: Backend;
     try {
-      be = await startBackend(name);
+      out.push(await startBackend(name));
     } catch (e) {
-      if (name.startsWith('gpujs') || name !== 'cpu') console.log(`- skipped dsmoe ${name}: ${(e as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    const up = (x: Float32Array | Int32Array): DeviceBuffer => be.upload(x);
-    for (const c of cases) {
-      if (!c.ours || (c.big && SLOW.has(name))) continue;
-      try {
-        const ms = await time(c.ours(be, up), BUDGET);
-        rows.push({ bench: 'kernels', case: c.name, impl: `dsmoe ${be.name}`, ms, rate: c.work / ms / 1e6, unit: c.unit });
-      } catch (e) {
-        console.log(`- dsmoe ${name} ${c.name} failed: ${(e as Error).message.split('\n')[0]}`);
-      }
+      console.log(`- skipped dsmoe ${name}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  return rows;
+  return out;
 }
 
-async function tfRows(cases: Case[]): Promise<Row[]> {
+/** Every case: tfjs wasm and each of our backends timed in interleaved rounds; then tfjs cpu on its own. */
+async function measure(cases: Case[], backends: Backend[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const backend of ['wasm', 'cpu'] as const) {
-    const t = await useTf(backend);
-    for (const c of cases) {
-      if (!c.tf || (c.big && SLOW.has(`tfjs ${backend}`))) continue;
-      const { run, dispose } = c.tf(t);
-      const ms = await time(run, BUDGET);
-      dispose();
-      rows.push({ bench: 'kernels', case: c.name, impl: `tfjs ${backend}`, ms, rate: c.work / ms / 1e6, unit: c.unit });
+  const row = (c: Case, impl: string, ms: number): Row => ({ bench: 'kernels', case: c.name, impl, ms, rate: c.work / ms / 1e6, unit: c.unit });
+  const t = await useTf('wasm');
+  for (const c of cases) {
+    const runners: Runner[] = [];
+    const peer = c.tf?.(t);
+    if (peer) runners.push({ impl: 'tfjs wasm', fn: peer.run });
+    for (const be of backends) {
+      if (!c.ours || (c.big && SLOW.has(be.name))) continue;
+      runners.push({ impl: `dsmoe ${be.name}`, fn: c.ours(be, (x) => be.upload(x)) });
     }
+    try {
+      const ms = await interleave(runners, BUDGET);
+      for (const r of runners) rows.push(row(c, r.impl, ms.get(r.impl)!));
+    } catch (e) {
+      console.log(`- ${c.name} failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+    peer?.dispose();
+  }
+  const tc = await useTf('cpu');
+  for (const c of cases) {
+    if (!c.tf || c.big) continue;
+    const { run, dispose } = c.tf(tc);
+    rows.push(row(c, 'tfjs cpu', (await interleave([{ impl: 'tfjs cpu', fn: run }], BUDGET)).get('tfjs cpu')!));
+    dispose();
   }
   return rows;
 }
 
 export async function kernels(sizes: number[]): Promise<Row[]> {
   const cases = [...matmulCases(sizes.length ? sizes : [256, 512, 1024]), ...otherCases];
-  const rows = [...(await tfRows(cases)), ...(await ourRows(cases))];
+  const rows = await measure(cases, await ourBackends());
   // Speedup against tfjs wasm on the same case; for matmul, against tfjs wasm's untransposed GFLOP/s at that size.
   const tfw = new Map(rows.filter((r) => r.impl === 'tfjs wasm').map((r) => [r.case, r]));
   const out = rows.map((r) => {

@@ -12,7 +12,7 @@ import { fromData, manualSeed, realize, setBackend, type Tensor } from '../src/i
 import { MoEFeedForward } from '../src/moe/index.js';
 import { Linear } from '../src/nn/linear.js';
 import { useTf, type tf } from './tfjs.js';
-import { printTable, time, values, type Row } from './util.js';
+import { interleave, printTable, time, values, type Row, type Runner } from './util.js';
 
 const [T, D, N, H] = [512, 256, 8, 128];
 const ALPHA = 0.01;
@@ -69,7 +69,7 @@ function tfMoeStep(t: typeof tf): { run: () => void; dispose: () => void } {
 }
 
 /** The issue's plain FFN step: Linear(256→512) → ReLU → Linear(512→256), MSE, 512 tokens. */
-async function oursFfnStep(backend: string): Promise<() => Promise<void>> {
+export async function oursFfnStep(backend: string): Promise<() => Promise<void>> {
   await setBackend(backend);
   manualSeed(0);
   const l1 = new Linear(256, 512), l2 = new Linear(512, 256);
@@ -116,29 +116,34 @@ export async function moeStep(): Promise<Row[]> {
   const rows: Row[] = [];
   const moe = `DS-MoE FFN step T=${T} d=${D} N=${N}×h=${H}`;
   const ffn = 'FFN step d=256 h=512, 512 tokens';
-  for (const backend of ['wasm', 'cpu'] as const) {
-    const t = await useTf(backend);
-    for (const [name, make] of [[moe, tfMoeStep], [ffn, tfFfnStep]] as const) {
-      const { run, dispose } = make(t);
-      rows.push({ bench: 'moe-step', case: name, impl: `tfjs ${backend}`, ms: await time(run, { budgetMs: 4000, maxReps: 7, warmup: 1 }) });
-      dispose();
-    }
+  // Ours and tfjs wasm in interleaved rounds (same background load); the slow peers on their own.
+  const cases = [
+    [moe, oursMoeStep, tfMoeStep],
+    [ffn, oursFfnStep, tfFfnStep],
+  ] as const;
+  for (const [name, ours, peer] of cases) {
+    const runners: Runner[] = [];
+    for (const backend of ['wasm', 'wasm:1']) runners.push({ impl: `dsmoe ${backend}`, fn: await ours(backend) });
+    const t = await useTf('wasm');
+    const tfw = peer(t);
+    runners.push({ impl: 'tfjs wasm', fn: tfw.run });
+    const ms = await interleave(runners, { warmup: 2, minRounds: 5, maxRounds: 9, budgetMs: 20000, slowMs: 60000 });
+    tfw.dispose();
+    for (const r of runners) rows.push({ bench: 'moe-step', case: name, impl: r.impl, ms: ms.get(r.impl)! });
+    const tc = await useTf('cpu');
+    const tfc = peer(tc);
+    rows.push({ bench: 'moe-step', case: name, impl: 'tfjs cpu', ms: await time(tfc.run, { budgetMs: 1, minReps: 3, maxReps: 3, warmup: 1 }) });
+    tfc.dispose();
+    rows.push({ bench: 'moe-step', case: name, impl: 'dsmoe cpu', ms: await time(await ours('cpu'), { budgetMs: 1, minReps: 2, maxReps: 2, warmup: 1 }) });
   }
   try {
-    rows.push({ bench: 'moe-step', case: ffn, impl: 'js-pytorch', ms: await time(await jsPytorchFfnStep(), { budgetMs: 4000, maxReps: 5, warmup: 1 }) });
+    rows.push({ bench: 'moe-step', case: ffn, impl: 'js-pytorch', ms: await time(await jsPytorchFfnStep(), { budgetMs: 1, minReps: 3, maxReps: 3, warmup: 1 }) });
   } catch (e) {
     console.log(`- js-pytorch FFN step failed: ${(e as Error).message}`);
   }
-  for (const backend of ['wasm', 'wasm:1', 'cpu']) {
-    const slow = backend === 'cpu';
-    const opts = slow ? { budgetMs: 1, minReps: 2, maxReps: 2, warmup: 1 } : { budgetMs: 3000, maxReps: 21, warmup: 3 };
-    rows.push({ bench: 'moe-step', case: moe, impl: `dsmoe ${backend}`, ms: await time(await oursMoeStep(backend), opts) });
-    rows.push({ bench: 'moe-step', case: ffn, impl: `dsmoe ${backend}`, ms: await time(await oursFfnStep(backend), opts) });
-  }
   await setBackend('cpu');
-  const peer = new Map(rows.filter((r) => r.impl === 'tfjs wasm').map((r) => [r.case, r.ms]));
-  const out = rows.map((r) => (r.impl.startsWith('dsmoe') && peer.has(r.case) ? { ...r, speedup: peer.get(r.case)! / r.ms, note: `${(r.ms / peer.get(r.case)!).toFixed(3)}× tfjs-wasm time` } : r));
-  out.sort((a, b) => (a.case === b.case ? 0 : a.case === moe ? -1 : 1));
+  const peerMs = new Map(rows.filter((r) => r.impl === 'tfjs wasm').map((r) => [r.case, r.ms]));
+  const out = rows.map((r) => (r.impl.startsWith('dsmoe') && peerMs.has(r.case) ? { ...r, speedup: peerMs.get(r.case)! / r.ms, note: `${(r.ms / peerMs.get(r.case)!).toFixed(3)}× tfjs-wasm time` } : r));
   printTable('moe-step (speedup: tfjs-wasm ms ÷ ours; target ≤ 0.10× tfjs-wasm time)', out);
   return out;
 }

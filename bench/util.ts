@@ -90,3 +90,39 @@ export function values(n: number, seed = 1): Float32Array {
 export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
+
+export interface Runner {
+  readonly impl: string;
+  readonly fn: () => unknown;
+}
+
+/**
+ * Median ms of each runner, measured in interleaved rounds (A, B, C, A, B,
+ * C, ...) so that every implementation sees the same background load: on a
+ * machine shared with other work, back-to-back blocks would compare
+ * different moments, not different code. A runner whose warm-up took over
+ * `slowMs` is timed once only (a 14-second peer kernel need not run ten times).
+ */
+export async function interleave(runners: readonly Runner[], opts: { warmup?: number; minRounds?: number; maxRounds?: number; budgetMs?: number; slowMs?: number } = {}): Promise<Map<string, number>> {
+  const { warmup = 1, minRounds = 3, maxRounds = 15, budgetMs = 2000, slowMs = 1000 } = opts;
+  const samples = new Map<string, number[]>(runners.map((r) => [r.impl, []]));
+  const slow = new Set<string>();
+  for (const r of runners) {
+    for (let i = 0; i < warmup; i++) {
+      const t0 = performance.now();
+      await r.fn();
+      if (performance.now() - t0 > slowMs) slow.add(r.impl);
+    }
+  }
+  const start = performance.now();
+  for (let round = 0; round < maxRounds && (round < minRounds || performance.now() - start < budgetMs); round++) {
+    for (const r of runners) {
+      const s = samples.get(r.impl)!;
+      if (slow.has(r.impl) && s.length > 0) continue;
+      const t0 = performance.now();
+      await r.fn();
+      s.push(performance.now() - t0);
+    }
+  }
+  return new Map([...samples].map(([k, v]) => [k, median(v)]));
+}

@@ -7,10 +7,10 @@ import { WasmBuffer } from './buffer.js';
 import { GEMM, gemmWorkBytes } from './gemm-kernel.js';
 import { Heap } from './heap.js';
 import { buildKernels, type Kernel, type Kernels } from './module.js';
-import { CONTROL_BYTES_PER_WORKER, ThreadPool, type Share } from './threads.js';
+import { CONTROL_BYTES, ThreadPool, type Share } from './threads.js';
 
 const MAX_WORKERS = 15;
-/** Live bytes may grow by this much (or by the baseline, if larger) before dead tensors are reclaimed. */
+/** Live bytes may grow by this much (or by half the baseline, if larger) before dead tensors are reclaimed. */
 const RECLAIM_BYTES = 64 * 2 ** 20;
 
 /**
@@ -35,8 +35,6 @@ export class WasmDevice {
     readonly heap: Heap,
     readonly kernels: Kernels,
     readonly pool: ThreadPool,
-    /** Per-thread gemm scratch (index 0: the calling thread). */
-    readonly gemmWork: readonly number[],
     private readonly collect: (() => void) | null,
   ) {}
 
@@ -54,7 +52,7 @@ export class WasmDevice {
       this.baseline = live;
       this.reclaiming = false;
     }
-    if (live < this.baseline + Math.max(RECLAIM_BYTES, this.baseline)) return false;
+    if (live < this.baseline + Math.max(RECLAIM_BYTES, this.baseline / 2)) return false;
     this.collect?.();
     this.reclaiming = true;
     return true;
@@ -63,15 +61,25 @@ export class WasmDevice {
   /** `threads` counts the calling thread: 1 runs everything here, 2 adds one worker. */
   static async create(threads: number): Promise<WasmDevice> {
     const workers = Math.min(Math.max(0, threads - 1), MAX_WORKERS);
-    const heap = new Heap((MAX_WORKERS + 1) * CONTROL_BYTES_PER_WORKER);
+    const heap = new Heap(CONTROL_BYTES);
     const kernels = buildKernels(heap.memory);
-    const pool = await ThreadPool.start(workers, kernels.module, heap.memory, 0, kernels.names);
+    // Each thread's gemm scratch (packed blocks), index 0 the calling thread's.
     const gemmWork = Array.from({ length: workers + 1 }, () => heap.alloc(gemmWorkBytes(GEMM)));
-    return new WasmDevice(heap, kernels, pool, gemmWork, await findCollector());
+    const pool = await ThreadPool.start(gemmWork, kernels.module, heap.memory, 0, kernels.names);
+    return new WasmDevice(heap, kernels, pool, await findCollector());
   }
 
   get threads(): number {
     return this.pool.size;
+  }
+
+  /**
+   * How many shares to cut a kernel into: one per thread would leave the
+   * others waiting on a thread the OS has descheduled; two per thread lets
+   * the rest pick up its second share.
+   */
+  shares(parallel: boolean): number {
+    return parallel && this.threads > 1 ? 2 * this.threads : 1;
   }
 
   fn(name: string): Kernel {
@@ -80,9 +88,9 @@ export class WasmDevice {
     return k;
   }
 
-  /** Runs the kernel `name` split into shares across the threads (one share runs here). */
-  run(name: string, shares: readonly Share[]): void {
-    this.pool.run(name, this.fn(name), shares);
+  /** Runs the kernel `name` split into shares across the threads; argument `workArg` becomes each thread's gemm scratch. */
+  run(name: string, shares: readonly Share[], workArg = -1): void {
+    this.pool.run(name, this.fn(name), shares, workArg);
   }
 
   alloc(dtype: DType, size: number): WasmBuffer {

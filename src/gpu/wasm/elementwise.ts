@@ -23,10 +23,10 @@ const PARALLEL_ELEMENTS = 1 << 16;
 export function unary(dev: WasmDevice, op: UnaryOp, x: WasmBuffer): WasmBuffer {
   const out = dev.alloc(x.dtype, x.size);
   if (x.dtype === 'float32' && SIMD_UNARY[op]) {
-    const threads = x.size >= PARALLEL_ELEMENTS ? dev.threads : 1;
+    const parts = dev.shares(x.size >= PARALLEL_ELEMENTS);
     const shares: Share[] = [];
-    for (let t = 0; t < threads; t++) {
-      const [i0, i1] = partOf(x.size, threads, t, 4);
+    for (let t = 0; t < parts; t++) {
+      const [i0, i1] = partOf(x.size, parts, t, 4);
       if (i1 > i0) shares.push({ args: [x.ptr + i0 * 4, out.ptr + i0 * 4, i1 - i0] });
     }
     if (shares.length) dev.run(`u_${op}`, shares);
@@ -84,15 +84,15 @@ export function binary(dev: WasmDevice, op: BinaryOp, a: WasmBuffer, aShape: Sha
   const aOuter = r >= 2 ? sa[r - 2]! * 4 : 0, bOuter = r >= 2 ? sb[r - 2]! * 4 : 0;
   const planes = sizeOf(dims.slice(0, -2));
   if (planes === 1) {
-    const threads = out.size >= PARALLEL_ELEMENTS ? dev.threads : 1;
+    const parts = dev.shares(out.size >= PARALLEL_ELEMENTS);
     const shares: Share[] = [];
-    for (let t = 0; t < threads; t++) {
-      if (outer >= threads) {
-        const [o0, o1] = partOf(outer, threads, t, 1);
+    for (let t = 0; t < parts; t++) {
+      if (outer >= parts) {
+        const [o0, o1] = partOf(outer, parts, t, 1);
         if (o1 > o0) shares.push({ args: [a.ptr + o0 * aOuter, b.ptr + o0 * bOuter, out.ptr + o0 * inner * 4, o1 - o0, inner, aOuter, bOuter] });
       } else {
         // One long row: cut it (a stride-0 operand stays put).
-        const [i0, i1] = partOf(inner, threads, t, 4);
+        const [i0, i1] = partOf(inner, parts, t, 4);
         const da = sa[r - 1] === 0 ? 0 : i0 * 4, db = sb[r - 1] === 0 ? 0 : i0 * 4;
         if (i1 > i0) shares.push({ args: [a.ptr + da, b.ptr + db, out.ptr + i0 * 4, 1, i1 - i0, 0, 0] });
       }

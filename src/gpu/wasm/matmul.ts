@@ -31,24 +31,24 @@ export function matmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, s: MatmulS
   const rsB = s.transB ? 4 : n * 4, csB = s.transB ? k * 4 : 4;
   const incs = [s.aBatchStride * 4, s.bBatchStride * 4, m * n * 4];
   const flops = 2 * batch * m * n * k;
-  const threads = flops >= PARALLEL_FLOPS ? dev.threads : 1;
+  const parts = dev.shares(flops >= PARALLEL_FLOPS);
   const shares: Share[] = [];
-  for (let t = 0; t < threads; t++) {
-    const work = dev.gemmWork[t]!;
-    if (threads === 1 || batch >= 2 * threads || batch % threads === 0) {
-      const [b0, b1] = partOf(batch, threads, t, 1);
+  const work = 0; // argument 11, replaced by the running thread's scratch
+  for (let t = 0; t < parts; t++) {
+    if (parts === 1 || batch >= 2 * parts || batch % parts === 0) {
+      const [b0, b1] = partOf(batch, parts, t, 1);
       const args = [a.ptr + b0 * incs[0]!, b.ptr + b0 * incs[1]!, out.ptr + b0 * incs[2]!, m, n, k, rsA, csA, rsB, csB, n * 4, work];
       shares.push({ args, reps: b1 - b0, incs });
     } else if (n >= m) {
-      const [j0, j1] = partOf(n, threads, t, GEMM.nr);
+      const [j0, j1] = partOf(n, parts, t, GEMM.nr);
       const args = [a.ptr, b.ptr + j0 * csB, out.ptr + j0 * 4, m, j1 - j0, k, rsA, csA, rsB, csB, n * 4, work];
       shares.push({ args, reps: batch, incs });
     } else {
-      const [i0, i1] = partOf(m, threads, t, GEMM.mr);
+      const [i0, i1] = partOf(m, parts, t, GEMM.mr);
       const args = [a.ptr + i0 * rsA, b.ptr, out.ptr + i0 * n * 4, i1 - i0, n, k, rsA, csA, rsB, csB, n * 4, work];
       shares.push({ args, reps: batch, incs });
     }
   }
-  dev.run('gemm', shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0));
+  dev.run('gemm', shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0), 11);
   return out;
 }

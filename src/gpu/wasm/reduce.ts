@@ -23,10 +23,10 @@ export function reduce(dev: WasmDevice, op: ReduceOp, x: WasmBuffer, outer: numb
   if (x.dtype !== 'float32' || n === 0 || (inner > 1 && inner < MIN_SIMD_INNER)) {
     dev.view(out).set(ref.reduce(op, dev.view(x), outer, n, inner));
   } else if (inner === 1) {
-    const threads = x.size >= PARALLEL_ELEMENTS && outer > 1 ? dev.threads : 1;
+    const parts = dev.shares(x.size >= PARALLEL_ELEMENTS && outer > 1);
     const shares: Share[] = [];
-    for (let t = 0; t < threads; t++) {
-      const [r0, r1] = partOf(outer, threads, t, 1);
+    for (let t = 0; t < parts; t++) {
+      const [r0, r1] = partOf(outer, parts, t, 1);
       if (r1 > r0) shares.push({ args: [x.ptr + r0 * n * 4, out.ptr + r0 * 4, r1 - r0, n] });
     }
     dev.run(`r_${op}_rows`, shares);

@@ -1,43 +1,93 @@
 /**
  * Worker threads for the wasm backend, kept synchronous. Every worker
  * instantiates the same compiled module on the same shared memory, then
- * sleeps on a futex (Atomics.wait) in its slot of a control block. To split
- * a kernel, the main thread writes the workers' share (which export to call,
- * its arguments, how many repetitions and how the arguments advance between
- * them), wakes them, runs its own share, and waits for their "done" counters.
- * No promise is involved, so the backend keeps `readSync` and the engine's
- * synchronous path; Node allows Atomics.wait on its main thread (a browser
- * page does not, so there the backend runs single-threaded).
+ * sleeps on a futex (Atomics.wait) in a control block. To split a kernel,
+ * the main thread writes the shares (which export to call, each share's
+ * arguments, repetitions and how the arguments advance between them), wakes
+ * the workers, and then every thread — the main one included — claims
+ * shares one at a time with a compare-and-swap until none is left. On a
+ * machine busy with other work a worker may wake late or not at all before
+ * the shares run out: the main thread then simply does them itself, instead
+ * of waiting for a sleeper. No promise is involved, so the backend keeps
+ * `readSync` and the engine's synchronous path; Node allows Atomics.wait on
+ * its main thread (a browser page does not: there the backend runs on one).
  */
 
-/** Control-block layout of one worker's slot, in int32s. */
-const SEQ = 0, DONE = 1, FN = 2, NARGS = 3, REPS = 4, ARGS = 5, INCS = 17, SLOT = 32;
+/** Control-block layout, in int32s: a header, then one record per share. */
+const SEQ = 0, CLAIM = 1, DONE = 2, FN = 3, NSHARES = 4, WORK_ARG = 5, HEADER = 8;
+const NARGS = 0, REPS = 1, ARGS = 2, INCS = 14, RECORD = 26;
 export const MAX_ARGS = 12;
-export const CONTROL_BYTES_PER_WORKER = SLOT * 4;
+export const MAX_SHARES = 32;
+export const CONTROL_BYTES = (HEADER + MAX_SHARES * RECORD) * 4;
 
-/** The worker's whole program (CommonJS, evaluated from this string: no file to locate or bundle). */
+/**
+ * The claim word packs the job's sequence number (high 16 bits) with the
+ * next unclaimed share (low 16): a thread that read a finished job's state
+ * fails its compare-and-swap instead of running a share of the next job.
+ */
+const claimWord = (seq: number, next: number): number => ((seq & 0xffff) << 16) | next;
+
+/** Claims and runs shares of job `seq` until none is left; `call(i)` runs share i. Shared by main thread and workers. */
+function claimLoop(c: Int32Array, seq: number, call: (share: number) => void): void {
+  for (;;) {
+    const word = Atomics.load(c, CLAIM);
+    const next = word & 0xffff;
+    if (word >>> 16 !== (seq & 0xffff) || next >= c[NSHARES]!) return;
+    if (Atomics.compareExchange(c, CLAIM, word, word + 1) !== word) continue;
+    call(next);
+    Atomics.add(c, DONE, 1);
+    Atomics.notify(c, DONE);
+  }
+}
+
+/** Runs share i of the posted job with `fn`, putting this thread's scratch pointer in the WORK_ARG argument. */
+function runRecord(c: Int32Array, i: number, fn: (...a: number[]) => void, work: number): void {
+  const r = HEADER + i * RECORD;
+  const n = c[r + NARGS]!, reps = c[r + REPS]!, workArg = c[WORK_ARG]!;
+  const args = Array.from(c.subarray(r + ARGS, r + ARGS + n));
+  if (workArg >= 0) args[workArg] = work;
+  for (let k = 0; k < reps; k++) {
+    fn(...args);
+    for (let j = 0; j < n; j++) if (j !== workArg) args[j]! += c[r + INCS + j]!;
+  }
+}
+
+/**
+ * The worker's whole program (CommonJS, evaluated from this string: no file
+ * to locate or bundle). It is claimLoop and runRecord above, spelled out
+ * with the layout constants filled in.
+ */
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, ctrl, names } = workerData;
+const { module, memory, ctrl, names, work } = workerData;
 const exp = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
 const fns = names.map((n) => exp[n]);
-const s = new Int32Array(memory.buffer, ctrl, ${SLOT});
+const c = new Int32Array(memory.buffer, ctrl, ${HEADER + MAX_SHARES * RECORD});
+function runRecord(i, fn) {
+  const r = ${HEADER} + i * ${RECORD};
+  const n = c[r + ${NARGS}], reps = c[r + ${REPS}], workArg = c[${WORK_ARG}];
+  const args = Array.from(c.subarray(r + ${ARGS}, r + ${ARGS} + n));
+  if (workArg >= 0) args[workArg] = work;
+  for (let k = 0; k < reps; k++) {
+    fn(...args);
+    for (let j = 0; j < n; j++) if (j !== workArg) args[j] += c[r + ${INCS} + j];
+  }
+}
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
-  Atomics.wait(s, ${SEQ}, seen);
-  seen = Atomics.load(s, ${SEQ});
-  const fi = s[${FN}];
-  if (fi < 0) break;
-  const f = fns[fi], n = s[${NARGS}], reps = s[${REPS}];
-  const args = Array.from(s.subarray(${ARGS}, ${ARGS} + n));
-  const incs = s.subarray(${INCS}, ${INCS} + n);
-  for (let r = 0; r < reps; r++) {
-    f(...args);
-    for (let i = 0; i < n; i++) args[i] += incs[i];
+  Atomics.wait(c, ${SEQ}, seen);
+  seen = Atomics.load(c, ${SEQ});
+  if (c[${FN}] < 0) break;
+  for (;;) {
+    const word = Atomics.load(c, ${CLAIM});
+    const next = word & 0xffff;
+    if (word >>> 16 !== (seen & 0xffff) || next >= c[${NSHARES}]) break;
+    if (Atomics.compareExchange(c, ${CLAIM}, word, word + 1) !== word) continue;
+    runRecord(next, fns[c[${FN}]]);
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
   }
-  Atomics.store(s, ${DONE}, seen);
-  Atomics.notify(s, ${DONE});
 }
 `;
 
@@ -56,24 +106,29 @@ interface NodeWorker {
 
 export class ThreadPool {
   private seq = 0;
-  private readonly slots: Int32Array[];
+  private readonly c: Int32Array;
 
   private constructor(
     private readonly workers: NodeWorker[],
     memory: WebAssembly.Memory,
     ctrl: number,
     private readonly names: readonly string[],
+    /** The calling thread's scratch (what a WORK_ARG argument becomes on this thread). */
+    private readonly work: number,
   ) {
-    this.slots = workers.map((_, w) => new Int32Array(memory.buffer, ctrl + w * SLOT * 4, SLOT));
+    this.c = new Int32Array(memory.buffer, ctrl, HEADER + MAX_SHARES * RECORD);
   }
 
-  /** Starts `count` workers (0 gives a pool that runs everything on the calling thread). */
-  static async start(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, names: readonly string[]): Promise<ThreadPool> {
+  /**
+   * Starts `works.length − 1` workers (none: everything runs on the calling
+   * thread); thread t's scratch block is works[t], the caller's is works[0].
+   */
+  static async start(works: readonly number[], module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, names: readonly string[]): Promise<ThreadPool> {
     const workers: NodeWorker[] = [];
-    if (count > 0) {
+    if (works.length > 1) {
       const { Worker } = await import('node:worker_threads');
-      for (let w = 0; w < count; w++) {
-        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctrl: ctrl + w * SLOT * 4, names } });
+      for (const work of works.slice(1)) {
+        const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, ctrl, names, work } });
         await new Promise<void>((resolve, reject) => {
           worker.once('message', () => resolve());
           worker.once('error', reject);
@@ -82,7 +137,7 @@ export class ThreadPool {
         workers.push(worker);
       }
     }
-    return new ThreadPool(workers, memory, ctrl, names);
+    return new ThreadPool(workers, memory, ctrl, names, works[0]!);
   }
 
   /** Threads that can share a kernel: the workers plus the calling thread. */
@@ -91,53 +146,47 @@ export class ThreadPool {
   }
 
   /**
-   * Runs shares[0] on this thread and shares[1..] on the workers, and returns
-   * when all are done. `call` is this thread's instance of the export `fn`.
+   * Runs every share, on whichever threads claim them first, and returns when
+   * all are done. `call` is this thread's instance of the export `fn`;
+   * argument `workArg` (if given) is replaced by the running thread's scratch.
    */
-  run(fn: string, call: (...args: number[]) => void, shares: readonly Share[]): void {
-    if (shares.length > this.size) throw new Error(`wasm threads: ${shares.length} shares for ${this.size} threads`);
+  run(fn: string, call: (...args: number[]) => void, shares: readonly Share[], workArg = -1): void {
+    if (shares.length > MAX_SHARES) throw new Error(`wasm threads: at most ${MAX_SHARES} shares, got ${shares.length}`);
     const fi = this.names.indexOf(fn);
     if (fi < 0) throw new Error(`wasm threads: unknown kernel ${fn}`);
-    const seq = ++this.seq;
-    for (let w = 1; w < shares.length; w++) this.post(this.slots[w - 1]!, fi, shares[w]!, seq);
-    runShare(call, shares[0]!);
-    for (let w = 1; w < shares.length; w++) {
-      const s = this.slots[w - 1]!;
-      for (let v = Atomics.load(s, DONE); v !== seq; v = Atomics.load(s, DONE)) Atomics.wait(s, DONE, v);
+    const c = this.c, seq = ++this.seq;
+    c[FN] = fi;
+    c[NSHARES] = shares.length;
+    c[WORK_ARG] = workArg;
+    shares.forEach((share, i) => this.write(HEADER + i * RECORD, share));
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, CLAIM, claimWord(seq, 0));
+    if (shares.length > 1 && this.workers.length > 0) {
+      Atomics.store(c, SEQ, seq);
+      Atomics.notify(c, SEQ);
     }
+    claimLoop(c, seq, (i) => runRecord(c, i, call, this.work));
+    for (let v = Atomics.load(c, DONE); v !== shares.length; v = Atomics.load(c, DONE)) Atomics.wait(c, DONE, v);
   }
 
-  private post(s: Int32Array, fi: number, share: Share, seq: number): void {
+  private write(r: number, share: Share): void {
     const n = share.args.length;
     if (n > MAX_ARGS) throw new Error(`wasm threads: at most ${MAX_ARGS} arguments`);
-    s[FN] = fi;
-    s[NARGS] = n;
-    s[REPS] = share.reps ?? 1;
+    const c = this.c;
+    c[r + NARGS] = n;
+    c[r + REPS] = share.reps ?? 1;
     for (let i = 0; i < n; i++) {
-      s[ARGS + i] = share.args[i]!;
-      s[INCS + i] = share.incs?.[i] ?? 0;
+      c[r + ARGS + i] = share.args[i]!;
+      c[r + INCS + i] = share.incs?.[i] ?? 0;
     }
-    Atomics.store(s, SEQ, seq);
-    Atomics.notify(s, SEQ);
   }
 
   /** Stops the workers (the backend lives as long as the process, so this is for tests and tools). */
   async close(): Promise<void> {
     const seq = ++this.seq;
-    for (const s of this.slots) {
-      s[FN] = -1;
-      Atomics.store(s, SEQ, seq);
-      Atomics.notify(s, SEQ);
-    }
+    this.c[FN] = -1;
+    Atomics.store(this.c, SEQ, seq);
+    Atomics.notify(this.c, SEQ);
     await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
-function runShare(call: (...args: number[]) => void, share: Share): void {
-  const args = [...share.args];
-  const reps = share.reps ?? 1;
-  for (let r = 0; r < reps; r++) {
-    call(...args);
-    if (share.incs) for (let i = 0; i < share.incs.length; i++) args[i]! += share.incs[i]!;
   }
 }
