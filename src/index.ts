@@ -62,3 +62,6 @@ export {
   lineChart, heatmap, barChart, PALETTE, niceTicks, viridis,
   type LineChartOptions, type LineSeries, type HeatmapOptions, type BarChartOptions, type BarSeries,
 } from './io/svg.js';
+
+// The WebAssembly SIMD backend: setBackend('wasm') (a thread per core) or 'wasm:<threads>'; its kernels are emitted and compiled when one starts.
+export type { WasmBackend } from './gpu/wasm/index.js';
