@@ -50,11 +50,11 @@ export function lineChart(opts: LineChartOptions): string {
     let y: (v: number) => number;
     let yTicks: number[];
     if (logY) {
-      const lo = Math.min(...ys) / 1.05;
-      const hi = Math.max(...ys) * 1.05;
-      const [l0, l1] = [Math.log(lo), Math.log(hi)];
+      // Padded in log space, so even one tiny value (5e-324) gives a range of positive width.
+      const l0 = Math.log(Math.min(...ys)) - 0.05;
+      const l1 = Math.log(Math.max(...ys)) + 0.05;
       y = (v) => f.top + f.height - ((Math.log(v) - l0) / (l1 - l0)) * f.height;
-      yTicks = logTicks(lo, hi);
+      yTicks = logTicks(Math.max(Math.exp(l0), Number.MIN_VALUE), Math.exp(l1));
     } else {
       yTicks = niceTicks(Math.min(...ys), Math.max(...ys), 5);
       const [y0, y1] = [yTicks[0]!, yTicks[yTicks.length - 1]!];

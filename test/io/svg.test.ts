@@ -133,3 +133,8 @@ describe('ticks', () => {
     expect([1500, 2e6, 0.25, 0.00012, 0].map(fmt)).toEqual(['1500', '2M', '0.25', '1.2e-4', '0']);
   });
 });
+
+test('a log axis over one subnormal value still draws', () => {
+  checkSvg(lineChart({ logY: true, series: [{ name: 'tiny', points: [[0, 5e-324], [1, 5e-324]] }] }));
+  checkSvg(lineChart({ logY: true, series: [{ name: 'flat', points: [[0, 2], [1, 2]] }] }));
+});
