@@ -16,6 +16,18 @@ import { printTable, time, values, type Row } from './util.js';
 
 const [T, D, N, H] = [1024, 256, 8, 128];
 
+/** One sparse-inference call of the benchmark's layer in `mode` ('dense' or 'topK', k = 2), for the profiler. */
+export async function oursInfer(backend: string, mode: string): Promise<() => Promise<void>> {
+  await setBackend(backend);
+  manualSeed(0);
+  const layer = new MoEFeedForward({ dModel: D, nExperts: N, expertHidden: H });
+  const x = fromData(values(T * D, 5), [T, D]);
+  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : { mode: 'topK', k: 2 };
+  return async () => {
+    await realize((await layer.infer(x, m)).y);
+  };
+}
+
 export async function moeInfer(): Promise<Row[]> {
   const rows: Row[] = [];
   const backend = 'wasm';

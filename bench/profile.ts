@@ -1,5 +1,5 @@
 /**
- * `bench profile <moe-step|lm-train> [backend]`: where a training step's
+ * `bench profile <moe-step|lm-train|moe-infer[:dense|topK]> [backend]`: where a step's
  * time goes, primitive by primitive. Every Backend method of the started
  * backend is wrapped with a timer (keyed by op and shapes), a few steps run,
  * and the costliest keys are listed with their share of the step.
@@ -8,6 +8,7 @@ import type { Backend } from '../src/gpu/backend.js';
 import { startBackend } from '../src/gpu/registry.js';
 import { oursLmStep } from './lm-train.js';
 import { oursMoeStep } from './moe-step.js';
+import { oursInfer } from './moe-infer.js';
 import type { Row } from './util.js';
 
 const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync'] as const;
@@ -45,7 +46,7 @@ export async function profile(what: string, backend = 'wasm'): Promise<Row[]> {
       return r;
     };
   }
-  const step = what === 'lm-train' ? await oursLmStep(backend) : await oursMoeStep(backend);
+  const step = what === 'lm-train' ? await oursLmStep(backend) : what.startsWith('moe-infer') ? await oursInfer(backend, what.split(':')[1] ?? 'topK') : await oursMoeStep(backend);
   for (let i = 0; i < 3; i++) await step();
   stats.clear();
   const reps = 5;

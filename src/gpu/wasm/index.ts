@@ -2,8 +2,8 @@
  * The wasm backend: the primitive contract on WebAssembly SIMD kernels that
  * are emitted from TypeScript at start-up (emit.ts), over one shared memory,
  * optionally split across worker threads. Matmul, elementwise math and
- * reductions — the hot loops of training — are SIMD kernels; the indexing
- * primitives (gather, scatter-add, top-k, arg-reduce) and casts run the cpu
+ * reductions — the hot loops of training — are SIMD kernels, gather and
+ * scatter-add move rows in place; top-k, arg-reduce and casts run the cpu
  * reference loops directly on views of the shared memory.
  *
  * Names: 'wasm' (one thread per core, at most 16), 'wasm:N' (N threads;
@@ -16,14 +16,15 @@ import type { Shape } from '../../tensor/shape.js';
 import { WasmBuffer, wasmBuf } from './buffer.js';
 import { WasmDevice } from './device.js';
 import * as ew from './elementwise.js';
+import * as rowIx from './indexing.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
 import { view } from './view.js';
 
-function ints(dev: WasmDevice, buf: DeviceBuffer): Int32Array {
+function ints(buf: DeviceBuffer): WasmBuffer {
   const b = wasmBuf(buf);
   if (b.dtype !== 'int32') throw new Error(`wasm backend: expected an int32 index buffer, got ${b.dtype}`);
-  return dev.view(b) as Int32Array;
+  return b;
 }
 
 export class WasmBackend implements Backend {
@@ -74,10 +75,10 @@ export class WasmBackend implements Backend {
     return matmul(this.device, wasmBuf(a), wasmBuf(b), spec);
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): DeviceBuffer {
-    return this.device.fromArray(ix.gather(this.device.view(wasmBuf(src)), rows, cols, ints(this.device, idx)));
+    return rowIx.gather(this.device, wasmBuf(src), rows, cols, ints(idx));
   }
   scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): DeviceBuffer {
-    return this.device.fromArray(ix.scatterAdd(this.device.view(wasmBuf(src)), cols, ints(this.device, idx), outRows));
+    return rowIx.scatterAdd(this.device, wasmBuf(src), cols, ints(idx), outRows);
   }
   view(x: DeviceBuffer, spec: ViewSpec): DeviceBuffer {
     return view(this.device, wasmBuf(x), spec);
