@@ -5,7 +5,7 @@
  * rounding error O(u/ε) are both far below the tolerances.
  */
 import { backendNamed, withBackend } from '../gpu/registry.js';
-import { isFloat } from '../tensor/dtype.js';
+import { isFloat, type TypedArray } from '../tensor/dtype.js';
 import { fromData } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { grad } from './backward.js';
@@ -24,19 +24,19 @@ export interface GradcheckReport {
   worst: { input: number; index: number; analytic: number; numeric: number } | null;
 }
 
-/** A float64 cpu copy of t (int tensors are copied as they are). */
-function toCpu64(t: Tensor, requiresGrad: boolean): Tensor {
-  const data = t.dataSync();
+/** A float64 cpu leaf holding t's values `data` (int tensors stay int32, as indices). */
+function toCpu64(t: Tensor, data: TypedArray): Tensor {
   const f = isFloat(t.dtype) ? Float64Array.from(data) : Int32Array.from(data);
-  return fromData(f, t.shape, { backend: backendNamed('cpu'), requiresGrad: requiresGrad && isFloat(t.dtype) });
+  return fromData(f, t.shape, { backend: backendNamed('cpu'), requiresGrad: isFloat(t.dtype) });
 }
 
 export async function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckReport> {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = opts;
   const cpu = backendNamed('cpu');
-  for (const t of inputs) await t.data();
+  // Read with await, so inputs may live on an asynchronous backend (webgpu).
+  const values = await Promise.all(inputs.map((t) => t.data()));
   return withBackend(cpu, () => {
-    const xs = inputs.map((t) => toCpu64(t, true));
+    const xs = inputs.map((t, i) => toCpu64(t, values[i]!));
     const y = fn(...xs);
     if (y.size !== 1) throw new Error(`gradcheck: fn must return a scalar, got shape [${y.shape.join(', ')}]`);
     // An output that depends on no input (or only through detach) has gradient zero.

@@ -25,8 +25,13 @@ function backendOf(opts: TensorOptions): Backend {
   return typeof opts.backend === 'string' ? backendNamed(opts.backend) : opts.backend;
 }
 
-/** Wraps host data (already of the right dtype) as a realized tensor. */
+/**
+ * Wraps host data (already of the right dtype) as a realized tensor. The
+ * array is not copied (on the cpu backend it becomes the buffer): do not
+ * write to it afterwards. `tensor()` copies.
+ */
 export function fromData(data: TypedArray, shape: Shape, opts: TensorOptions = {}): Tensor {
+  checkShape('fromData', shape);
   const be = backendOf(opts);
   const dtype = dtypeOf(data);
   if (!be.dtypes.includes(dtype)) {

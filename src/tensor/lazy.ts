@@ -36,6 +36,7 @@ export class LazyBuffer {
   private _buf: DeviceBuffer | null = null;
   /** For reshape: the LazyBuffer whose device buffer this one shares. */
   private owner: LazyBuffer | null = null;
+  private disposed = false;
 
   constructor(
     readonly backend: Backend,
@@ -53,10 +54,16 @@ export class LazyBuffer {
   }
 
   get isRealized(): boolean {
-    return this._buf !== null;
+    return this._buf !== null && !this.isDisposed;
+  }
+
+  /** Disposed itself, or a reshaped view of a buffer that was disposed. */
+  get isDisposed(): boolean {
+    return this.disposed || (this.owner?.isDisposed ?? false);
   }
 
   get buffer(): DeviceBuffer {
+    if (this.isDisposed) throw disposedError();
     if (!this._buf) throw new Error(`internal: LazyBuffer ${this.id} read before it was realized`);
     return this._buf;
   }
@@ -70,13 +77,23 @@ export class LazyBuffer {
     this.srcs = [];
   }
 
-  /** Frees the device buffer now (explicit disposal); later reads throw. */
+  /**
+   * Frees the device buffer now (explicit disposal). Later use of this value,
+   * or of a reshaped view sharing its buffer, throws instead of reading freed memory.
+   */
   dispose(): void {
-    if (this._buf && !this.owner) {
+    if (this._buf && !this.owner && !this.disposed) {
       reaper.unregister(this);
       this.backend.dispose(this._buf);
     }
+    this.disposed = true;
     this._buf = null;
     this.owner = null;
+    this.op = null;
+    this.srcs = [];
   }
+}
+
+export function disposedError(): Error {
+  return new Error('tensor used after dispose(): its buffer (shared with any reshaped view of it) was freed');
 }

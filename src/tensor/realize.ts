@@ -5,7 +5,7 @@
  * on the device. Only what the caller reads is copied back to the host.
  */
 import type { DeviceBuffer, Maybe } from '../gpu/backend.js';
-import { LazyBuffer } from './lazy.js';
+import { disposedError, LazyBuffer } from './lazy.js';
 
 /** Pending LazyBuffers reachable from `targets`, inputs before consumers (iterative: graphs can be deep). */
 export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
@@ -18,6 +18,7 @@ export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
       order.push(lb);
       continue;
     }
+    if (lb.isDisposed) throw disposedError();
     if (lb.isRealized || seen.has(lb.id)) continue;
     seen.add(lb.id);
     stack.push([lb, true]);

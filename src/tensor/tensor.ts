@@ -134,7 +134,11 @@ export class Tensor {
     this.version++;
     return this;
   }
-  /** Frees the device memory now instead of at garbage collection. */
+  /**
+   * Frees the device memory now instead of at garbage collection. The value
+   * is gone for every tensor sharing it (detach() and reshape views share
+   * it): using any of them afterwards throws.
+   */
   dispose(): void {
     this.lazy.dispose();
   }

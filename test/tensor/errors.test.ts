@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  arange, bmm, cat, crossEntropy, full, gatherRows, oneHot, ones, randn, scatterAddRows, setBackend, stack, tensor, where, zeros,
+  arange, bmm, cat, crossEntropy, fromData, full, gatherRows, oneHot, ones, randn, scatterAddRows, setBackend, stack, tensor, where, zeros,
 } from '../../src/index.js';
 import { shape } from '../helpers/arbitraries.js';
 import { i32, startCpu32, t32, t64 } from '../helpers/tensors.js';
@@ -155,8 +155,13 @@ describe('non-finite and non-numeric scalars where they are forbidden', () => {
     expect(() => x.clamp(NaN)).toThrow('clamp: min is NaN');
     expect(() => x.clamp(0, NaN)).toThrow('clamp: max is NaN');
     expect(() => x.clamp(1, 0)).toThrow('clamp: min 1 is greater than max 0');
-    // ±∞ are legitimate scalars (masking with −∞ is common).
+    // ±∞ are legitimate scalars (masking with −∞ is common)...
     expect(Array.from(x.add(-Infinity).dataSync())).toEqual([-Infinity, -Infinity]);
+    // ...but not for an int32 tensor, which would store them (or a fraction) as 0.
+    expect(() => i32([1, 2]).mul(0.5)).toThrow('mul: the int32 tensor [2] cannot be combined with 0.5, which is not an int32; cast the tensor first (.float())');
+    expect(() => i32([1, 2]).add(Infinity)).toThrow('add: the int32 tensor [2] cannot be combined with Infinity');
+    expect(() => i32([1, 2]).clamp(0.5)).toThrow('clamp: the int32 tensor [2] cannot be combined with 0.5');
+    expect(Array.from(i32([1, 2]).mul(-3).dataSync())).toEqual([-3, -6]);
   });
 
   it('arange, full, tensor reject bad numbers', () => {
@@ -213,6 +218,7 @@ describe('creation from bad values', () => {
     expect(() => zeros([2, -1])).toThrow('full: invalid shape [2, -1] (sizes must be non-negative integers)');
     expect(() => randn([1.5])).toThrow('random: invalid shape [1.5]');
     expect(() => tensor([1], { shape: [-1] })).toThrow('tensor: invalid shape [-1]');
+    expect(() => fromData(new Float32Array(0), [-1, 0])).toThrow('fromData: invalid shape [-1, 0]');
   });
 });
 

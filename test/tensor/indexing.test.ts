@@ -177,6 +177,12 @@ describe('topk, oneHot, crossEntropy', () => {
     );
   });
 
+  it('topk with ±∞ and NaN: NaN ranks first (as in argmax), infinities in order', () => {
+    const x = t64([1, -Infinity, NaN, Infinity, Infinity, 0], [6]);
+    expect(vals(x.topk(6).indices)).toEqual([2, 3, 4, 0, 5, 1]);
+    expect(x.argmax().itemSync()).toBe(2);
+  });
+
   it('oneHot(i, n) has a single 1 at each index', () => {
     fc.assert(
       fc.property(shape({ maxRank: 2 }).chain((s) => fc.integer({ min: 1, max: 5 }).chain((n) => fc.tuple(fc.constant(s), fc.constant(n), indices(sizeOf(s), n)))), ([s, n, idx]) => {

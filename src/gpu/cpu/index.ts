@@ -26,11 +26,12 @@ export class CpuBackend implements Backend {
   upload(data: TypedArray): DeviceBuffer {
     return new CpuBuffer(data);
   }
+  /** A copy: a buffer never changes once computed (other tensors may share it), so the caller gets its own. */
   read(buf: DeviceBuffer): Promise<TypedArray> {
-    return Promise.resolve(cpu(buf));
+    return Promise.resolve(cpu(buf).slice());
   }
   readSync(buf: DeviceBuffer): TypedArray {
-    return cpu(buf);
+    return cpu(buf).slice();
   }
   dispose(): void {
     // Host memory: the garbage collector frees it.

@@ -30,14 +30,24 @@ export function scatterAdd(src: TypedArray, cols: number, idx: Int32Array, outRo
   return out;
 }
 
-/** Indices of the k largest per row, descending; the lower index wins a tie. */
+/**
+ * Indices of the k largest per row, descending; the lower index wins a tie.
+ * NaN ranks above everything (as in argmax), so the order is always total.
+ */
 export function topk(x: TypedArray, rows: number, n: number, k: number): Int32Array {
   const out = new Int32Array(rows * k);
   const order = new Array<number>(n);
   for (let r = 0; r < rows; r++) {
     const base = r * n;
     for (let j = 0; j < n; j++) order[j] = j;
-    order.sort((i, j) => x[base + j]! - x[base + i]! || i - j);
+    order.sort((i, j) => {
+      const a = x[base + i]!;
+      const b = x[base + j]!;
+      const aNaN = Number.isNaN(a);
+      const bNaN = Number.isNaN(b);
+      if (aNaN || bNaN) return aNaN && bNaN ? i - j : aNaN ? -1 : 1;
+      return a < b ? 1 : a > b ? -1 : i - j; // (not b − a: ∞ − ∞ is NaN)
+    });
     for (let j = 0; j < k; j++) out[r * k + j] = order[j]!;
   }
   return out;

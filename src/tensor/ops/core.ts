@@ -10,7 +10,7 @@ import { isEager, isGradEnabled } from '../grad-mode.js';
 import type { GradOp } from '../grad-op.js';
 import { LazyBuffer, type LazyOp } from '../lazy.js';
 import { realizeBuffersSync } from '../realize.js';
-import type { Shape } from '../shape.js';
+import { fmt, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
 export function make(op: LazyOp, inputs: readonly Tensor[], shape: Shape, dtype: DType, grad: GradOp | null, backend?: Backend): Tensor {
@@ -35,6 +35,10 @@ export function sameBackend(op: string, ...ts: Tensor[]): void {
 export function lift(op: string, x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number' || Number.isNaN(x)) throw new Error(`${op}: expected a tensor or a number, got ${String(x)}`);
+  if (like.dtype === 'int32' && !(Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31)) {
+    // Int32Array would silently store 0.5 as 0 and ∞ as 0.
+    throw new Error(`${op}: the int32 tensor ${fmt(like.shape)} cannot be combined with ${x}, which is not an int32; cast the tensor first (.float())`);
+  }
   return scalarOn(like.backend, x, like.dtype);
 }
 

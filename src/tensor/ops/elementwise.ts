@@ -42,8 +42,8 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (max !== undefined && Number.isNaN(max)) throw new Error('clamp: max is NaN');
   if (min !== undefined && max !== undefined && min > max) throw new Error(`clamp: min ${min} is greater than max ${max}`);
   let y = x;
-  if (min !== undefined) y = binary('max', y, min);
-  if (max !== undefined) y = binary('min', y, max);
+  if (min !== undefined) y = binary('max', y, lift('clamp', min, x));
+  if (max !== undefined) y = binary('min', y, lift('clamp', max, x));
   return y;
 }
 
