@@ -50,7 +50,8 @@ export interface PreparedCorpus {
 const SEPARATOR = '\n\n';
 
 export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
-  const docs = opts.corpus === undefined ? loadBrown() : loadTextCorpus(opts.corpus);
+  const loaded = opts.corpus === undefined ? loadBrown() : loadTextCorpus(opts.corpus);
+  const docs = loaded.length === 1 ? cutDocument(loaded[0]!, SINGLE_FILE_PARTS) : loaded;
   const { train, val } = splitDocuments(docs, { valFraction: opts.valFraction, seed: opts.seed });
   if (train.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no training documents after the split`);
   if (val.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no validation documents (give a folder with at least 2 files, or a valFraction > 0)`);
@@ -73,6 +74,27 @@ export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
     trainDocs: train.length,
     valDocs: val.length,
   };
+}
+
+/** A single file is cut into this many parts, so it can be split by "document" like a folder. */
+const SINGLE_FILE_PARTS = 20;
+
+/**
+ * One long text as `parts` consecutive pieces, each cut at a line break
+ * where there is one near the boundary: validation then holds whole
+ * stretches of text the model never saw, as with real documents.
+ */
+export function cutDocument(doc: TextDocument, parts: number): TextDocument[] {
+  const text = doc.text;
+  const cuts = [0];
+  for (let i = 1; i < parts; i++) {
+    const target = Math.floor((i * text.length) / parts);
+    const newline = text.indexOf('\n', target);
+    const at = newline >= 0 && newline - target < text.length / parts / 2 ? newline + 1 : target;
+    if (at > cuts[cuts.length - 1]! && at < text.length) cuts.push(at);
+  }
+  cuts.push(text.length);
+  return cuts.slice(0, -1).map((start, i) => ({ id: `${doc.id}#${i}`, genre: doc.genre, text: text.slice(start, cuts[i + 1]) }));
 }
 
 function buildTokenizer(opts: CorpusOptions, train: readonly TextDocument[]): Tokenizer {
