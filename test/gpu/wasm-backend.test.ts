@@ -172,14 +172,18 @@ describe('wasm backend: elementwise', () => {
     },
   );
 
-  test.prop([name, fc.constantFrom<[number[], number[]]>([[300, 400], [1, 400]], [[300, 400], [300, 1]], [[1, 70000], []], [[70001], [70001]]), seed], { numRuns: 8 })(
-    'long binary ops are split across threads and still equal',
+  // Past 2²⁰ elements binary ops and reductions are split across threads.
+  test.prop([name, fc.constantFrom<[number[], number[]]>([[1025, 1030], [1, 1030]], [[1100, 1000], [1100, 1]], [[1, 1048579], []], [[1048577], [1048577]]), seed], { numRuns: 6 })(
+    'long binary ops and reductions are split across threads and still equal',
     (n, [a, b], s) => {
       const out = broadcastShapes('test', a, b);
       const A = data(sizeOf(a), s), B = data(sizeOf(b), s + 1);
-      for (const op of ['add', 'mul', 'gt'] as const) {
+      for (const op of ['add', 'gt'] as const) {
         close(onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out)), onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer), 0, 0);
       }
+      const [rows, cols] = out.length === 2 ? [out[0]!, out[1]!] : [1024, out[0]! >> 10];
+      const absSum = onCpu((be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols).map(Math.abs)), rows, cols, 1) as DeviceBuffer);
+      close(onWasm(n, (be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1)), onCpu((be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1) as DeviceBuffer), 1e-6, 1e-6, absSum);
     },
   );
 

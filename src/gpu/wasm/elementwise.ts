@@ -17,13 +17,19 @@ import { SIMD_BINARY, SIMD_UNARY } from './elementwise-kernel.js';
 import { partOf } from './matmul.js';
 import type { Share } from './threads.js';
 
-/** Elements below which one thread does the whole op. */
-const PARALLEL_ELEMENTS = 1 << 16;
+/**
+ * Elements below which one thread does the whole op. A load-add-store is
+ * bound by memory and gains little from a second core (and loses when that
+ * core is busy elsewhere); exp, tanh and friends are compute-bound and split early.
+ */
+const PARALLEL_ELEMENTS = 1 << 20;
+const PARALLEL_TRANSCENDENTAL = 1 << 15;
+const CHEAP: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'relu', 'sqrt']);
 
 export function unary(dev: WasmDevice, op: UnaryOp, x: WasmBuffer): WasmBuffer {
   const out = dev.alloc(x.dtype, x.size);
   if (x.dtype === 'float32' && SIMD_UNARY[op]) {
-    const parts = dev.shares(x.size >= PARALLEL_ELEMENTS);
+    const parts = dev.shares(x.size >= (CHEAP.has(op) ? PARALLEL_ELEMENTS : PARALLEL_TRANSCENDENTAL));
     const shares: Share[] = [];
     for (let t = 0; t < parts; t++) {
       const [i0, i1] = partOf(x.size, parts, t, 4);

@@ -13,7 +13,8 @@ import type { WasmDevice } from './device.js';
 import { partOf } from './matmul.js';
 import type { Share } from './threads.js';
 
-const PARALLEL_ELEMENTS = 1 << 16;
+/** As for elementwise ops: a reduction is bound by memory, so only long ones are split. */
+const PARALLEL_ELEMENTS = 1 << 20;
 /** Narrower inner axes cost more in kernel calls than the plain loop. */
 const MIN_SIMD_INNER = 16;
 
