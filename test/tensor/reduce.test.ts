@@ -171,6 +171,14 @@ describe('softmax family', () => {
     );
   });
 
+  it('over an empty axis: softmax and logSoftmax are empty, logsumexp is −∞ (log of an empty sum)', () => {
+    const x = t64([], [2, 0]);
+    expect([...x.softmax(-1).shape]).toEqual([2, 0]);
+    expect([...x.logSoftmax(-1).shape]).toEqual([2, 0]);
+    expect(vals(x.logsumexp(-1))).toEqual([-Infinity, -Infinity]);
+    expect(vals(x.softmax(0))).toEqual([]);
+  });
+
   it('rows of −∞ (fully masked): logsumexp is −∞, not NaN; a partly masked row ignores the −∞', () => {
     const x = t64([-Infinity, -Infinity, 0, -Infinity], [2, 2]);
     expect(vals(x.logsumexp(-1))).toEqual([-Infinity, 0]);

@@ -5,6 +5,7 @@
 import { fmt, normAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { binary, cast, unary, where } from './elementwise.js';
+import { lift } from './core.js';
 import { reduce } from './reduce.js';
 import { reshape } from './movement.js';
 import { checkIndex, gather } from './indexing.js';
@@ -16,6 +17,8 @@ import { arangeOn } from '../create.js';
  * shifted by 0 instead, so that −∞ − (−∞) never makes a NaN.
  */
 function shift(x: Tensor, axis: number): Tensor {
+  // An empty axis has no max; any constant will do (softmax is empty, logsumexp −∞).
+  if (x.shape[axis] === 0) return lift('softmax', 0, x);
   const m = reduce('max', x, axis, true).detach();
   return where(binary('lt', unary('abs', m), Infinity), m, 0);
 }
