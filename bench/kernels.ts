@@ -22,6 +22,8 @@ const VARIANTS = [
 const OURS = ['cpu', 'wasm:1', 'wasm', 'gpujs:webasm', 'gpujs:headlessgl', 'gpujs:webgpu', 'gpujs:cpu'];
 /** The plain-loop backends get only the smaller sizes (a 1024³ matmul takes them seconds). */
 const SLOW = new Set(['cpu', 'gpujs:cpu']);
+/** TFJS-wasm's A·B of the same size, measured alongside a transposed case. */
+const BEST = 'tfjs wasm A·B, same size';
 const BUDGET = { budgetMs: 1500, minRounds: 3, maxRounds: 10, warmup: 1, slowMs: 1000 };
 
 interface Case {
@@ -31,7 +33,14 @@ interface Case {
   unit: 'GFLOP/s' | 'GB/s';
   ours?: (be: Backend, up: (x: Float32Array | Int32Array) => DeviceBuffer) => () => unknown;
   tf?: (t: typeof tf) => { run: () => unknown; dispose: () => void };
+  /** For matmul: TFJS-wasm's untransposed product of the same size, timed in the same rounds (the target's yardstick). */
+  tfBest?: (t: typeof tf) => { run: () => unknown; dispose: () => void };
   big?: boolean;
+}
+
+function tfMatmul(t: typeof tf, n: number, ta: boolean, tb: boolean): { run: () => unknown; dispose: () => void } {
+  const a = t.tensor2d(values(n * n, 1), [n, n]), b = t.tensor2d(values(n * n, 2), [n, n]);
+  return { run: () => t.matMul(a, b, ta, tb).dispose(), dispose: () => t.dispose([a, b]) };
 }
 
 function matmulCases(sizes: number[]): Case[] {
@@ -48,10 +57,8 @@ function matmulCases(sizes: number[]): Case[] {
           const a = up(values(n * n, 1)), b = up(values(n * n, 2));
           return () => settle(be, be.matmul(a, b, spec));
         },
-        tf: (t) => {
-          const a = t.tensor2d(values(n * n, 1), [n, n]), b = t.tensor2d(values(n * n, 2), [n, n]);
-          return { run: () => t.matMul(a, b, ta, tb).dispose(), dispose: () => t.dispose([a, b]) };
-        },
+        tf: (t) => tfMatmul(t, n, ta, tb),
+        tfBest: ta || tb ? (t) => tfMatmul(t, n, false, false) : undefined,
       });
     }
   }
@@ -196,6 +203,8 @@ async function measure(cases: Case[], backends: Backend[]): Promise<Row[]> {
     const runners: Runner[] = [];
     const peer = c.tf?.(t);
     if (peer) runners.push({ impl: 'tfjs wasm', fn: peer.run });
+    const best = c.tfBest?.(t);
+    if (best) runners.push({ impl: BEST, fn: best.run });
     for (const be of backends) {
       if (!c.ours || (c.big && SLOW.has(be.name))) continue;
       runners.push({ impl: `dsmoe ${be.name}`, fn: c.ours(be, (x) => be.upload(x)) });
@@ -207,6 +216,7 @@ async function measure(cases: Case[], backends: Backend[]): Promise<Row[]> {
       console.log(`- ${c.name} failed: ${(e as Error).message.split('\n')[0]}`);
     }
     peer?.dispose();
+    best?.dispose();
   }
   const tc = await useTf('cpu');
   for (const c of cases) {
@@ -226,7 +236,8 @@ export async function kernels(sizes: number[]): Promise<Row[]> {
   const out = rows.map((r) => {
     const peer = tfw.get(r.case);
     if (!r.impl.startsWith('dsmoe') || !peer) return r;
-    const best = r.case.match(/^matmul (\d+)³/) ? tfw.get(`matmul ${r.case.match(/^matmul (\d+)³/)![1]}³ A·B`) : undefined;
+    // The yardstick: TFJS-wasm's untransposed GFLOP/s, from the same case's rounds.
+    const best = r.case.startsWith('matmul') && r.case.match(/³/) ? (rows.find((q) => q.case === r.case && q.impl === BEST) ?? (r.case.endsWith(' A·B') ? peer : undefined)) : undefined;
     return { ...r, speedup: peer.ms / r.ms, note: best ? `${(r.rate! / best.rate!).toFixed(2)}× tfjs-wasm best` : undefined };
   });
   const order = cases.map((c) => c.name);
