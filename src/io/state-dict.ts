@@ -8,6 +8,7 @@
 import type { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { halfToFloat32 } from './half.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput, type SafetensorsTensor } from './safetensors.js';
@@ -47,8 +48,8 @@ export function loadSafetensorsInto(module: Module, bytes: Uint8Array, opts: Loa
   for (const [key, target] of Object.entries(own)) {
     const t = file.tensors[key];
     if (!t) continue;
-    if (t.shape.length !== target.shape.length || t.shape.some((d, i) => d !== target.shape[i])) {
-      throw new Error(`checkpoint tensor '${key}' has shape [${t.shape.join(', ')}] but the model's is [${target.shape.join(', ')}]`);
+    if (!sameShape(t.shape, target.shape)) {
+      throw new Error(`checkpoint tensor '${key}' has shape ${fmt(t.shape)} but the model's is ${fmt(target.shape)}`);
     }
     state[key] = fromData(convert(key, t, target.dtype), t.shape, { backend: target.backend });
   }

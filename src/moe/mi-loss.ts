@@ -19,7 +19,7 @@
  * dtype (float32 in training).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 export const MI_EPS = 1e-8;
 
@@ -46,7 +46,7 @@ export function marginalEntropy(scores: Tensor): Tensor {
 /** L_MI = −H(e) + mean_x H(e|x), a scalar. `logits` (same shape) selects the log-softmax form. */
 export function miLoss(scores: Tensor, opts: { logits?: Tensor } = {}): Tensor {
   const { logits } = opts;
-  if (logits && (logits.rank !== scores.rank || logits.shape.some((d, i) => d !== scores.shape[i]))) {
+  if (logits && !sameShape(logits.shape, scores.shape)) {
     throw new Error(`miLoss: logits ${fmt(logits.shape)} and scores ${fmt(scores.shape)} must have the same shape`);
   }
   if (scores.size === 0) throw new Error(`miLoss: no tokens in scores ${fmt(scores.shape)}`);

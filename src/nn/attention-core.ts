@@ -9,7 +9,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fromData } from '../tensor/create.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 
 const masks = new Map<string, Tensor>();
 
@@ -45,7 +45,7 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
   }
   const [b, hq, s, d] = q.shape as [number, number, number, number];
   const [, hkv, sk] = k.shape as [number, number, number, number];
-  if (hq % hkv !== 0 || k.shape[0] !== b || sk < s || k.shape[3] !== d || v.shape.some((x, i) => x !== k.shape[i])) {
+  if (hq % hkv !== 0 || k.shape[0] !== b || sk < s || k.shape[3] !== d || !sameShape(v.shape, k.shape)) {
     throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, Sk ≥ ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
   }
   const kr = repeatKv(k, hq / hkv);

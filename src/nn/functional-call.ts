@@ -5,7 +5,7 @@
  * a module's parameters as inputs; meta-learning and weight sharing can too.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { Module } from './module.js';
 
 type Slot = { owner: Record<string, unknown>; key: string; old: unknown };
@@ -30,7 +30,7 @@ export function functionalCall<T>(module: Module, params: Record<string, Tensor>
     for (const [name, value] of Object.entries(params)) {
       const { owner, key } = locate(module, name);
       const old = owner[key] as Tensor;
-      if (old.shape.length !== value.shape.length || old.shape.some((d, i) => d !== value.shape[i])) {
+      if (!sameShape(old.shape, value.shape)) {
         throw new Error(`functionalCall: '${name}' has shape ${fmt(old.shape)} in the module but ${fmt(value.shape)} was given`);
       }
       slots.push({ owner, key, old });

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
+import { fmt } from '../tensor/shape.js';
 import { Module } from './module.js';
 import { kaimingUniform } from './init.js';
 
@@ -29,7 +30,7 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.shape[x.rank - 1] !== this.inFeatures) {
-      throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}): input has last axis ${x.shape[x.rank - 1]} (shape [${x.shape.join(', ')}])`);
+      throw new Error(`Linear(${this.inFeatures}→${this.outFeatures}): input has last axis ${x.shape[x.rank - 1]} (shape ${fmt(x.shape)})`);
     }
     const y = x.matmul(this.weight);
     return this.bias ? y.add(this.bias) : y;

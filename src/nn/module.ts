@@ -5,7 +5,7 @@
  * them in its constructor. Names are dotted paths: 'blocks.0.ffn.w1'.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { noGrad } from '../tensor/grad-mode.js';
 
 export abstract class Module {
@@ -101,7 +101,7 @@ export abstract class Module {
     for (const [k, target] of Object.entries(own)) {
       const src = state[k];
       if (!src) continue;
-      if (src.shape.length !== target.shape.length || src.shape.some((d, i) => d !== target.shape[i])) {
+      if (!sameShape(src.shape, target.shape)) {
         throw new Error(`loadStateDict: '${k}' has shape ${fmt(src.shape)} in the state dict but ${fmt(target.shape)} in the module`);
       }
       noGrad(() => target.assign(src.to(target.backend).cast(target.dtype).detach()));

@@ -9,7 +9,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../tensor/grad-mode.js';
-import { fmt } from '../../tensor/shape.js';
+import { fmt, sameShape } from '../../tensor/shape.js';
 
 /** Parameters sharing settings; e.g. biases and norms with weightDecay 0. */
 export interface ParamGroup {
@@ -132,7 +132,7 @@ export abstract class Optimizer {
       const e = m ? this.entries[Number(m[1])] : undefined;
       if (!m || !e) throw new Error(`${name}.loadStateDict: unexpected slot '${key}'`);
       const p = e.param;
-      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+      if (!sameShape(t.shape, p.shape)) {
         throw new Error(`${name}.loadStateDict: '${key}' has shape ${fmt(t.shape)} in the state but its parameter has shape ${fmt(p.shape)}`);
       }
       restored[Number(m[1])]!.set(m[2]!, noGrad(() => t.to(p.backend).cast(p.dtype).detach()));
