@@ -3,8 +3,10 @@
  * the second half of an article in validation after the model trained on
  * the first half, and flatter it. The split is stratified: each genre gives
  * round(valFraction × its size) documents to validation, at least one when
- * it has two or more, so every genre is measured. Seeded: the same seed and
- * documents give the same split on every machine, in any input order.
+ * it has two or more, so every genre is measured, and at least one stays in
+ * training. (If no genre has two documents, one document drawn at random
+ * is held out.) Seeded: the same seed and documents give the same split on
+ * every machine, in any input order.
  */
 import { Generator } from '../tensor/random.js';
 import type { TextDocument } from './document.js';
@@ -33,8 +35,8 @@ export function splitDocuments<D extends TextDocument>(docs: readonly D[], opts:
     const ids = group.map((d) => d.id).sort();
     const rng = new Generator(seed ^ hashString(genre));
     shuffle(ids, rng);
-    let k = Math.round(valFraction * ids.length);
-    if (valFraction > 0 && ids.length >= 2) k = Math.min(Math.max(k, 1), ids.length - 1);
+    // Each genre keeps at least one training document; one with two or more gives at least one to validation.
+    const k = ids.length < 2 || valFraction === 0 ? 0 : Math.min(Math.max(Math.round(valFraction * ids.length), 1), ids.length - 1);
     for (const id of ids.slice(0, k)) held.add(id);
   }
   // With one document per genre, stratifying holds out nothing: fall back to a plain draw.

@@ -48,6 +48,12 @@ describe('splitDocuments', () => {
     expect(b.val.map((d) => d.id)).not.toEqual(a.val.map((d) => d.id));
   });
 
+  test('genres of one document stay in training; one document is still held out', () => {
+    const docs: TextDocument[] = [{ id: 'x', genre: 'c', text: '' }, { id: 'y', genre: 'a', text: '' }];
+    const { train, val } = splitDocuments(docs, { valFraction: 0.5, seed: 0 });
+    expect([train.length, val.length]).toEqual([1, 1]);
+  });
+
   test('valFraction 0 keeps everything for training', () => {
     const docs: TextDocument[] = [{ id: 'only', genre: '', text: 'x' }];
     expect(splitDocuments(docs, { valFraction: 0, seed: 0 })).toEqual({ train: docs, val: [] });

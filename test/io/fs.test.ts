@@ -53,7 +53,10 @@ describe('writeFileAtomic', () => {
     `;
     for (let round = 0; round < 12; round++) {
       const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'ignore'] });
-      await new Promise((r) => p.stdout.once('data', r));
+      await new Promise((resolve, reject) => {
+        p.stdout.once('data', resolve);
+        p.once('exit', (code) => reject(new Error(`the writer child exited (${code}) before its first write`)));
+      });
       await new Promise((r) => setTimeout(r, Math.random() * 40));
       p.kill('SIGKILL');
       await new Promise((r) => p.once('exit', r));
