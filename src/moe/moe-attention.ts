@@ -32,8 +32,8 @@
 import { kaimingUniform } from '../nn/init.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { Module } from '../nn/module.js';
-import { applyRotary, rotaryTables } from '../nn/rotary.js';
-import { causalAttention } from '../nn/attention-core.js';
+import { applyRotary, rotaryTables, rotateHalves } from '../nn/rotary.js';
+import { attend, causalAttention } from '../nn/attention-core.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { gatherRows } from '../tensor/ops/indexing.js';
@@ -186,9 +186,7 @@ export class MoEAttention extends Module {
     const at = fromData(positions, [positions.length], { backend: q.backend });
     const c = gatherRows(cos, at).reshape([positions.length, 1, dh / 2]);
     const sn = gatherRows(sin, at).reshape([positions.length, 1, dh / 2]);
-    const x1 = q.slice(-1, 0, dh / 2);
-    const x2 = q.slice(-1, dh / 2);
-    return cat([x1.mul(c).sub(x2.mul(sn)), x2.mul(c).add(x1.mul(sn))], -1);
+    return rotateHalves(q, c, sn);
   }
 
   /** −∞ where key j lies after the query's position: [m, Sk]. */
@@ -218,8 +216,8 @@ export class MoEAttention extends Module {
       const m = end - start;
       const qb = q.slice(0, start, end).permute([1, 0, 2]).reshape([1, hpe, m, dh]);
       const { k: kb, v: vb } = kv(b, e);
-      const att = qb.matmul(kb.transpose(-2, -1)).mul(1 / Math.sqrt(dh)).add(this.rowMask(positions.subarray(start, end), kb.shape[2]!, q));
-      parts.push(att.softmax(-1).matmul(vb).reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
+      const att = attend(qb, kb, vb, this.rowMask(positions.subarray(start, end), kb.shape[2]!, q));
+      parts.push(att.reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
       start = end;
     }
     return cat(parts, 0).matmul(this.wo.slice(0, lo, hi));

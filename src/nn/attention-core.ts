@@ -48,8 +48,16 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor): Tensor {
   if (hq % hkv !== 0 || k.shape[0] !== b || sk < s || k.shape[3] !== d || !sameShape(v.shape, k.shape)) {
     throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, Sk ≥ ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
   }
-  const kr = repeatKv(k, hq / hkv);
-  const vr = repeatKv(v, hq / hkv);
-  const scores = q.matmul(kr.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(causalMask(s, q, sk));
-  return scores.softmax(-1).matmul(vr);
+  return attend(q, repeatKv(k, hq / hkv), repeatKv(v, hq / hkv), causalMask(s, q, sk));
+}
+
+/**
+ * softmax(Q·Kᵀ/√D + M)·V with as many K/V heads as query heads; M is 0
+ * where a query may look and −∞ where it may not (it broadcasts over the
+ * leading axes). causalAttention builds M from positions 0…S−1; sparse
+ * attention experts build it from each token's own position.
+ */
+export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor): Tensor {
+  const d = q.shape[q.rank - 1]!;
+  return q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(d)).add(mask).softmax(-1).matmul(v);
 }

@@ -10,8 +10,8 @@ export { ReLU, GELU, SiLU, Tanh, activation, type ActivationName } from './activ
 export { Sequential, type Layer } from './sequential.js';
 export { functionalCall } from './functional-call.js';
 export * as init from './init.js';
-export { causalAttention, causalMask, repeatKv } from './attention-core.js';
-export { applyRotary, rotaryTables, type RotaryOptions } from './rotary.js';
+export { attend, causalAttention, causalMask, repeatKv } from './attention-core.js';
+export { applyRotary, rotaryTables, rotateHalves, type RotaryOptions } from './rotary.js';
 export { KvCache } from './kv-cache.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type Positional } from './multi-head-attention.js';
 export * from './optim/index.js';

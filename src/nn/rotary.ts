@@ -70,7 +70,18 @@ export function applyRotary(x: Tensor, offset = 0, opts: RotaryOptions = {}): Te
   const base = opts.base ?? 10000;
   if (!(base > 1)) throw new Error(`applyRotary: base must be greater than 1, got ${base}`);
   const { cos, sin } = rotaryTables(s, d, offset, x.dtype, x.backend, base);
-  const x1 = x.slice(-1, 0, d / 2);
-  const x2 = x.slice(-1, d / 2);
+  return rotateHalves(x, cos, sin);
+}
+
+/**
+ * The rotation itself, for any cos and sin that broadcast against the two
+ * halves of x's last axis: (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin).
+ * applyRotary passes the tables of consecutive positions; sparse attention
+ * experts pass rows gathered at each token's own position.
+ */
+export function rotateHalves(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const half = x.shape[x.rank - 1]! / 2;
+  const x1 = x.slice(-1, 0, half);
+  const x2 = x.slice(-1, half);
   return cat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], -1);
 }
