@@ -10,6 +10,7 @@
  *
  * with rot_p rotary's rotation (pairs (i, i + D/2), angle p·base^(−2i/D)).
  */
+import type { Positional } from '../nn/multi-head-attention.js';
 import type { Routing } from './routing.js';
 
 export interface AttentionHostWeights {
@@ -18,7 +19,7 @@ export interface AttentionHostWeights {
   headsPerExpert: number;
   headDim: number;
   nKvHeads: number;
-  positional: 'rotary' | 'none';
+  positional: Positional;
   ropeBase: number;
   wq: ArrayLike<number>;
   wk: ArrayLike<number>;
@@ -101,7 +102,7 @@ export function attentionOracle(w: AttentionHostWeights, x: ArrayLike<number>, s
 /** Reads a layer's weights back to the host for the oracle. */
 export async function attentionHostWeights(layer: {
   dModel: number; nExperts: number; headsPerExpert: number; headDim: number; nKvHeads: number;
-  positional: 'rotary' | 'none'; ropeBase: number;
+  positional: Positional; ropeBase: number;
   wq: { data(): Promise<ArrayLike<number>> }; wk: { data(): Promise<ArrayLike<number>> };
   wv: { data(): Promise<ArrayLike<number>> }; wo: { data(): Promise<ArrayLike<number>> };
 }): Promise<AttentionHostWeights> {

@@ -8,7 +8,8 @@ import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { applyActivation, type ExpertActivation } from './moe-ffn.js';
+import { activation } from '../nn/activations.js';
+import type { ExpertActivation } from './moe-ffn.js';
 
 export class DenseFeedForward extends Module {
   readonly w1: Tensor;
@@ -26,7 +27,7 @@ export class DenseFeedForward extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.shape[x.rank - 1] !== this.dModel) throw new Error(`DenseFeedForward: expected last axis ${this.dModel}, got ${fmt(x.shape)}`);
-    return applyActivation(this.activation, x.matmul(this.w1).add(this.b1)).matmul(this.w2).add(this.b2);
+    return activation(this.activation, x.matmul(this.w1).add(this.b1)).matmul(this.w2).add(this.b2);
   }
 
   /** Multiply-adds per token. */

@@ -13,11 +13,11 @@
  *   smoe   a router on the FFN trained sparsely (top-K) with the Switch
  *          load-balancing loss, dense attention (the paper's SMoE baseline).
  */
+import type { RouterKind } from './router.js';
 
 export type ModelKind = 'dsmoe' | 'dense' | 'smoe';
 export type Positions = 'rotary' | 'learned';
 export type NormKind = 'rms' | 'layer';
-export type RouterKind = 'linear' | 'mlp';
 export type Activation = 'gelu' | 'relu' | 'silu';
 
 export interface LMConfig {

@@ -32,6 +32,7 @@
 import { kaimingUniform } from '../nn/init.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { Module } from '../nn/module.js';
+import type { Positional } from '../nn/multi-head-attention.js';
 import { applyRotary, rotaryTables, rotateHalves } from '../nn/rotary.js';
 import { attend, causalAttention } from '../nn/attention-core.js';
 import { fromData } from '../tensor/create.js';
@@ -49,7 +50,8 @@ import { Router, type RouterKind } from './router.js';
 import { route, type InferMode } from './routing.js';
 import { routingStats, type CostModel } from './stats.js';
 
-export type AttentionPositional = 'rotary' | 'none';
+/** MoEAttention's positions: the same choice as MultiHeadAttention's. */
+export type AttentionPositional = Positional;
 
 export interface MoEAttentionOptions {
   dModel: number;

@@ -32,7 +32,7 @@
  * gives the same values and gradients running only the chosen experts
  * through the dispatcher. Both add the Switch load-balancing loss to aux.
  */
-import { activation, type ActivationName } from '../nn/activations.js';
+import { ACTIVATIONS, activation, type ActivationName } from '../nn/activations.js';
 import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
@@ -47,9 +47,6 @@ import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
 import { route, type InferMode, type Routing } from './routing.js';
 import { routingStats, type CostModel, type RoutingStats } from './stats.js';
-
-/** The nn activation by name (re-exported for the model code that builds FFNs next to this one). */
-export { activation as applyActivation } from '../nn/activations.js';
 
 /** The expert's nonlinearity: 'gelu' (default), 'relu', 'silu' or 'tanh'. */
 export type ExpertActivation = ActivationName;
@@ -130,7 +127,7 @@ export class MoEFeedForward extends Module {
     positiveInt('nExperts', nExperts);
     positiveInt('expertHidden', expertHidden);
     const act = opts.activation ?? 'gelu';
-    if (!['gelu', 'relu', 'silu', 'tanh'].includes(act)) throw new Error(`MoEFeedForward: activation must be gelu, relu, silu or tanh, got '${act}'`);
+    if (!ACTIVATIONS.includes(act)) throw new Error(`MoEFeedForward: activation must be gelu, relu, silu or tanh, got '${act}'`);
     const training = opts.training ?? { mode: 'dense' };
     if (training.mode === 'topK' && (!Number.isInteger(training.k) || training.k < 1 || training.k > nExperts)) {
       throw new Error(`MoEFeedForward: training topK k=${training.k} must be an integer in [1, ${nExperts}]`);

@@ -32,7 +32,8 @@ export class Tanh extends Module {
   }
 }
 
-export type ActivationName = 'relu' | 'gelu' | 'silu' | 'tanh';
+export const ACTIVATIONS = ['relu', 'gelu', 'silu', 'tanh'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** The activation named by a config string, applied to a tensor. */
 export function activation(name: ActivationName, x: Tensor): Tensor {

@@ -6,7 +6,7 @@ export { PositionalEmbedding, type PositionalEmbeddingOptions } from './position
 export { LayerNorm, type LayerNormOptions, type NormOptions } from './layer-norm.js';
 export { RMSNorm } from './rms-norm.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
-export { ReLU, GELU, SiLU, Tanh, activation, type ActivationName } from './activations.js';
+export { ReLU, GELU, SiLU, Tanh, activation, ACTIVATIONS, type ActivationName } from './activations.js';
 export { Sequential, type Layer } from './sequential.js';
 export { functionalCall } from './functional-call.js';
 export * as init from './init.js';
