@@ -29,6 +29,7 @@
  * generation: x then holds only the new tokens, whose keys and values are
  * appended and whose positions continue from the cache's length.
  */
+import { checkPositiveInt } from '../nn/checks.js';
 import { kaimingUniform } from '../nn/init.js';
 import type { KvCache } from '../nn/kv-cache.js';
 import { Module } from '../nn/module.js';
@@ -73,7 +74,7 @@ export interface MoEAttentionOptions {
 }
 
 function positiveInt(what: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`MoEAttention: ${what} must be a positive integer, got ${v}`);
+  checkPositiveInt('MoEAttention', what, v);
 }
 
 export class MoEAttention extends Module {

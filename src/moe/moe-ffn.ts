@@ -33,6 +33,7 @@
  * through the dispatcher. Both add the Switch load-balancing loss to aux.
  */
 import { ACTIVATIONS, activation, type ActivationName } from '../nn/activations.js';
+import { checkPositiveInt } from '../nn/checks.js';
 import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
@@ -100,10 +101,6 @@ export interface MoEInferOutput {
   stats: RoutingStats;
 }
 
-function positiveInt(what: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`MoEFeedForward: ${what} must be a positive integer, got ${v}`);
-}
-
 export class MoEFeedForward extends Module {
   readonly dModel: number;
   readonly nExperts: number;
@@ -123,9 +120,9 @@ export class MoEFeedForward extends Module {
   constructor(opts: MoEFeedForwardOptions) {
     super();
     const { dModel, nExperts, expertHidden } = opts;
-    positiveInt('dModel', dModel);
-    positiveInt('nExperts', nExperts);
-    positiveInt('expertHidden', expertHidden);
+    checkPositiveInt('MoEFeedForward', 'dModel', dModel);
+    checkPositiveInt('MoEFeedForward', 'nExperts', nExperts);
+    checkPositiveInt('MoEFeedForward', 'expertHidden', expertHidden);
     const act = opts.activation ?? 'gelu';
     if (!ACTIVATIONS.includes(act)) throw new Error(`MoEFeedForward: activation must be gelu, relu, silu or tanh, got '${act}'`);
     const training = opts.training ?? { mode: 'dense' };

@@ -7,6 +7,7 @@
  * The softmax is always over all experts, before any top-k (a softmax taken
  * after top-k gives the router no gradient for k = 1).
  */
+import { checkPositiveInt } from '../nn/checks.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
 import type { DType } from '../tensor/dtype.js';
@@ -34,7 +35,7 @@ export class Router extends Module {
     const { dModel, nExperts } = opts;
     this.kind = opts.kind ?? 'linear';
     if (this.kind !== 'linear' && this.kind !== 'mlp') throw new Error(`Router: kind must be 'linear' or 'mlp', got '${String(this.kind)}'`);
-    if (!Number.isInteger(nExperts) || nExperts < 1) throw new Error(`Router: nExperts must be a positive integer, got ${nExperts}`);
+    checkPositiveInt('Router', 'nExperts', nExperts);
     const dtype = opts.dtype;
     if (this.kind === 'linear') {
       this.proj = new Linear(dModel, nExperts, { bias: false, dtype });

@@ -7,8 +7,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
-import { fmt } from '../tensor/shape.js';
 import { Module } from './module.js';
+import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
 import { zerosParam } from './init.js';
 import { ones } from '../tensor/create.js';
 
@@ -24,17 +24,6 @@ export interface LayerNormOptions extends NormOptions {
   bias?: boolean;
 }
 
-/** Checks that the last axis of x is `dim`; `name` goes in the message. */
-export function checkLastAxis(name: string, x: Tensor, dim: number): void {
-  if (x.rank === 0 || x.shape[x.rank - 1] !== dim) {
-    throw new Error(`${name}(${dim}): input's last axis must be ${dim}, got shape ${fmt(x.shape)}`);
-  }
-}
-
-export function checkEps(name: string, eps: number): void {
-  if (!(eps > 0) || !Number.isFinite(eps)) throw new Error(`${name}: eps must be a positive number, got ${eps}`);
-}
-
 export class LayerNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
@@ -42,7 +31,7 @@ export class LayerNorm extends Module {
 
   constructor(readonly normalizedShape: number, opts: LayerNormOptions = {}) {
     super();
-    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`LayerNorm: size must be a positive integer, got ${normalizedShape}`);
+    checkPositiveInt('LayerNorm', 'size', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
     checkEps('LayerNorm', this.eps);
     const dtype = opts.dtype ?? 'float32';

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { fmt } from '../tensor/shape.js';
 import { Module } from './module.js';
+import { checkPositiveInt } from './checks.js';
 import { Linear } from './linear.js';
 import { applyRotary } from './rotary.js';
 import { causalAttention } from './attention-core.js';
@@ -35,9 +36,7 @@ export interface MultiHeadAttentionOptions {
 }
 
 function checkConfig(o: MultiHeadAttentionOptions): { nKvHeads: number; headDim: number } {
-  const positiveInt = (name: string, v: number): void => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`MultiHeadAttention: ${name} must be a positive integer, got ${v}`);
-  };
+  const positiveInt = (name: string, v: number): void => checkPositiveInt('MultiHeadAttention', name, v);
   positiveInt('dModel', o.dModel);
   positiveInt('nHeads', o.nHeads);
   const nKvHeads = o.nKvHeads ?? o.nHeads;

@@ -7,7 +7,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ones } from '../tensor/create.js';
 import { Module } from './module.js';
-import { checkEps, checkLastAxis, type NormOptions } from './layer-norm.js';
+import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
+import type { NormOptions } from './layer-norm.js';
 
 export class RMSNorm extends Module {
   readonly weight: Tensor | null;
@@ -15,7 +16,7 @@ export class RMSNorm extends Module {
 
   constructor(readonly normalizedShape: number, opts: NormOptions = {}) {
     super();
-    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new Error(`RMSNorm: size must be a positive integer, got ${normalizedShape}`);
+    checkPositiveInt('RMSNorm', 'size', normalizedShape);
     this.eps = opts.eps ?? 1e-6;
     checkEps('RMSNorm', this.eps);
     const affine = opts.elementwiseAffine ?? true;
