@@ -56,7 +56,7 @@ export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
   if (train.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no training documents after the split`);
   if (val.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no validation documents (give a folder with at least 2 files, or a valFraction > 0)`);
   const tokenizer = opts.reuse ?? buildTokenizer(opts, train);
-  const trainStream = concat(train.map((d) => tokenizer.encode(d.text + SEPARATOR)));
+  const trainStream = concatTokens(train.map((d) => tokenizer.encode(d.text + SEPARATOR)));
   const valParts = val.map((d) => tokenizer.encode(d.text + SEPARATOR));
   const valSpans: Span[] = [];
   let at = 0;
@@ -69,7 +69,7 @@ export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
     source: opts.corpus ?? 'brown',
     tokenizer,
     train: trainStream,
-    val: concat(valParts),
+    val: concatTokens(valParts),
     valSpans,
     trainDocs: train.length,
     valDocs: val.length,
@@ -102,7 +102,8 @@ function buildTokenizer(opts: CorpusOptions, train: readonly TextDocument[]): To
   return BpeTokenizer.train(train.map((d) => d.text).join(SEPARATOR), opts.bpeVocab);
 }
 
-function concat(parts: readonly Int32Array[]): Int32Array {
+/** The streams one after another, in one array. */
+export function concatTokens(parts: readonly Int32Array[]): Int32Array {
   const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -62,8 +62,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     const { inputs, targets } = batchTensors(batch);
     const t0 = performance.now();
     const r = await model.infer(inputs, { mode, attention: o.attention });
-    const ce = noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' }));
-    const sum = (await ce.data())[0]!;
+    const sum = await noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' })).item();
     seconds += (performance.now() - t0) / 1000;
     const n = targets.size;
     nats += sum;
@@ -124,11 +123,7 @@ function addLoads(a: number[][], b: number[][]): number[][] {
   return a.map((l, i) => l.map((v, e) => v + (b[i]?.[e] ?? 0)));
 }
 
-/**
- * The acceptance check of the issue: the sparse rows at ≤ 50% active FFN,
- * and the best of them against dense perplexity; and the sparsest row whose
- * perplexity stays within `tolerance` of dense.
- */
+/** The best sparse row (lowest perplexity) among those with at most `maxFfnActive` of the FFN active, and its perplexity over dense. */
 export function sparseVsDense(rows: readonly EvalRow[], maxFfnActive = 0.5): { dense: EvalRow; best: EvalRow | null; ratio: number } {
   const dense = rows.find((r) => r.mode.mode === 'dense');
   if (!dense) throw new Error('sparseVsDense: no dense row');
@@ -137,6 +132,7 @@ export function sparseVsDense(rows: readonly EvalRow[], maxFfnActive = 0.5): { d
   return { dense, best, ratio: best ? best.perplexity / dense.perplexity : Infinity };
 }
 
+/** The sparse row with the fewest active parameters whose perplexity stays within `tolerance` of dense. */
 export function sparsestWithin(rows: readonly EvalRow[], tolerance = 0.05): EvalRow | null {
   const dense = rows.find((r) => r.mode.mode === 'dense');
   if (!dense) return null;

@@ -7,7 +7,7 @@
  */
 import { batchTensors, sequentialBatches } from '../data/batches.js';
 import type { LanguageModel } from '../moe/lm.js';
-import type { Span } from './corpus.js';
+import { concatTokens, type Span } from './corpus.js';
 import { releaseDeviceMemory } from './memory.js';
 
 export interface GenreUse {
@@ -47,11 +47,5 @@ function genreTokens(val: Int32Array, spans: readonly Span[], limit: number): In
     parts.push(val.subarray(s.start, s.start + take));
     n += take;
   }
-  const out = new Int32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatTokens(parts);
 }

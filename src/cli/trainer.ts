@@ -17,7 +17,7 @@ import { decayGroups } from '../nn/optim/param-groups.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { Generator } from '../tensor/random.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
-import { realize, type Tensor } from '../tensor/tensor.js';
+import { realize } from '../tensor/tensor.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { TrainSettings } from './train-settings.js';
 import { releaseDeviceMemory } from './memory.js';
@@ -80,11 +80,11 @@ export class Trainer {
     this.step++;
     const point: HistoryPoint = {
       step: this.step,
-      loss: await item(out.loss),
-      ce: await item(out.ce),
-      miFfn: await item(out.miFfn),
-      miAttn: await item(out.miAttn),
-      balance: await item(out.balance),
+      loss: await out.loss.item(),
+      ce: await out.ce.item(),
+      miFfn: await out.miFfn.item(),
+      miAttn: await out.miAttn.item(),
+      balance: await out.balance.item(),
       lr: this.optimizer.lr,
     };
     if (!Number.isFinite(point.loss)) throw new Error(`training diverged at step ${this.step}: loss is ${point.loss} (try a lower --lr)`);
@@ -100,7 +100,7 @@ export class Trainer {
 }
 
 /** Mean next-token cross-entropy over the stream's first maxTokens tokens, every token predicted once. */
-export async function validationLoss(model: LanguageModel, val: Int32Array, batchSize: number, seqLen: number, maxTokens = Infinity): Promise<number> {
+async function validationLoss(model: LanguageModel, val: Int32Array, batchSize: number, seqLen: number, maxTokens = Infinity): Promise<number> {
   model.eval();
   const stream = val.subarray(0, Math.min(val.length, maxTokens + 1));
   let nats = 0;
@@ -108,14 +108,10 @@ export async function validationLoss(model: LanguageModel, val: Int32Array, batc
   for (const batch of sequentialBatches(stream, batchSize, seqLen)) {
     const { inputs, targets } = batchTensors(batch);
     const sum = noGrad(() => crossEntropy(model.forward(inputs).logits, targets, { reduction: 'sum' }));
-    nats += await item(sum);
+    nats += await sum.item();
     count += targets.size;
     await releaseDeviceMemory();
   }
   model.train();
   return nats / Math.max(count, 1);
-}
-
-async function item(t: Tensor): Promise<number> {
-  return (await t.data())[0]!;
 }
