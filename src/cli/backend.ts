@@ -22,10 +22,9 @@ export async function useBackend(name: string | undefined): Promise<string> {
       return (await setBackend('cpu')).name;
     }
   }
-  const wanted = name;
   try {
-    return (await setBackend(wanted)).name;
+    return (await setBackend(name)).name;
   } catch (e) {
-    throw new UsageError(`--backend ${wanted}: ${(e as Error).message}`);
+    throw new UsageError(`--backend ${name}: ${(e as Error).message}`);
   }
 }

@@ -55,8 +55,8 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const model = res.trainer.model;
   writeTrainingPictures(outDir, res.trainer.history, config.kind);
 
-  say(`\nSparse inference on ${num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192} validation tokens:\n`);
   const evalOpts = { batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192 };
+  say(`\nSparse inference on ${evalOpts.maxTokens} validation tokens:\n`);
   const rows: EvalRow[] = [];
   for (const part of demoModes(config.nExperts)) {
     rows.push(...await evaluateModes(model, data.val, data.tokenizer, part.modes, { ...evalOpts, attention: part.attention }));

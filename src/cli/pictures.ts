@@ -80,11 +80,7 @@ export function writeGenrePicture(dir: string, g: GenreUse): void {
   }));
 }
 
+/** A Brown genre letter as its name; other corpora's genres (folder names) pass through unchanged. */
 function genreLabel(genre: string): string {
-  if (genre === '') return '(none)';
-  try {
-    return brownGenreName(genre);
-  } catch {
-    return genre;
-  }
+  return genre === '' ? '(none)' : brownGenreName(genre);
 }
