@@ -34,7 +34,7 @@ the SMoE baseline has it). Runs go to --out/<kind>.
 
 const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, topk: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-export interface CompareRow {
+interface CompareRow {
   model: string;
   inference: string;
   perplexity: number;
@@ -103,7 +103,7 @@ function compareRow(kind: ModelKind, r: EvalRow, trainTps: number): CompareRow {
   };
 }
 
-export function compareTable(rows: readonly CompareRow[]): string {
+function compareTable(rows: readonly CompareRow[]): string {
   const denseTps = rows.find((r) => r.model === 'Dense')?.inferTokensPerSecond ?? 0;
   return markdownTable(
     ['Model', 'Inference', { header: 'PPL', align: 'right' }, { header: 'Total params', align: 'right' }, { header: 'Active params', align: 'right' },

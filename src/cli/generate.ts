@@ -53,7 +53,7 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
 }
 
 /** One line per token: its text (escaped) and, per layer, the FFN experts it used. */
-export function traceLine(t: GeneratedToken, text: string): string {
+function traceLine(t: GeneratedToken, text: string): string {
   const shown = JSON.stringify(text).padEnd(8);
   const layers = t.ffnExperts.map((es, l) => `L${l}:[${es.join(',')}]`).join(' ');
   const attn = t.attnExperts.some((es) => es.length) ? `  attn ${t.attnExperts.map((es, l) => `L${l}:[${es.join(',')}]`).join(' ')}` : '';

@@ -29,7 +29,7 @@ function cellText(c: Cell | undefined): string {
 }
 
 /** Up to 4 significant digits, never exponent notation for table-sized values. */
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (Number.isInteger(x)) return String(x);
   const abs = Math.abs(x);
