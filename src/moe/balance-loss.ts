@@ -20,7 +20,7 @@ import { asTokens } from './mi-loss.js';
  * The assignment mask [T, N] (1 where token t uses expert e) from either a
  * float mask of the scores' shape or int32 expert indices [..., k].
  */
-export function assignmentMask(assignments: Tensor, tokens: number, nExperts: number): Tensor {
+function assignmentMask(assignments: Tensor, tokens: number, nExperts: number): Tensor {
   if (assignments.dtype === 'int32') {
     const k = assignments.shape[assignments.rank - 1] ?? 0;
     if (assignments.size !== tokens * k) {

@@ -16,7 +16,7 @@ import type { Routing } from './routing.js';
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** The engine's activations, on one number (gelu: the tanh form the kernels use). */
-export function activate(name: ExpertActivation, v: number): number {
+function activate(name: ExpertActivation, v: number): number {
   switch (name) {
     case 'relu': return Math.max(0, v);
     case 'silu': return v / (1 + Math.exp(-v));

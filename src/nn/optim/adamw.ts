@@ -20,7 +20,7 @@ export interface AdamWOptions {
 }
 
 /** PyTorch's lerp: a + w·(b − a), or b − (1 − w)·(b − a) when w ≥ ½ (the more accurate form there). */
-export function lerp(a: Tensor, b: Tensor, w: number): Tensor {
+function lerp(a: Tensor, b: Tensor, w: number): Tensor {
   const d = b.sub(a);
   return w < 0.5 ? a.add(d.mul(w)) : b.sub(d.mul(1 - w));
 }
