@@ -5,7 +5,7 @@
  * the same pieces as replaying the merges in training order, because a merge
  * can only use ids made by earlier merges.
  */
-import { trainBpeMerges, mergePair, type BpeTrainOptions } from './bpe-train.js';
+import { mergePair, pairKey, trainBpeMerges, type BpeTrainOptions } from './bpe-train.js';
 import { checkPretokenizer, chunks, DEFAULT_PRETOKENIZER } from './pretokenize.js';
 import {
   ByteLevelTokenizer, checkTokenizerHeader, TOKENIZER_FORMAT, TOKENIZER_VERSION, utf8Bytes, type BpeTokenizerJSON,
@@ -33,7 +33,7 @@ export class BpeTokenizer extends ByteLevelTokenizer {
     for (let i = 0; i < merges.length / 2; i++) {
       const a = merges[2 * i]!;
       const b = merges[2 * i + 1]!;
-      this.rank.set(a * 2 ** 21 + b, i);
+      this.rank.set(pairKey(a, b), i);
       this.pieces.push(concat(this.pieces[a]!, this.pieces[b]!));
     }
   }
@@ -69,7 +69,7 @@ export class BpeTokenizer extends ByteLevelTokenizer {
       // The applicable merge learned first wins.
       let best = Infinity;
       for (let i = 0; i + 1 < word.length; i++) {
-        const r = this.rank.get(word[i]! * 2 ** 21 + word[i + 1]!);
+        const r = this.rank.get(pairKey(word[i]!, word[i + 1]!));
         if (r !== undefined && r < best) best = r;
       }
       if (best === Infinity) break;

@@ -18,7 +18,8 @@ import { utf8Bytes } from './tokenizer.js';
 
 /** Pair keys pack two ids below 2^21 into one exact double. */
 const ID_LIMIT = 2 ** 21;
-const pairKey = (a: number, b: number): number => a * ID_LIMIT + b;
+/** One number for the pair (a, b): the key of the trainer's counts and of the encoder's merge ranks. */
+export const pairKey = (a: number, b: number): number => a * ID_LIMIT + b;
 
 export interface BpeTrainOptions {
   pretokenizer?: string;
