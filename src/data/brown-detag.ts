@@ -5,8 +5,8 @@
  * no space before closing punctuation, none after an opening bracket or
  * quote. The corpus writes double quotes as `` and '' (TeX style); we print
  * them as ". A lone ' is used for both opening and closing single quotes,
- * so it alternates within a sentence. Two artefacts are tidied: some files
- * double their sentence-final marks ("fear/vb ?/. ?/."), and an abbreviation
+ * so it alternates within a sentence. Three artefacts are tidied: some files
+ * double their sentence-final marks ("fear/vb ?/. ?/."), an abbreviation
  * ending a sentence is followed by its own period ("Jr./np ./."), and
  * an inch mark is echoed by a stray closing quote ("1/8''/nn ''/''").
  */
