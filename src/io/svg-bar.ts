@@ -4,7 +4,7 @@
  * bar lengths compare honestly.
  */
 import {
-  axisTitles, checkSize, esc, legend, legendWidth, n, niceTicks, seriesColor, svgDocument, textWidth, yAxis, type Frame,
+  axisTitles, categoryLabel, checkSize, esc, legend, legendWidth, n, niceTicks, seriesColor, svgDocument, textWidth, yAxis, type Frame,
 } from './svg-kit.js';
 
 export interface BarSeries {
@@ -58,9 +58,7 @@ export function barChart(opts: BarChartOptions): string {
     });
     const cx = f.left + (j + 0.5) * group;
     const ty = f.top + f.height + 16;
-    body.push(rotate
-      ? `<text transform="translate(${n(cx + 4)} ${n(ty - 6)}) rotate(-45)" text-anchor="end" fill="#333">${esc(c)}</text>`
-      : `<text x="${n(cx)}" y="${n(ty)}" text-anchor="middle" fill="#333">${esc(c)}</text>`);
+    body.push(categoryLabel(cx, ty, c, rotate));
   });
   body.push(`<line x1="${n(f.left)}" x2="${n(f.left + f.width)}" y1="${n(y(0))}" y2="${n(y(0))}" stroke="#888"/>`);
   body.push(...axisTitles({ ...f, height: f.height + catH - 30 }, opts.xLabel, opts.yLabel, 16));

@@ -4,7 +4,7 @@
  * the value printed in the cell when the cell is big enough to read it.
  * Cells that are not finite are grey and marked "n/a".
  */
-import { axisTitles, checkSize, esc, fmt, n, niceTicks, svgDocument, textOn, textWidth, viridis, type Frame } from './svg-kit.js';
+import { axisTitles, categoryLabel, checkSize, esc, fmt, n, niceTicks, svgDocument, textOn, textWidth, viridis, type Frame } from './svg-kit.js';
 
 export interface HeatmapOptions {
   /** Rows of values (all the same length), or a flat row-major array with `rows` and `cols`. */
@@ -69,9 +69,7 @@ export function heatmap(opts: HeatmapOptions): string {
   const below = f.top + f.height + 14;
   colLabels.forEach((s, j) => {
     const cx = f.left + (j + 0.5) * cw;
-    body.push(rotateCols
-      ? `<text transform="translate(${n(cx + 4)} ${n(below - 6)}) rotate(-45)" text-anchor="end" fill="#333">${esc(s)}</text>`
-      : `<text x="${n(cx)}" y="${n(below)}" text-anchor="middle" fill="#333">${esc(s)}</text>`);
+    body.push(categoryLabel(cx, below, s, rotateCols));
   });
   body.push(...colourBar(f.left + f.width + 18, f.top, Math.min(f.height, 240), lo, hi));
   body.push(...axisTitles({ ...f, height: f.height + colLabelH - 30 }, opts.xLabel, opts.yLabel, 16));

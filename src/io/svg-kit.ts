@@ -75,7 +75,7 @@ export function fmt(v: number): string {
   if (a >= 1e9) return trim(v / 1e9) + 'G';
   if (a >= 1e6) return trim(v / 1e6) + 'M';
   if (a >= 1e4) return trim(v / 1e3) + 'k';
-  if (a < 1e-3) return v.toExponential(1).replace(/\.0e/, 'e').replace('e-', 'e-');
+  if (a < 1e-3) return v.toExponential(1).replace(/\.0e/, 'e');
   return trim(v);
 }
 
@@ -138,6 +138,13 @@ export function axisTitles(f: Frame, xLabel: string | undefined, yLabel: string 
   if (xLabel) out.push(`<text x="${n(f.left + f.width / 2)}" y="${n(f.top + f.height + 40)}" text-anchor="middle" font-size="13" fill="#333">${esc(xLabel)}</text>`);
   if (yLabel) out.push(`<text transform="translate(${n(yTitleX)} ${n(f.top + f.height / 2)}) rotate(-90)" text-anchor="middle" font-size="13" fill="#333">${esc(yLabel)}</text>`);
   return out;
+}
+
+/** A category's label under the plot, centred at x; turned 45° (ending at x) when the labels are too wide to sit side by side. */
+export function categoryLabel(x: number, y: number, text: string, rotated: boolean): string {
+  return rotated
+    ? `<text transform="translate(${n(x + 4)} ${n(y - 6)}) rotate(-45)" text-anchor="end" fill="#333">${esc(text)}</text>`
+    : `<text x="${n(x)}" y="${n(y)}" text-anchor="middle" fill="#333">${esc(text)}</text>`;
 }
 
 /** Horizontal grid lines with labels on the left, for a y scale. */
