@@ -1,9 +1,10 @@
 /**
- * (Not named `then`: a module exporting `then` is a thenable, and `await import()` of it would call it.)
- *
  * Values that are plain on the synchronous modes and Promises on webgpu.
  * Chaining through these helpers awaits only when something is a Promise,
  * so the GL, WASM and JS modes stay synchronous end to end.
+ *
+ * (andThen is not named `then`: a module exporting `then` is a thenable,
+ * and `await import()` of it would call it.)
  */
 import type { Maybe } from '../backend.js';
 

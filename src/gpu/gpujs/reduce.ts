@@ -5,11 +5,11 @@
  */
 import type { ArgReduceOp, ReduceOp } from '../backend.js';
 import type { GpujsBuffer } from './buffer.js';
-import { checkIndexable, unflatten } from './index-math.js';
+import { checkIndexable, unflatten, type Snippet } from './index-math.js';
 import { kernelSource, type Job } from './job.js';
 
 /** Source declaring `base`, the offset of element j = 0 of the cell's column. */
-function columnBase(outer: number, inner: number): { code: string; constants: Record<string, number> } {
+function columnBase(outer: number, inner: number): Snippet {
   const idx = unflatten('t', [outer, inner], 'o');
   return { code: `${idx.code}\n  const base = o0 * this.constants.n * this.constants.inner + o1;`, constants: idx.constants };
 }
