@@ -113,41 +113,44 @@ export class Block extends Module {
 
   /** Sparse inference of the block: routing decided on the host, layer by layer. */
   async infer(h: Tensor, opts: LMInferOptions): Promise<BlockInfer> {
-    const tokens = h.size / this.config.dModel;
-    const s = h.shape[1]!;
-    let attnRouting: Routing | null = null;
-    let ffnRouting: Routing | null = null;
-    let attnStats: RoutingStats;
-    let ffnStats: RoutingStats;
-    const xa = noGrad(() => this.norm1.forward(h));
-    if (this.attn instanceof MoEAttention) {
-      const attn = this.attn;
-      const mode = clampK(attentionMode(opts), attn.nExperts);
-      const a = mode.mode === 'dense' ? await allExperts(() => attn.forward(xa), attn.costModel(tokens, s)) : await attn.infer(xa, mode);
-      attnRouting = a.routing;
-      attnStats = a.stats;
-      h = noGrad(() => h.add(a.y));
-    } else {
-      const attn = this.attn;
-      h = noGrad(() => h.add(attn.forward(xa)));
-      // Multiply-adds per token of the projections (the score and value products depend on position).
-      attnStats = denseLayerStats(tokens, attn.numParameters(), attn.numParameters());
-    }
-    const xf = noGrad(() => this.norm2.forward(h));
-    if (this.ffn instanceof MoEFeedForward) {
-      const ffn = this.ffn;
-      const denseTrained = ffn.trainingRouting.mode === 'dense';
-      const f = opts.mode.mode === 'dense' && denseTrained ? await allExperts(() => ffn.forward(xf), ffn.costModel(tokens)) : await ffn.infer(xf, opts.mode);
-      ffnRouting = f.routing;
-      ffnStats = f.stats;
-      h = noGrad(() => h.add(f.y));
-    } else {
-      const ffn = this.ffn;
-      h = noGrad(() => h.add(ffn.forward(xf)));
-      ffnStats = denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken());
-    }
-    return { h, attnRouting, ffnRouting, stats: { attn: attnStats, ffn: ffnStats } };
+    const attn = await this.inferAttention(noGrad(() => this.norm1.forward(h)), opts);
+    h = noGrad(() => h.add(attn.y));
+    const ffn = await this.inferFfn(noGrad(() => this.norm2.forward(h)), opts);
+    h = noGrad(() => h.add(ffn.y));
+    return { h, attnRouting: attn.routing, ffnRouting: ffn.routing, stats: { attn: attn.stats, ffn: ffn.stats } };
   }
+
+  /** The attention layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */
+  private async inferAttention(x: Tensor, opts: LMInferOptions): Promise<LayerInfer> {
+    const tokens = x.size / this.config.dModel;
+    const attn = this.attn;
+    if (!(attn instanceof MoEAttention)) {
+      // Multiply-adds per token of the projections (the score and value products depend on position).
+      return { y: noGrad(() => attn.forward(x)), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
+    }
+    const mode = clampK(attentionMode(opts), attn.nExperts);
+    if (mode.mode === 'dense') return allExperts(() => attn.forward(x), attn.costModel(tokens, x.shape[1]!));
+    return attn.infer(x, mode);
+  }
+
+  /** The FFN layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */
+  private async inferFfn(x: Tensor, opts: LMInferOptions): Promise<LayerInfer> {
+    const tokens = x.size / this.config.dModel;
+    const ffn = this.ffn;
+    if (!(ffn instanceof MoEFeedForward)) {
+      return { y: noGrad(() => ffn.forward(x)), routing: null, stats: denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()) };
+    }
+    // Only a densely trained layer's training forward is its dense mode (SMoE's masks all but the top k).
+    if (opts.mode.mode === 'dense' && ffn.trainingRouting.mode === 'dense') return allExperts(() => ffn.forward(x), ffn.costModel(tokens));
+    return ffn.infer(x, opts.mode);
+  }
+}
+
+/** One layer's part of a block's sparse inference. */
+interface LayerInfer {
+  y: Tensor;
+  routing: Routing | null;
+  stats: RoutingStats;
 }
 
 /**
