@@ -10,7 +10,11 @@ import { noGrad } from '../tensor/grad-mode.js';
 
 export abstract class Module {
   training = true;
-  /** Tensors saved with the module that are not trained (e.g. rotary tables), by property name. */
+  /**
+   * Property names of tensors saved with the module but not trained (say, a
+   * norm's running statistics): a subclass adds them here. No layer in dsmoe
+   * has one (rotary tables are a cache, rebuilt on demand, not state).
+   */
   protected readonly bufferNames = new Set<string>();
 
   /** Child modules, including those held in arrays (named 'name.i'). */
