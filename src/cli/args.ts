@@ -28,6 +28,19 @@ export function parseFlags(command: string, argv: readonly string[], options: Fl
   return { flags: parsed.values as Flags, positionals: parsed.positionals };
 }
 
+/**
+ * A subcommand's flags, or null after printing its usage for --help (the
+ * command then returns at once): the opening every command shares.
+ */
+export function commandFlags(command: string, argv: readonly string[], options: FlagSpec, usage: string): Flags | null {
+  const { flags } = parseFlags(command, argv, options);
+  if (bool(flags, 'help')) {
+    process.stdout.write(`${usage}\n`);
+    return null;
+  }
+  return flags;
+}
+
 export function str(flags: Flags, name: string): string | undefined {
   const v = flags[name];
   return typeof v === 'string' ? v : undefined;

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { LMConfig, ModelKind } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
-import { bool, num, parseFlags, str } from './args.js';
+import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { prepareCorpus } from './corpus.js';
 import { evaluateModes, type EvalRow } from './evaluate.js';
@@ -46,11 +46,8 @@ interface CompareRow {
 }
 
 export async function compareCommand(argv: readonly string[]): Promise<void> {
-  const { flags } = parseFlags('compare', argv, FLAGS);
-  if (bool(flags, 'help')) {
-    process.stdout.write(`${COMPARE_USAGE}\n`);
-    return;
-  }
+  const flags = commandFlags('compare', argv, FLAGS, COMPARE_USAGE);
+  if (!flags) return;
   if (flags.kind !== undefined) throw new Error('dsmoe compare trains all three kinds; drop --kind');
   const backend = await useBackend(str(flags, 'backend'));
   const base = configFromFlags(flags, 'dsmoe');

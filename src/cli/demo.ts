@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { InferMode } from '../moe/routing.js';
-import { bool, num, parseFlags, str } from './args.js';
+import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { prepareCorpus } from './corpus.js';
 import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from './evaluate.js';
@@ -34,11 +34,8 @@ Every option of dsmoe train is accepted (e.g. --steps 200 for a quicker run).
 const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, 'demo-tokens': { type: 'string' }, sample: { type: 'string' } } as const;
 
 export async function demoCommand(argv: readonly string[]): Promise<void> {
-  const { flags } = parseFlags('demo', argv, FLAGS);
-  if (bool(flags, 'help')) {
-    process.stdout.write(`${DEMO_USAGE}\n`);
-    return;
-  }
+  const flags = commandFlags('demo', argv, FLAGS, DEMO_USAGE);
+  if (!flags) return;
   const t0 = performance.now();
   const say = (s: string): boolean => process.stdout.write(`${s}\n`);
   const backend = await useBackend(str(flags, 'backend'));

@@ -5,7 +5,7 @@
  * default, --json for scripts.
  */
 import { join } from 'node:path';
-import { bool, choice, num, numList, parseFlags, str } from './args.js';
+import { bool, choice, commandFlags, num, numList, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions } from './corpus.js';
@@ -38,11 +38,8 @@ const FLAGS = {
 } as const;
 
 export async function evalCommand(argv: readonly string[]): Promise<void> {
-  const { flags } = parseFlags('eval', argv, FLAGS);
-  if (bool(flags, 'help')) {
-    process.stdout.write(`${EVAL_USAGE}\n`);
-    return;
-  }
+  const flags = commandFlags('eval', argv, FLAGS, EVAL_USAGE);
+  if (!flags) return;
   await useBackend(str(flags, 'backend'));
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe eval: give --run DIR or --checkpoint FILE');

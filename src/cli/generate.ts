@@ -2,7 +2,7 @@
  * `dsmoe generate`: sample text from a trained model, in any inference mode,
  * optionally with the experts each token went through.
  */
-import { bool, choice, num, parseFlags, str } from './args.js';
+import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './checkpoint.js';
 import { generate, StreamDecoder, type GeneratedToken } from './generation.js';
@@ -28,11 +28,8 @@ const FLAGS = {
 } as const;
 
 export async function generateCommand(argv: readonly string[]): Promise<void> {
-  const { flags } = parseFlags('generate', argv, FLAGS);
-  if (bool(flags, 'help')) {
-    process.stdout.write(`${GENERATE_USAGE}\n`);
-    return;
-  }
+  const flags = commandFlags('generate', argv, FLAGS, GENERATE_USAGE);
+  if (!flags) return;
   await useBackend(str(flags, 'backend'));
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe generate: give --run DIR or --checkpoint FILE');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON } from '../moe/lm-config.js';
-import { bool, num, parseFlags, str, UsageError, type Flags } from './args.js';
+import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
 import { CHECKPOINT_FILE, parseJSON } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
 import { useBackend } from './backend.js';
@@ -50,11 +50,8 @@ expert-load and expert-genre (.svg) to --out.
 const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, resume: { type: 'boolean' }, 'stop-after': { type: 'string' } } as const;
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
-  const { flags } = parseFlags('train', argv, FLAGS);
-  if (bool(flags, 'help')) {
-    process.stdout.write(`${TRAIN_USAGE}\n`);
-    return;
-  }
+  const flags = commandFlags('train', argv, FLAGS, TRAIN_USAGE);
+  if (!flags) return;
   const stopAfter = num(flags, 'stop-after', { integer: true, min: 1 });
   const quiet = bool(flags, 'quiet');
   const run = bool(flags, 'resume') ? resumeSetup(flags) : freshSetup(flags);
