@@ -16,13 +16,15 @@ import { interleave, printTable, values, type Row, type Runner } from './util.js
 
 const [T, D, N, H] = [1024, 256, 8, 128];
 
-/** One sparse-inference call of the benchmark's layer in `mode` ('dense' or 'topK', k = 2), for the profiler. */
+/** One sparse-inference call of the benchmark's layer in `mode` ('dense', 'topK' with k = 2, or 'threshold' with ε = 0.48), for the profiler. */
 export async function oursInfer(backend: string, mode: string): Promise<() => Promise<void>> {
   await setBackend(backend);
   manualSeed(0);
   const layer = new MoEFeedForward({ dModel: D, nExperts: N, expertHidden: H });
+  const w = layer.router.proj.weight;
+  w.assign(noGrad(() => w.mul(8)));
   const x = fromData(values(T * D, 5), [T, D]);
-  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : { mode: 'topK', k: 2 };
+  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : { mode: 'topK', k: 2 };
   return async () => {
     await realize((await layer.infer(x, m)).y);
   };

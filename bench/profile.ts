@@ -1,5 +1,5 @@
 /**
- * `bench profile <moe-step|lm-train|moe-infer[:dense|topK]> [backend]`: where a step's
+ * `bench profile <moe-step|lm-train|moe-infer[:dense|topK|threshold]> [backend]`: where a step's
  * time goes, primitive by primitive. Every Backend method of the started
  * backend is wrapped with a timer (keyed by op and shapes), a few steps run,
  * and the costliest keys are listed with their share of the step.

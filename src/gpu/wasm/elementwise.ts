@@ -23,7 +23,7 @@ import type { Share } from './threads.js';
  * core is busy elsewhere); exp, tanh and friends are compute-bound and split early.
  */
 const PARALLEL_ELEMENTS = 1 << 20;
-const PARALLEL_TRANSCENDENTAL = 1 << 15;
+const PARALLEL_TRANSCENDENTAL = 1 << 17;
 const CHEAP: ReadonlySet<UnaryOp> = new Set(['neg', 'abs', 'relu', 'sqrt']);
 
 export function unary(dev: WasmDevice, op: UnaryOp, x: WasmBuffer): WasmBuffer {
