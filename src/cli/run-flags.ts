@@ -4,7 +4,8 @@
  * data. Each flag maps onto one field of LMConfig or TrainSettings; the
  * preset supplies whatever is not given.
  */
-import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { LM_ACTIVATIONS, lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { ROUTER_KINDS } from '../moe/router.js';
 import { choice, num, str, type FlagSpec, type Flags } from './args.js';
 import type { CorpusOptions, TokenizerKind } from './corpus.js';
 import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
@@ -69,7 +70,7 @@ const int = { integer: true, min: 1 };
 export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
   const preset = str(f, 'preset') ?? 'tiny';
   const overrides: Partial<LMConfig> = {
-    kind: kind ?? choice(f, 'kind', ['dsmoe', 'dense', 'smoe'] as const),
+    kind: kind ?? choice(f, 'kind', MODEL_KINDS),
     dModel: num(f, 'd-model', int),
     nLayers: num(f, 'layers', int),
     nHeads: num(f, 'heads', int),
@@ -79,11 +80,11 @@ export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
     nExperts: num(f, 'experts', int),
     expertHidden: num(f, 'expert-hidden', int),
     maxSeqLen: num(f, 'max-seq-len', int),
-    router: choice(f, 'router', ['linear', 'mlp'] as const),
+    router: choice(f, 'router', ROUTER_KINDS),
     routerHidden: num(f, 'router-hidden', int),
-    positions: choice(f, 'positions', ['rotary', 'learned'] as const),
-    norm: choice(f, 'norm', ['rms', 'layer'] as const),
-    activation: choice(f, 'activation', ['gelu', 'relu', 'silu'] as const),
+    positions: choice(f, 'positions', POSITIONS),
+    norm: choice(f, 'norm', NORM_KINDS),
+    activation: choice(f, 'activation', LM_ACTIVATIONS),
     dropout: num(f, 'dropout', { min: 0, max: 0.99 }),
     alphaFfn: num(f, 'alpha-ffn', { min: 0 }),
     alphaAttn: num(f, 'alpha-attn', { min: 0 }),

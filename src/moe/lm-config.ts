@@ -13,12 +13,18 @@
  *   smoe   a router on the FFN trained sparsely (top-K) with the Switch
  *          load-balancing loss, dense attention (the paper's SMoE baseline).
  */
-import type { RouterKind } from './router.js';
+import { ROUTER_KINDS, type RouterKind } from './router.js';
 
-export type ModelKind = 'dsmoe' | 'dense' | 'smoe';
-export type Positions = 'rotary' | 'learned';
-export type NormKind = 'rms' | 'layer';
-export type Activation = 'gelu' | 'relu' | 'silu';
+/** The choices of each string field, listed once: validateConfig and the command-line flags both check against them. */
+export const MODEL_KINDS = ['dsmoe', 'dense', 'smoe'] as const;
+export const POSITIONS = ['rotary', 'learned'] as const;
+export const NORM_KINDS = ['rms', 'layer'] as const;
+export const LM_ACTIVATIONS = ['gelu', 'relu', 'silu'] as const;
+
+export type ModelKind = (typeof MODEL_KINDS)[number];
+export type Positions = (typeof POSITIONS)[number];
+export type NormKind = (typeof NORM_KINDS)[number];
+export type Activation = (typeof LM_ACTIVATIONS)[number];
 
 export interface LMConfig {
   kind: ModelKind;
@@ -115,11 +121,11 @@ export function validateConfig(c: LMConfig): void {
   const oneOf = <T extends string>(field: keyof LMConfig, v: T, ok: readonly T[]): void => {
     if (!ok.includes(v)) throw new Error(`model config: ${field} must be one of ${ok.join(', ')}; got '${v}'`);
   };
-  oneOf('kind', c.kind, ['dsmoe', 'dense', 'smoe']);
-  oneOf('positions', c.positions, ['rotary', 'learned']);
-  oneOf('norm', c.norm, ['rms', 'layer']);
-  oneOf('router', c.router, ['linear', 'mlp']);
-  oneOf('activation', c.activation, ['gelu', 'relu', 'silu']);
+  oneOf('kind', c.kind, MODEL_KINDS);
+  oneOf('positions', c.positions, POSITIONS);
+  oneOf('norm', c.norm, NORM_KINDS);
+  oneOf('router', c.router, ROUTER_KINDS);
+  oneOf('activation', c.activation, LM_ACTIVATIONS);
   for (const k of POSITIVE_INTS) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
   }

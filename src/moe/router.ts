@@ -13,7 +13,8 @@ import { Module } from '../nn/module.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export type RouterKind = 'linear' | 'mlp';
+export const ROUTER_KINDS = ['linear', 'mlp'] as const;
+export type RouterKind = (typeof ROUTER_KINDS)[number];
 
 export interface RouterOptions {
   dModel: number;
@@ -34,7 +35,7 @@ export class Router extends Module {
     super();
     const { dModel, nExperts } = opts;
     this.kind = opts.kind ?? 'linear';
-    if (this.kind !== 'linear' && this.kind !== 'mlp') throw new Error(`Router: kind must be 'linear' or 'mlp', got '${String(this.kind)}'`);
+    if (!ROUTER_KINDS.includes(this.kind)) throw new Error(`Router: kind must be 'linear' or 'mlp', got '${String(this.kind)}'`);
     checkPositiveInt('Router', 'nExperts', nExperts);
     const dtype = opts.dtype;
     if (this.kind === 'linear') {
