@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
-import { configFromJSON } from '../moe/lm-config.js';
+import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
 import { CHECKPOINT_FILE, parseJSON } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
@@ -82,7 +82,7 @@ async function writeRoutingPictures(dir: string, model: LanguageModel, data: Pre
 }
 
 interface Setup {
-  config: ReturnType<typeof configFromFlags>;
+  config: LMConfig;
   settings: TrainSettings;
   corpus: CorpusOptions;
   outDir: string;
