@@ -2,7 +2,7 @@
  * Initialisers. All draw from the seeded host generator, so a model built
  * after manualSeed(s) is the same on every backend.
  */
-import { rand, randn, zeros, type RandomOptions } from '../tensor/create.js';
+import { ones, rand, randn, zeros, type RandomOptions } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Shape } from '../tensor/shape.js';
 import { noGrad } from '../tensor/grad-mode.js';
@@ -27,6 +27,12 @@ export function xavierUniform(shape: Shape, fanIn: number, fanOut: number, opts:
   return uniform(shape, Math.sqrt(6 / (fanIn + fanOut)), opts);
 }
 
+/** A parameter of zeros (biases). */
 export function zerosParam(shape: Shape, opts: RandomOptions = {}): Tensor {
   return zeros(shape, { ...opts, requiresGrad: opts.requiresGrad ?? true });
+}
+
+/** A parameter of ones (norm gains: the identity scale). */
+export function onesParam(shape: Shape, opts: RandomOptions = {}): Tensor {
+  return ones(shape, { ...opts, requiresGrad: opts.requiresGrad ?? true });
 }

@@ -9,8 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { Module } from './module.js';
 import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
-import { zerosParam } from './init.js';
-import { ones } from '../tensor/create.js';
+import { onesParam, zerosParam } from './init.js';
 
 export interface NormOptions {
   eps?: number;
@@ -36,7 +35,7 @@ export class LayerNorm extends Module {
     checkEps('LayerNorm', this.eps);
     const dtype = opts.dtype ?? 'float32';
     const affine = opts.elementwiseAffine ?? true;
-    this.weight = affine ? ones([normalizedShape], { dtype, requiresGrad: true }) : null;
+    this.weight = affine ? onesParam([normalizedShape], { dtype }) : null;
     this.bias = affine && opts.bias !== false ? zerosParam([normalizedShape], { dtype }) : null;
   }
 

@@ -5,7 +5,7 @@
  * the benefit, at one reduction per row instead of two.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { ones } from '../tensor/create.js';
+import { onesParam } from './init.js';
 import { Module } from './module.js';
 import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
 import type { NormOptions } from './layer-norm.js';
@@ -20,7 +20,7 @@ export class RMSNorm extends Module {
     this.eps = opts.eps ?? 1e-6;
     checkEps('RMSNorm', this.eps);
     const affine = opts.elementwiseAffine ?? true;
-    this.weight = affine ? ones([normalizedShape], { dtype: opts.dtype ?? 'float32', requiresGrad: true }) : null;
+    this.weight = affine ? onesParam([normalizedShape], { dtype: opts.dtype ?? 'float32' }) : null;
   }
 
   forward(x: Tensor): Tensor {
