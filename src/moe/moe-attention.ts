@@ -35,7 +35,7 @@ import type { KvCache } from '../nn/kv-cache.js';
 import { Module } from '../nn/module.js';
 import type { Positional } from '../nn/multi-head-attention.js';
 import { applyRotary, rotaryTables, rotateHalves } from '../nn/rotary.js';
-import { attend, causalAttention } from '../nn/attention-core.js';
+import { attend, causalAttention, splitHeads } from '../nn/attention-core.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { gatherRows } from '../tensor/ops/indexing.js';
@@ -143,17 +143,11 @@ export class MoEAttention extends Module {
     return Math.floor(((j * this.nExperts + e) * this.nKvHeads) / heads);
   }
 
-  /** [B, S, h·D] → [B, h, S, D]. */
-  private split(t: Tensor, heads: number): Tensor {
-    const [b, s] = t.shape as [number, number];
-    return t.reshape([b, s, heads, this.headDim]).transpose(1, 2);
-  }
-
   /** Shared keys and values of the new tokens (rotated), appended to the cache if any. */
   private keysValues(x3: Tensor, offset: number, cache?: KvCache): { k: Tensor; v: Tensor } {
-    let k = this.split(x3.matmul(this.wk), this.nKvHeads);
+    let k = splitHeads(x3.matmul(this.wk), this.nKvHeads, this.headDim);
     if (this.positional === 'rotary') k = applyRotary(k, offset, { base: this.ropeBase });
-    const v = this.split(x3.matmul(this.wv), this.nKvHeads);
+    const v = splitHeads(x3.matmul(this.wv), this.nKvHeads, this.headDim);
     return cache ? cache.append(k, v) : { k, v };
   }
 

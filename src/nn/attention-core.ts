@@ -32,6 +32,12 @@ export function causalMask(s: number, like: Tensor, sk = s): Tensor {
   return m;
 }
 
+/** [B, S, h·D] → [B, h, S, D]: a projection's columns as h heads of width D. */
+export function splitHeads(x: Tensor, heads: number, headDim: number): Tensor {
+  const [b, s] = x.shape as [number, number];
+  return x.reshape([b, s, heads, headDim]).transpose(1, 2);
+}
+
 /** Repeats each K/V head `groups` times along axis 1: [B, Hkv, S, D] → [B, Hkv·groups, S, D]. */
 export function repeatKv(x: Tensor, groups: number): Tensor {
   if (groups === 1) return x;

@@ -10,7 +10,7 @@ export { ReLU, GELU, SiLU, Tanh, activation, ACTIVATIONS, type ActivationName } 
 export { Sequential, type Layer } from './sequential.js';
 export { functionalCall } from './functional-call.js';
 export * as init from './init.js';
-export { attend, causalAttention, causalMask, repeatKv } from './attention-core.js';
+export { attend, causalAttention, causalMask, repeatKv, splitHeads } from './attention-core.js';
 export { applyRotary, rotaryTables, rotateHalves, type RotaryOptions } from './rotary.js';
 export { KvCache } from './kv-cache.js';
 export { MultiHeadAttention, type MultiHeadAttentionOptions, type Positional } from './multi-head-attention.js';

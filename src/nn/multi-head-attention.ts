@@ -14,7 +14,7 @@ import { Module } from './module.js';
 import { checkPositiveInt } from './checks.js';
 import { Linear } from './linear.js';
 import { applyRotary } from './rotary.js';
-import { causalAttention } from './attention-core.js';
+import { causalAttention, splitHeads } from './attention-core.js';
 import type { KvCache } from './kv-cache.js';
 
 export type Positional = 'rotary' | 'none';
@@ -81,12 +81,6 @@ export class MultiHeadAttention extends Module {
     this.wo = new Linear(this.nHeads * headDim, this.dModel, lin);
   }
 
-  /** [B, S, h·D] → [B, h, S, D]. */
-  private split(t: Tensor, heads: number): Tensor {
-    const [b, s] = t.shape as [number, number];
-    return t.reshape([b, s, heads, this.headDim]).transpose(1, 2);
-  }
-
   private rotate(t: Tensor, offset: number): Tensor {
     return this.positional === 'rotary' ? applyRotary(t, offset, { base: this.ropeBase }) : t;
   }
@@ -101,9 +95,9 @@ export class MultiHeadAttention extends Module {
     }
     const [b, s] = x.shape as [number, number];
     const offset = cache?.length ?? 0;
-    const q = this.rotate(this.split(this.wq.forward(x), this.nHeads), offset);
-    let k = this.rotate(this.split(this.wk.forward(x), this.nKvHeads), offset);
-    let v = this.split(this.wv.forward(x), this.nKvHeads);
+    const q = this.rotate(splitHeads(this.wq.forward(x), this.nHeads, this.headDim), offset);
+    let k = this.rotate(splitHeads(this.wk.forward(x), this.nKvHeads, this.headDim), offset);
+    let v = splitHeads(this.wv.forward(x), this.nKvHeads, this.headDim);
     if (cache) ({ k, v } = cache.append(k, v));
     const heads = causalAttention(q, k, v); // [B, H, S, D]
     return this.wo.forward(heads.transpose(1, 2).reshape([b, s, this.nHeads * this.headDim]));
