@@ -69,7 +69,9 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
     const { best, ratio } = sparseVsDense(rows);
     if (best) process.stdout.write(`\nbest mode at ≤ 50% active FFN: ${best.label}, perplexity ${(100 * (ratio - 1)).toFixed(1)}% from dense\n`);
   }
-  const dir = path.endsWith('.safetensors') ? null : path;
-  if (dir) writeEvalPictures(dir, rows);
-  if (dir) process.stderr.write(`wrote ${join(dir, 'expert-load.svg')}\n`);
+  // A run folder gets the pictures next to its checkpoint; a lone .safetensors file has no folder of its own.
+  if (!path.endsWith('.safetensors')) {
+    writeEvalPictures(path, rows);
+    process.stderr.write(`wrote ${join(path, 'expert-load.svg')}\n`);
+  }
 }
