@@ -102,13 +102,16 @@ export abstract class Module {
         throw new Error(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
       }
     }
-    for (const [k, target] of Object.entries(own)) {
-      const src = state[k];
-      if (!src) continue;
+    const pairs = Object.entries(own).filter(([k]) => state[k] !== undefined);
+    // Check every shape before assigning any, so a bad state dict leaves the module untouched.
+    for (const [k, target] of pairs) {
+      const src = state[k]!;
       if (!sameShape(src.shape, target.shape)) {
         throw new Error(`loadStateDict: '${k}' has shape ${fmt(src.shape)} in the state dict but ${fmt(target.shape)} in the module`);
       }
-      noGrad(() => target.assign(src.to(target.backend).cast(target.dtype).detach()));
+    }
+    for (const [k, target] of pairs) {
+      noGrad(() => target.assign(state[k]!.to(target.backend).cast(target.dtype).detach()));
     }
   }
 }

@@ -37,6 +37,16 @@ describe('Module', () => {
     expect(() => a.loadStateDict(rest, { strict: false })).not.toThrow();
   });
 
+  test('a state dict with one bad shape leaves the module untouched', async () => {
+    const a = new Net();
+    const before = await Promise.all(a.parameters().map((p) => p.data()));
+    const bad = Object.fromEntries(Object.entries(a.stateDict()).map(([k, t]) => [k, t.add(1)]));
+    bad['blocks.1.weight'] = randn([4, 5]);
+    expect(() => a.loadStateDict(bad)).toThrow(/blocks\.1\.weight/);
+    const after = await Promise.all(a.parameters().map((p) => p.data()));
+    after.forEach((d, i) => expect(Array.from(d)).toEqual(Array.from(before[i]!)));
+  });
+
   test('train/eval reach every child', () => {
     const n = new Net().eval();
     expect(n.blocks[1]!.training).toBe(false);
