@@ -71,7 +71,6 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   }
   // A run folder gets the pictures next to its checkpoint; a lone .safetensors file has no folder of its own.
   if (!path.endsWith('.safetensors')) {
-    writeEvalPictures(path, rows);
-    process.stderr.write(`wrote ${join(path, 'expert-load.svg')}\n`);
+    for (const file of writeEvalPictures(path, rows)) process.stderr.write(`wrote ${file}\n`);
   }
 }

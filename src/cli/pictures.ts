@@ -40,7 +40,9 @@ function smooth(points: [number, number][], beta = 0.9): [number, number][] {
   });
 }
 
-export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): void {
+/** Writes the eval pictures that the rows allow; returns the paths written. */
+export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): string[] {
+  const written: string[] = [];
   // One line per mode family, FFN-only and FFN+attention pruning apart (mixing them would zigzag).
   const family = (r: EvalRow): string => `${r.mode.mode}${r.attention.mode !== 'dense' ? ' +attn' : ''}`;
   const series: LineSeries[] = [];
@@ -50,7 +52,10 @@ export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): void {
   }
   const dense = rows.find((r) => r.mode.mode === 'dense');
   if (dense) series.push({ name: 'dense', points: [[0, dense.perplexity], [100, dense.perplexity]], dashed: true });
-  if (series.length) writeFileAtomic(join(dir, 'sparsity.svg'), lineChart({ series, title: 'Perplexity vs active FFN parameters', xLabel: 'active FFN parameters (%)', yLabel: 'perplexity' }));
+  if (series.length) {
+    writeFileAtomic(join(dir, 'sparsity.svg'), lineChart({ series, title: 'Perplexity vs active FFN parameters', xLabel: 'active FFN parameters (%)', yLabel: 'perplexity' }));
+    written.push(join(dir, 'sparsity.svg'));
+  }
   const top1 = rows.find((r) => r.mode.mode === 'topK' && r.mode.k === 1);
   if (top1 && top1.ffnLoad.length) {
     const shares = top1.ffnLoad.map((l) => {
@@ -65,7 +70,9 @@ export function writeEvalPictures(dir: string, rows: readonly EvalRow[]): void {
       xLabel: 'expert',
       min: 0,
     }));
+    written.push(join(dir, 'expert-load.svg'));
   }
+  return written;
 }
 
 export function writeGenrePicture(dir: string, g: GenreUse): void {
