@@ -46,7 +46,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const ticks: number[] = [];
   for (let i = 0; i < 100; i++, k++) {
     ticks.push(Number((k * step).toPrecision(12)));
-    if (k * step >= hi - step * 1e-9) break;
+    if (k * step >= hi) break; // exact: a tolerance would let the last tick fall short of the data
   }
   return ticks;
 }
