@@ -57,7 +57,7 @@ describe('wasm backend: training', () => {
     },
   );
 
-  test.prop([fc.constantFrom(...WASM)], { numRuns: 2 })('a training loop keeps the heap bounded: dead tensors are reclaimed', async (name) => {
+  test.each(WASM)('a training loop keeps the heap bounded on %s: dead tensors are reclaimed', async (name) => {
     const be = (await setBackend(name)) as WasmBackend;
     manualSeed(3);
     const [t, d] = [256, 128];
