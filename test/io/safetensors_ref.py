@@ -96,4 +96,4 @@ if __name__ == "__main__":
     elif cmd == "f16":
         half_bits(sys.argv[2:])
     else:
-        sys.exit(f"unknown command {cmd}")
+        raise SystemExit(f"unknown command {cmd}")
