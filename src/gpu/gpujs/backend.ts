@@ -14,7 +14,8 @@ import type { Shape } from '../../tensor/shape.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
-import { checkIndexable, MAX_EXACT_INDEX } from './index-math.js';
+import { CHUNK, chunkRanges, isChunked, MAX_EXACT_INDEX } from './index-math.js';
+import { isChunkedJob, type Work } from './chunks.js';
 import type { Job } from './job.js';
 import { allOf, andThen } from './maybe.js';
 import { reclaimDue } from './memory.js';
@@ -26,7 +27,16 @@ import { matmulJob } from './matmul.js';
 import { checkIndices, gatherJob, scatterAddJob } from './indexing.js';
 import { viewJob } from './view.js';
 
+/**
+ * The longest reduction one kernel loops over. Mesa's llvmpipe (headlessgl)
+ * ends a GLSL loop after 65,535 iterations, whatever its bound (a sum of
+ * 2^16 ones gives 65,535), so longer reductions fold in halves first.
+ */
+const LONGEST_LOOP = 65_535;
+
 const UPLOAD_SOURCE = 'function (x) {\n  return x[this.thread.x];\n}';
+/** Two parts of a chunked output back into one buffer (an output of at most 2^24 cells computed in chunks). */
+const JOIN_SOURCE = 'function (a, b) {\n  const t = this.thread.x;\n  if (t < this.constants.split) { return a[t]; }\n  return b[t - this.constants.split];\n}';
 
 export class GpujsBackend implements Backend {
   readonly name: string;
@@ -51,13 +61,19 @@ export class GpujsBackend implements Backend {
   /** Copies to the device lazily, on first use (webgpu uploads are asynchronous; upload() is not). */
   upload(data: TypedArray): DeviceBuffer {
     if (data instanceof Float64Array) throw new Error(`${this.name} computes in float32 only: keep float64 tensors on the cpu backend`);
-    checkIndexable(`a tensor uploaded to ${this.name}`, data.length);
     if (data instanceof Int32Array) {
       const big = data.findIndex((v) => Math.abs(v) > MAX_EXACT_INDEX);
       if (big >= 0) throw new Error(`${this.name}: int32 value ${data[big]} at position ${big} is beyond ±2^24, which float32 storage cannot hold exactly`);
-      return new GpujsBuffer('int32', data.length, Float32Array.from(data), Int32Array.from(data));
     }
-    return new GpujsBuffer('float32', data.length, data);
+    const dtype = data instanceof Int32Array ? 'int32' : 'float32';
+    const values = data instanceof Int32Array ? Float32Array.from(data) : data;
+    const hostInts = data instanceof Int32Array ? Int32Array.from(data) : undefined;
+    // Past 2^24 elements, a tensor is kept in parts (chunks.ts), each uploaded on first use like any buffer.
+    if (isChunked(data.length)) {
+      const parts = chunkRanges(data.length).map(({ base, len }) => new GpujsBuffer(dtype, len, values.subarray(base, base + len)));
+      return new GpujsBuffer(dtype, data.length, parts, hostInts);
+    }
+    return new GpujsBuffer(dtype, data.length, values, hostInts);
   }
 
   async read(buf: DeviceBuffer): Promise<TypedArray> {
@@ -72,12 +88,24 @@ export class GpujsBackend implements Backend {
 
   private readValues(b: GpujsBuffer): Maybe<TypedArray> {
     countReadback();
+    return andThen(this.floats(b), (f) => (b.dtype === 'int32' ? Int32Array.from(f, Math.round) : f));
+  }
+
+  /** The float32 values of `b` on the host; a chunked buffer's parts, read one by one and laid end to end. */
+  private floats(b: GpujsBuffer): Maybe<Float32Array> {
+    if (b.parts) {
+      const out = new Float32Array(b.size);
+      const parts = b.parts;
+      const step = (i: number, at: number): Maybe<Float32Array> =>
+        i === parts.length ? out : andThen(this.floats(parts[i]!), (f) => {
+          out.set(f, at);
+          return step(i + 1, at + f.length);
+        });
+      return step(0, 0);
+    }
     const v = b.values;
     const raw = isDeviceHandle(v) ? v.toArray() : v;
-    return andThen(raw, (f) => {
-      const exact = f.length === b.size ? f : f.subarray(0, b.size);
-      return b.dtype === 'int32' ? Int32Array.from(exact, Math.round) : exact;
-    });
+    return andThen(raw, (f) => (f.length === b.size ? f : f.subarray(0, b.size)));
   }
 
   dispose(buf: DeviceBuffer): void {
@@ -93,6 +121,7 @@ export class GpujsBackend implements Backend {
 
   /** A buffer of `size` copies of `value` (for empty reductions and outputs with no inputs to read). */
   private filled(size: number, value: number, dtype: GpujsDType): GpujsBuffer {
+    if (isChunked(size)) return new GpujsBuffer(dtype, size, chunkRanges(size).map(({ len }) => this.filled(len, value, dtype)));
     return new GpujsBuffer(dtype, size, new Float32Array(size).fill(value));
   }
 
@@ -112,7 +141,41 @@ export class GpujsBackend implements Backend {
     return up;
   }
 
-  private exec(job: Job): Maybe<GpujsBuffer> {
+  private exec(work: Work): Maybe<GpujsBuffer> {
+    return isChunkedJob(work) ? this.execChunks(work.chunks, work.size, work.dtype) : this.execOne(work);
+  }
+
+  /**
+   * Runs the chunks one after another. Past 2^24 cells the parts are the
+   * buffer; at most 2^24 (a view of a chunked tensor, at most two chunks),
+   * one more kernel joins them, since everything else expects one buffer.
+   */
+  private execChunks(chunks: readonly Job[], size: number, dtype: GpujsDType): Maybe<GpujsBuffer> {
+    const parts: GpujsBuffer[] = [];
+    const step = (i: number): Maybe<GpujsBuffer> =>
+      i < chunks.length
+        ? andThen(this.execOne(chunks[i]!), (p) => {
+            parts.push(p);
+            return step(i + 1);
+          })
+        : this.joined(parts, size, dtype);
+    return step(0);
+  }
+
+  private joined(parts: GpujsBuffer[], size: number, dtype: GpujsDType): Maybe<GpujsBuffer> {
+    if (isChunked(size)) return new GpujsBuffer(dtype, size, parts);
+    if (parts.length === 1) return parts[0]!;
+    if (parts.length !== 2) throw new Error(`internal: ${parts.length} chunks for an output of ${size} cells`);
+    const [a, b] = parts as [GpujsBuffer, GpujsBuffer];
+    const job: Job = { key: `join:${a.size}+${b.size}`, spec: () => ({ source: JOIN_SOURCE, constants: { split: a.size }, size }), args: [a, b], size, dtype };
+    return andThen(this.execOne(job), (out) => {
+      a.dispose();
+      b.dispose();
+      return out;
+    });
+  }
+
+  private execOne(job: Job): Maybe<GpujsBuffer> {
     if (job.size === 0) return this.filled(0, 0, job.dtype);
     // A kernel cannot take an empty array; with an empty input every output cell is an empty sum or padding.
     if (job.args.some((a) => (a instanceof GpujsBuffer ? a.size : a.length) === 0)) return this.filled(job.size, 0, job.dtype);
@@ -134,7 +197,91 @@ export class GpujsBackend implements Backend {
   }
   reduce(op: ReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): Maybe<DeviceBuffer> {
     if (n === 0) return this.filled(outer * inner, op === 'sum' ? 0 : NaN, 'float32');
-    return this.exec(reduceJob(op, gpujsBuffer(x), outer, n, inner));
+    const xb = gpujsBuffer(x);
+    if (xb.parts) return n * inner <= CHUNK ? this.blockReduce(op, xb, outer, n, inner, 0, null) : this.foldReduce(op, xb, outer, n, inner);
+    if (n > LONGEST_LOOP) return this.foldReduce(op, xb, outer, n, inner);
+    return this.exec(reduceJob(op, xb, outer, n, inner));
+  }
+
+  /**
+   * A reduction over a chunked input (past 2^24 elements) whose rows (n·inner
+   * elements each) fit in one part: copy a block of whole rows into one
+   * ordinary buffer, reduce it with the ordinary kernel, and put its results
+   * in place in the output by a zero-padded view added to what is there
+   * (adding zeros is exact). One block after another, from row `r0`.
+   */
+  private blockReduce(op: ReduceOp, x: GpujsBuffer, outer: number, n: number, inner: number, r0: number, acc: GpujsBuffer | null): Maybe<GpujsBuffer> {
+    if (r0 >= outer) return acc!;
+    const r1 = Math.min(outer, r0 + Math.floor(CHUNK / (n * inner)));
+    const total = [outer * inner];
+    const block = this.exec(viewJob(x, { shape: [(r1 - r0) * n * inner], strides: [1], offset: r0 * n * inner }));
+    const part = andThen(block, (b) =>
+      andThen(this.reduce(op, b, r1 - r0, n, inner), (p) => {
+        b.dispose();
+        return gpujsBuffer(p);
+      }),
+    );
+    if (r0 === 0 && r1 === outer) return part;
+    const placed = andThen(part, (p) =>
+      andThen(this.exec(viewJob(p, { shape: total, strides: [1], offset: -r0 * inner, window: [[r0 * inner, r1 * inner]] })), (v) => {
+        p.dispose();
+        return v;
+      }),
+    );
+    const sum = andThen(placed, (v) =>
+      acc
+        ? andThen(this.exec(binaryJob('add', acc, total, v, total, total)), (s) => {
+            acc.dispose();
+            v.dispose();
+            return s;
+          })
+        : v,
+    );
+    return andThen(sum, (s) => this.blockReduce(op, x, outer, n, inner, r1, s));
+  }
+
+  /**
+   * A reduction too long for one kernel's loop: over a chunked input whose
+   * single rows pass one part (a sum over everything, say), or over more
+   * than LONGEST_LOOP elements. Combine the first half of the reduced axis
+   * with the second, elementwise (two views and one binary op, all
+   * chunk-aware), and reduce what is left the same way until the ordinary
+   * kernel can; an odd axis leaves its last slice out and combines it at the
+   * end. Sums add in a different order from the cpu reference (partly
+   * pairwise), which rounds no worse.
+   */
+  private foldReduce(op: ReduceOp, x: GpujsBuffer, outer: number, n: number, inner: number): Maybe<GpujsBuffer> {
+    const combine: BinaryOp = op === 'sum' ? 'add' : op;
+    const h = Math.floor(n / 2);
+    const half = (from: number, len: number): Maybe<GpujsBuffer> =>
+      this.exec(viewJob(x, { shape: outer === 1 ? [len * inner] : [outer, len * inner], strides: outer === 1 ? [1] : [n * inner, 1], offset: from * inner }));
+    const shape = outer === 1 ? [h * inner] : [outer, h * inner];
+    const folded = andThen(half(0, h), (a) =>
+      andThen(half(h, h), (b) =>
+        andThen(this.exec(binaryJob(combine, a, shape, b, shape, shape)), (y) => {
+          a.dispose();
+          b.dispose();
+          return y;
+        }),
+      ),
+    );
+    const rest = andThen(folded, (y) =>
+      andThen(this.reduce(op, y, outer, h, inner), (r) => {
+        y.dispose();
+        return gpujsBuffer(r);
+      }),
+    );
+    if (n % 2 === 0) return rest;
+    const cells = [outer * inner];
+    return andThen(rest, (r) =>
+      andThen(half(2 * h, 1), (last) =>
+        andThen(this.exec(binaryJob(combine, r, cells, last, cells, cells)), (out) => {
+          r.dispose();
+          last.dispose();
+          return out;
+        }),
+      ),
+    );
   }
   argReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): Maybe<DeviceBuffer> {
     return this.exec(argReduceJob(op, gpujsBuffer(x), outer, n, inner));

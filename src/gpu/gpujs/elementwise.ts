@@ -12,7 +12,8 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { alignedStrides } from '../cpu/elementwise.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { GpujsBuffer, GpujsDType } from './buffer.js';
-import { checkIndexable, offsetExpr, unflatten } from './index-math.js';
+import { chunkedReads, type Work } from './chunks.js';
+import { isChunked, offsetExpr, unflatten } from './index-math.js';
 import { kernelSource, type Job } from './job.js';
 
 /** tanh(u) from one exp of a non-positive number, so it never overflows. */
@@ -54,19 +55,19 @@ const BINARY: Record<BinaryOp, string> = {
   ge: 'if (x >= y) { r = 1; }',
 };
 
-export function unaryJob(op: UnaryOp, x: GpujsBuffer): Job {
+export function unaryJob(op: UnaryOp, x: GpujsBuffer): Work {
   return mapJob(`unary:${op}`, UNARY[op], x, x.dtype);
 }
 
 /** int32 → float32 is a copy that changes the tag; float32 → int32 truncates toward zero, as a C cast. */
-export function castJob(x: GpujsBuffer, to: GpujsDType): Job {
+export function castJob(x: GpujsBuffer, to: GpujsDType): Work {
   const body = to === 'int32' && x.dtype !== 'int32' ? 'r = Math.floor(Math.abs(v)); if (v < 0) { r = -r; }' : 'r = v;';
   return mapJob(`cast:${to}`, body, x, to);
 }
 
-/** One input, same shape out: cell t reads element t. */
-function mapJob(name: string, body: string, x: GpujsBuffer, dtype: GpujsDType): Job {
-  checkIndexable(`the input of ${name}`, x.size);
+/** One input, same shape out: cell t reads element t. A chunked input maps part by part. */
+function mapJob(name: string, body: string, x: GpujsBuffer, dtype: GpujsDType): Work {
+  if (x.parts) return { chunks: x.parts.map((part) => mapJob(name, body, part, dtype) as Job), size: x.size, dtype };
   const src = kernelSource(['x'], ['const v = x[t];', 'let r = 0.0;', 'let e = 0.0;', 'let u = 0.0;', 'let th = 0.0;', body, 'return r;']);
   return { key: `${name}:${x.size}`, spec: () => ({ source: src, constants: {}, size: x.size }), args: [x], size: x.size, dtype };
 }
@@ -85,9 +86,12 @@ function broadcastRead(arg: string, shape: Shape, outShape: Shape, constants: Re
 }
 
 /** A kernel over `outShape` reading each input broadcast, then running `body` on the values. */
-function broadcastJob(name: string, inputs: readonly { buf: GpujsBuffer; shape: Shape; as: string }[], outShape: Shape, body: string, dtype: GpujsDType): Job {
+function broadcastJob(name: string, inputs: readonly { buf: GpujsBuffer; shape: Shape; as: string }[], outShape: Shape, body: string, dtype: GpujsDType): Work {
   const size = sizeOf(outShape);
-  checkIndexable(`the output of ${name} ${fmt(outShape)}`, size);
+  if (isChunked(size) || inputs.some((i) => i.buf.parts)) {
+    const reads = inputs.map((i) => ({ buf: i.buf, strides: alignedStrides(i.shape, outShape), offset: 0, as: i.as }));
+    return chunkedReads(`${name} ${fmt(outShape)}`, reads, outShape, body, dtype);
+  }
   const constants: Record<string, number> = {};
   const reads = inputs.map((inp, i) => ({ ...broadcastRead(`in${i}`, inp.shape, outShape, constants), as: inp.as }));
   const lines: string[] = [];
@@ -103,12 +107,12 @@ function broadcastJob(name: string, inputs: readonly { buf: GpujsBuffer; shape: 
   return { key, spec: () => ({ source: src, constants, size }), args: inputs.map((i) => i.buf), size, dtype };
 }
 
-export function binaryJob(op: BinaryOp, a: GpujsBuffer, aShape: Shape, b: GpujsBuffer, bShape: Shape, outShape: Shape): Job {
+export function binaryJob(op: BinaryOp, a: GpujsBuffer, aShape: Shape, b: GpujsBuffer, bShape: Shape, outShape: Shape): Work {
   const ins = [{ buf: a, shape: aShape, as: 'x' }, { buf: b, shape: bShape, as: 'y' }];
   return broadcastJob(`binary:${op}`, ins, outShape, BINARY[op], a.dtype);
 }
 
-export function whereJob(c: GpujsBuffer, cShape: Shape, a: GpujsBuffer, aShape: Shape, b: GpujsBuffer, bShape: Shape, outShape: Shape): Job {
+export function whereJob(c: GpujsBuffer, cShape: Shape, a: GpujsBuffer, aShape: Shape, b: GpujsBuffer, bShape: Shape, outShape: Shape): Work {
   const ins = [{ buf: c, shape: cShape, as: 'c' }, { buf: a, shape: aShape, as: 'x' }, { buf: b, shape: bShape, as: 'y' }];
   return broadcastJob('where', ins, outShape, 'if (c !== 0) { r = x; } else { r = y; }', a.dtype);
 }

@@ -10,7 +10,8 @@
  * and sums in the same order as the cpu reference.
  */
 import type { GpujsBuffer } from './buffer.js';
-import { checkIndexable, unflatten } from './index-math.js';
+import { chunkedCells, type Work } from './chunks.js';
+import { checkIndexable, isChunked, unflatten, type Snippet } from './index-math.js';
 import { kernelSource, type Job } from './job.js';
 
 export function checkIndices(op: string, idx: Int32Array, rows: number): void {
@@ -20,14 +21,20 @@ export function checkIndices(op: string, idx: Int32Array, rows: number): void {
   }
 }
 
-export function gatherJob(src: GpujsBuffer, rows: number, cols: number, idx: GpujsBuffer): Job {
+export function gatherJob(src: GpujsBuffer, rows: number, cols: number, idx: GpujsBuffer): Work {
   const size = idx.size * cols;
-  checkIndexable('the output of gather', size);
   checkIndexable('the source of gather', src.size);
-  const at = unflatten('t', [idx.size, cols], 'o');
+  checkIndexable('the indices of gather', idx.size);
+  const dims = [idx.size, cols];
+  // An output past 2^24 cells: one launch per chunk (chunks.ts).
+  if (isChunked(size)) return chunkedCells(dims, 'the output of gather', (at, chunk, len) => gatherChunk(src, rows, cols, idx, at, `:${chunk}`, len));
+  return gatherChunk(src, rows, cols, idx, unflatten('t', dims, 'o'), '', size);
+}
+
+function gatherChunk(src: GpujsBuffer, rows: number, cols: number, idx: GpujsBuffer, at: Snippet, chunk: string, size: number): Job {
   const source = kernelSource(['src', 'idx'], [at.code, 'return src[idx[o0] * this.constants.cols + o1];']);
   const constants = { ...at.constants, cols };
-  return { key: `gather:${rows}x${cols}:${idx.size}`, spec: () => ({ source, constants, size }), args: [src, idx], size, dtype: src.dtype };
+  return { key: `gather:${rows}x${cols}:${idx.size}${chunk}`, spec: () => ({ source, constants, size }), args: [src, idx], size, dtype: src.dtype };
 }
 
 /** The CSR form of `idx`: for each destination row, the source rows landing there, in increasing order. */
@@ -50,12 +57,19 @@ export function csr(idx: Int32Array, outRows: number): { offsets: Float32Array; 
  * an argument, which gpu.js caps at loopMaxIterations, so the kernel is built
  * with that cap at idx.size (no row can receive more), not the default 1000.
  */
-export function scatterAddJob(src: GpujsBuffer, cols: number, idx: Int32Array, outRows: number): Job {
+export function scatterAddJob(src: GpujsBuffer, cols: number, idx: Int32Array, outRows: number): Work {
   const size = outRows * cols;
-  checkIndexable('the output of scatterAdd', size);
   checkIndexable('the source of scatterAdd', src.size);
-  const { offsets, order } = csr(idx, outRows);
-  const at = unflatten('t', [outRows, cols], 'o');
+  checkIndexable('the row offsets of scatterAdd', outRows + 1);
+  const lists = csr(idx, outRows);
+  const dims = [outRows, cols];
+  // An output past 2^24 cells: one launch per chunk (chunks.ts), all reading the same CSR lists.
+  if (isChunked(size)) return chunkedCells(dims, 'the output of scatterAdd', (at, chunk, len) => scatterChunk(src, cols, idx, outRows, lists, at, `:${chunk}`, len));
+  return scatterChunk(src, cols, idx, outRows, lists, unflatten('t', dims, 'o'), '', size);
+}
+
+function scatterChunk(src: GpujsBuffer, cols: number, idx: Int32Array, outRows: number, lists: { offsets: Float32Array; order: Float32Array }, at: Snippet, chunk: string, size: number): Job {
+  const { offsets, order } = lists;
   const source = kernelSource(['src', 'offsets', 'order'], [
     at.code,
     'const start = offsets[o0];',
@@ -68,6 +82,6 @@ export function scatterAddJob(src: GpujsBuffer, cols: number, idx: Int32Array, o
     'return sum;',
   ]);
   const constants = { ...at.constants, cols };
-  const key = `scatterAdd:${idx.length}x${cols}->${outRows}`;
+  const key = `scatterAdd:${idx.length}x${cols}->${outRows}${chunk}`;
   return { key, spec: () => ({ source, constants, size, longestLoop: idx.length }), args: [src, offsets, order], size, dtype: src.dtype };
 }

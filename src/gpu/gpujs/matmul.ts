@@ -8,7 +8,8 @@
  */
 import type { MatmulSpec } from '../backend.js';
 import type { GpujsBuffer } from './buffer.js';
-import { checkIndexable, unflatten } from './index-math.js';
+import { chunkedCells, type Work } from './chunks.js';
+import { checkIndexable, isChunked, unflatten, type Snippet } from './index-math.js';
 import { kernelSource, type Job } from './job.js';
 
 /** `p · stride` in the inner loop, or just `p` on a contiguous axis: one multiply less per step, and WASM can vectorize it. */
@@ -16,12 +17,18 @@ function step(name: string, stride: number): string {
   return stride === 1 ? 'p' : `p * this.constants.${name}`;
 }
 
-export function matmulJob(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec): Job {
+export function matmulJob(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec): Work {
   const size = s.batch * s.m * s.n;
-  checkIndexable('the output of matmul', size);
   checkIndexable('the left operand of matmul', a.size);
   checkIndexable('the right operand of matmul', b.size);
-  const idx = unflatten('t', [s.batch, s.m, s.n], 'o');
+  const dims = [s.batch, s.m, s.n];
+  // An output past 2^24 cells: one launch per chunk, each finding its cells' indices from its base (chunks.ts).
+  if (isChunked(size)) return chunkedCells(dims, 'the output of matmul', (at, chunk, len) => matmulChunk(a, b, s, at, `:${chunk}`, len));
+  return matmulChunk(a, b, s, unflatten('t', dims, 'o'), '', size);
+}
+
+/** The kernel computing `size` cells whose indices `idx` declares as o0, o1, o2. */
+function matmulChunk(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec, idx: Snippet, chunk: string, size: number): Job {
   const constants = {
     ...idx.constants,
     k: s.k,
@@ -42,6 +49,6 @@ export function matmulJob(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec): Job {
     '}',
     'return sum;',
   ]);
-  const key = `matmul:${s.batch}x${s.m}x${s.k}x${s.n}:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.aBatchStride},${s.bBatchStride}`;
+  const key = `matmul:${s.batch}x${s.m}x${s.k}x${s.n}:${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'}:${s.aBatchStride},${s.bBatchStride}${chunk}`;
   return { key, spec: () => ({ source: src, constants, size, longestLoop: s.k }), args: [a, b], size, dtype: a.dtype };
 }
