@@ -175,9 +175,17 @@ const otherCases: Case[] = [
   },
 ];
 
-/** Awaits a result that may be a promise, then frees it. */
+/**
+ * Device modes whose kernels run asynchronously: a launch returns before the
+ * work is done, so their timing includes reading the result back (the only
+ * way gpu.js offers to wait for it).
+ */
+const ASYNC_DEVICES = new Set(['gpujs:headlessgl', 'gpujs:webgl', 'gpujs:webgl2', 'gpujs:webgpu']);
+
+/** Awaits a result that may be a promise (and, on an asynchronous device, its readback), then frees it. */
 async function settle(be: Backend, r: DeviceBuffer | Promise<DeviceBuffer>): Promise<void> {
   const buf = r instanceof Promise ? await r : r;
+  if (ASYNC_DEVICES.has(be.name)) await be.read(buf);
   be.dispose(buf);
 }
 
@@ -207,7 +215,7 @@ async function measure(cases: Case[], backends: Backend[]): Promise<Row[]> {
     if (best) runners.push({ impl: BEST, fn: best.run });
     for (const be of backends) {
       if (!c.ours || (c.big && SLOW.has(be.name))) continue;
-      runners.push({ impl: `dsmoe ${be.name}`, fn: c.ours(be, (x) => be.upload(x)) });
+      runners.push({ impl: `dsmoe ${be.name}${ASYNC_DEVICES.has(be.name) ? ' (+readback)' : ''}`, fn: c.ours(be, (x) => be.upload(x)) });
     }
     try {
       const ms = await interleave(runners, BUDGET);
