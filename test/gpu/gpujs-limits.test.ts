@@ -146,3 +146,26 @@ function expectAt(got: TypedArray, want: TypedArray, atol: number, rtol: number)
   expectClose(pick(got, at), pick(want, at), atol, rtol);
 }
 
+
+describe.each(CI_MODES)('gpujs:%s loops past 65,535 iterations', (mode) => {
+  // Mesa llvmpipe ends any GLSL loop after 65,535 iterations: on GL modes such a
+  // kernel must be refused, elsewhere it must be right.
+  const k = 65_536;
+  const spec = { batch: 1, m: 1, k, n: 1, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+  const ones = new Float32Array(k).fill(1);
+  const idx = new Int32Array(70_000);
+
+  it('matmul with k = 65,536 and a scatter-add list of 70,000 rows: right, or refused on GL', async () => {
+    const be = await gpujs(mode);
+    if (mode === 'headlessgl') {
+      expect(() => be.matmul(be.upload(ones), be.upload(ones), spec)).toThrow(/65536 iterations.*65535/);
+      expect(() => be.scatterAdd(be.upload(new Float32Array(70_000).fill(1)), 1, be.upload(idx), 1)).toThrow(/70000 iterations/);
+      return;
+    }
+    const mm = await both(be, [ones, ones], (b, [x, y]) => b.matmul(x!, y!, spec));
+    expectClose(mm.got, mm.want, 0, 0);
+    const sa = await both(be, [new Float32Array(70_000).fill(1), idx], (b, [x, i]) => b.scatterAdd(x!, 1, i!, 1));
+    expectClose(sa.got, sa.want, 0, 0);
+    expectRanOn(be);
+  });
+});

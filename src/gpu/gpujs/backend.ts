@@ -283,11 +283,24 @@ export class GpujsBackend implements Backend {
       ),
     );
   }
+  /**
+   * A GL driver may end a loop after 65,535 iterations (Mesa llvmpipe does),
+   * silently. Reductions fold around it; for the kernels that cannot, a loop
+   * that long on a GL mode is refused instead of answered wrongly.
+   */
+  private checkLoop(op: string, iterations: number): void {
+    const gl = this.mode === 'headlessgl' || this.mode === 'webgl' || this.mode === 'webgl2';
+    if (gl && iterations > LONGEST_LOOP) {
+      throw new Error(`${op}: needs a loop of ${iterations} iterations, but ${this.name} drivers may stop loops after ${LONGEST_LOOP} (a wrong answer); run it on another backend (gpujs:webgpu, wasm, cpu)`);
+    }
+  }
   argReduce(op: ArgReduceOp, x: DeviceBuffer, outer: number, n: number, inner: number): Maybe<DeviceBuffer> {
+    if (!gpujsBuffer(x).parts) this.checkLoop(op, n); // a chunked input gets the 2^24 error instead
     return this.exec(argReduceJob(op, gpujsBuffer(x), outer, n, inner));
   }
   topk(x: DeviceBuffer, rows: number, n: number, k: number): Maybe<DeviceBuffer> {
     if (!(k >= 0 && k <= n)) throw new Error(`topk: k = ${k} is not within 0…${n}`);
+    if (!gpujsBuffer(x).parts) this.checkLoop('topk', n);
     return andThen(this.exec(rankJob(gpujsBuffer(x), rows, n)), (ranks) => {
       const picked = this.exec(pickJob(ranks, rows, n, k));
       return andThen(picked, (p) => {
@@ -297,6 +310,7 @@ export class GpujsBackend implements Backend {
     });
   }
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): Maybe<DeviceBuffer> {
+    this.checkLoop('matmul', spec.k);
     return this.exec(matmulJob(gpujsBuffer(a), gpujsBuffer(b), spec));
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer> {
@@ -310,6 +324,7 @@ export class GpujsBackend implements Backend {
     const ints: Maybe<TypedArray> = ix.hostInts ?? this.readValues(ix);
     return andThen(ints, (host) => {
       checkIndices('scatterAdd', host as Int32Array, outRows);
+      this.checkLoop('scatterAdd', longestList(host as Int32Array, outRows));
       return this.exec(scatterAddJob(gpujsBuffer(src), cols, host as Int32Array, outRows));
     });
   }
@@ -336,4 +351,12 @@ export class GpujsBackend implements Backend {
     this.cache.destroy();
     void this.gpu.destroy();
   }
+}
+
+/** The most source rows any one output row sums (the length of the longest CSR list). */
+function longestList(idx: Int32Array, outRows: number): number {
+  const counts = new Int32Array(outRows);
+  let most = 0;
+  for (let i = 0; i < idx.length; i++) most = Math.max(most, ++counts[idx[i]!]!);
+  return most;
 }
