@@ -96,4 +96,4 @@ if __name__ == "__main__":
     elif cmd == "f16":
         half_bits(sys.argv[2:])
     else:
-        raise SystemExit(f"unknown command {cmd}")
+        raise ValueError(f"unknown command {cmd}")
