@@ -84,3 +84,14 @@ export function checkShape(op: string, shape: Shape): void {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)} (sizes must be non-negative integers)`);
   }
 }
+
+/**
+ * Strides of `shape` read as if broadcast to `outShape`: 0 along every axis
+ * it is broadcast over (new leading axes and size-1 axes), so one walk over
+ * the output finds each input's element. Every backend's broadcasting kernels use it.
+ */
+export function alignedStrides(shape: Shape, outShape: Shape): number[] {
+  const own = stridesOf(shape);
+  const lead = outShape.length - shape.length;
+  return outShape.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]!));
+}

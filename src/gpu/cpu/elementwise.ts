@@ -5,7 +5,7 @@
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { Shape } from '../../tensor/shape.js';
-import { sameShape, sizeOf, stridesOf } from '../../tensor/shape.js';
+import { alignedStrides, sameShape, sizeOf } from '../../tensor/shape.js';
 import { arrayFor, dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -59,13 +59,6 @@ export function unary(op: UnaryOp, x: TypedArray): TypedArray {
   const out = arrayFor(dtypeOf(x), x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
   return out;
-}
-
-/** Strides of `shape` aligned to `outShape`, 0 along broadcast axes. */
-export function alignedStrides(shape: Shape, outShape: Shape): number[] {
-  const own = stridesOf(shape);
-  const lead = outShape.length - shape.length;
-  return outShape.map((d, i) => (i < lead || shape[i - lead] === 1 ? 0 : own[i - lead]!));
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import * as ref from '../cpu/elementwise.js';
 import type { Shape } from '../../tensor/shape.js';
-import { sizeOf } from '../../tensor/shape.js';
+import { alignedStrides, sizeOf } from '../../tensor/shape.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { SIMD_BINARY, SIMD_UNARY } from './elementwise-kernel.js';
@@ -52,8 +52,8 @@ export interface Collapsed {
 }
 
 export function collapse(aShape: Shape, bShape: Shape, outShape: Shape): Collapsed {
-  const as = ref.alignedStrides(aShape, outShape);
-  const bs = ref.alignedStrides(bShape, outShape);
+  const as = alignedStrides(aShape, outShape);
+  const bs = alignedStrides(bShape, outShape);
   const dims: number[] = [], sa: number[] = [], sb: number[] = [];
   outShape.forEach((d, i) => {
     if (d === 1) return;
@@ -136,7 +136,7 @@ export function where(dev: WasmDevice, c: WasmBuffer, cShape: Shape, a: WasmBuff
   const out = dev.alloc(a.dtype, sizeOf(outShape));
   if (out.size === 0) return out;
   const cv = dev.view(c), av = dev.view(a), bv = dev.view(b), ov = dev.view(out);
-  const st = [cShape, aShape, bShape].map((s) => ref.alignedStrides(s, outShape));
+  const st = [cShape, aShape, bShape].map((s) => alignedStrides(s, outShape));
   const dims: number[] = [], sc: number[] = [], sa: number[] = [], sb: number[] = [];
   outShape.forEach((d, i) => {
     if (d === 1) return;
