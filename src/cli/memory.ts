@@ -8,28 +8,13 @@
  * command on such a backend asks for a collection after each step and
  * yields once, which lets the finalizers hand the blocks back.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { findCollector } from '../gpu/gc.js';
 import { getBackend } from '../gpu/registry.js';
-
-let gc: (() => void) | null | undefined;
-
-function collector(): (() => void) | null {
-  if (gc === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    } catch {
-      gc = null;
-    }
-  }
-  return gc;
-}
 
 /** Collects garbage and lets finalizers run, where the backend's memory is invisible to the collector. */
 export async function releaseDeviceMemory(): Promise<void> {
   if (getBackend().name === 'cpu') return;
-  const run = collector();
+  const run = await findCollector();
   if (!run) return;
   run();
   await new Promise<void>((resolve) => setImmediate(resolve));

@@ -11,6 +11,7 @@
  * such call); its wantsReclaim() then tells realize to give the finalizers a
  * turn of the event loop, which a synchronous GL loop would never yield.
  */
+import { findCollector } from '../gc.js';
 
 /** Device bytes allocated between two collections. */
 const BUDGET_BYTES = 128 * 2 ** 20;
@@ -23,24 +24,7 @@ let finalizersDue = false;
 
 /** Finds V8's collector once, where the platform offers one (Node); elsewhere memory waits for ordinary GC. */
 export async function initCollector(): Promise<void> {
-  if (collector) return;
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') {
-    collector = exposed;
-    return;
-  }
-  if (typeof process === 'undefined' || !process.versions?.node) return;
-  try {
-    // Variable specifiers keep the browser bundle from resolving Node built-ins.
-    const [v8Name, vmName] = ['node:v8', 'node:vm'];
-    const v8 = (await import(v8Name)) as { setFlagsFromString(flags: string): void };
-    const vm = (await import(vmName)) as { runInNewContext(code: string): unknown };
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    if (typeof gc === 'function') collector = gc as () => void;
-  } catch {
-    collector = null;
-  }
+  collector ??= await findCollector();
 }
 
 /** Charges a device allocation; collects garbage when the budget is spent. */

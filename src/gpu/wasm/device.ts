@@ -8,27 +8,11 @@ import { GEMM, gemmWorkBytes } from './gemm-kernel.js';
 import { Heap } from './heap.js';
 import { buildKernels, type Kernel, type Kernels } from './module.js';
 import { CONTROL_BYTES, ThreadPool, type Share } from './threads.js';
+import { findCollector } from '../gc.js';
 
 const MAX_WORKERS = 15;
 /** Live bytes may grow by this much (or by half the baseline, if larger) before dead tensors are reclaimed. */
 const RECLAIM_BYTES = 64 * 2 ** 20;
-
-/**
- * A full garbage collection on demand, where the host allows it (Node: the
- * `gc` of a fresh vm context once --expose-gc is set). The wasm heap is
- * invisible to the collector, which would otherwise let dead tensors, and
- * the heap blocks their finalizers free, pile up for gigabytes.
- */
-async function findCollector(): Promise<(() => void) | null> {
-  if (typeof process === 'undefined' || !process.versions?.node) return null;
-  try {
-    const [v8, vm] = await Promise.all([import('node:v8'), import('node:vm')]);
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return null;
-  }
-}
 
 export class WasmDevice {
   private constructor(
