@@ -17,13 +17,18 @@ import { interleave, printTable, values, type Row, type Runner } from './util.js
 const [T, D, N, H] = [1024, 256, 8, 128];
 
 /** One sparse-inference call of the benchmark's layer in `mode` ('dense', 'topK' with k = 2, or 'threshold' with ε = 0.48), for the profiler. */
-export async function oursInfer(backend: string, mode: string): Promise<() => Promise<void>> {
+/** The benchmark's layer on `backend`, its router scaled ×8 to stand in for a trained one, and its input. */
+async function benchLayer(backend: string): Promise<{ layer: MoEFeedForward; x: ReturnType<typeof fromData> }> {
   await setBackend(backend);
   manualSeed(0);
   const layer = new MoEFeedForward({ dModel: D, nExperts: N, expertHidden: H });
   const w = layer.router.proj.weight;
   w.assign(noGrad(() => w.mul(8)));
-  const x = fromData(values(T * D, 5), [T, D]);
+  return { layer, x: fromData(values(T * D, 5), [T, D]) };
+}
+
+export async function oursInfer(backend: string, mode: string): Promise<() => Promise<void>> {
+  const { layer, x } = await benchLayer(backend);
   const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : { mode: 'topK', k: 2 };
   return async () => {
     await realize((await layer.infer(x, m)).y);
@@ -33,12 +38,7 @@ export async function oursInfer(backend: string, mode: string): Promise<() => Pr
 export async function moeInfer(): Promise<Row[]> {
   const rows: Row[] = [];
   const backend = 'wasm';
-  await setBackend(backend);
-  manualSeed(0);
-  const layer = new MoEFeedForward({ dModel: D, nExperts: N, expertHidden: H });
-  const w = layer.router.proj.weight;
-  w.assign(noGrad(() => w.mul(8)));
-  const x = fromData(values(T * D, 5), [T, D]);
+  const { layer, x } = await benchLayer(backend);
   const modes: [string, InferMode][] = [
     ['infer dense (all 8 experts)', { mode: 'dense' }],
     ['infer topK k=2', { mode: 'topK', k: 2 }],
