@@ -11,7 +11,7 @@ import { oursMoeStep } from './moe-step.js';
 import { oursInfer } from './moe-infer.js';
 import type { Row } from './util.js';
 
-const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync'] as const;
+const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'groupedMatmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync'] as const;
 
 /** A short key for one call: the op, and the shapes or sizes that decide its cost. */
 function keyOf(method: string, args: unknown[]): string {
@@ -23,6 +23,10 @@ function keyOf(method: string, args: unknown[]): string {
     case 'matmul': {
       const s = args[2] as { batch: number; m: number; k: number; n: number; transA: boolean; transB: boolean };
       return `matmul ${s.batch}×${s.m}×${s.k}×${s.n}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}`;
+    }
+    case 'groupedMatmul': {
+      const s = args[3] as { kind: string; groups: number; rows: number; k?: number; m?: number; n: number; transB?: boolean };
+      return `groupedMatmul ${s.kind} ${s.groups} groups, ${s.rows} rows, ${s.kind === 'rows' ? `k ${s.k}` : `m ${s.m}`}, n ${s.n}${s.transB ? ' Bᵀ' : ''}`;
     }
     case 'view': return `view ${json((args[1] as { shape: unknown }).shape)}${(args[1] as { window?: unknown }).window ? ' padded' : ''}`;
     default: return method;

@@ -12,6 +12,7 @@ export {
 } from './tensor/create.js';
 export { manualSeed, Generator, defaultGenerator } from './tensor/random.js';
 export { noGrad, enableGrad, isGradEnabled, setDebug } from './tensor/grad-mode.js';
+export { tidy } from './tensor/tidy.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export { broadcastShapes } from './tensor/shape.js';
@@ -20,12 +21,13 @@ export { cat, stack } from './tensor/ops/movement.js';
 export { softmax, logSoftmax, logsumexp, oneHot, crossEntropy, type Reduction } from './tensor/ops/functional.js';
 export { gatherRows, scatterAddRows } from './tensor/ops/indexing.js';
 export { bmm } from './tensor/ops/matmul.js';
+export { groupedMatmul, groupedMatmulInner } from './tensor/ops/grouped-matmul.js';
 
 export { backward, grad } from './autograd/backward.js';
 export { gradcheck, type GradcheckOptions, type GradcheckReport } from './autograd/gradcheck.js';
 
 export { setBackend, getBackend, startBackend, registerBackend, withBackend } from './gpu/registry.js';
-export type { Backend, DeviceBuffer, MatmulSpec, ViewSpec, UnaryOp, BinaryOp, ReduceOp } from './gpu/backend.js';
+export type { Backend, DeviceBuffer, MatmulSpec, GroupedMatmulSpec, ViewSpec, UnaryOp, BinaryOp, ReduceOp } from './gpu/backend.js';
 export { CpuBackend } from './gpu/cpu/index.js';
 
 export * from './nn/index.js';

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { broadcastedAxes, type Shape } from '../tensor/shape.js';
 import { where } from '../tensor/ops/elementwise.js';
 import { bmm } from '../tensor/ops/matmul.js';
+import { groupedMatmul, groupedMatmulInner } from '../tensor/ops/grouped-matmul.js';
 import { pad, shrink } from '../tensor/ops/movement.js';
 import { gatherRows, scatterAddRows } from '../tensor/ops/indexing.js';
 import { reduce } from '../tensor/ops/reduce.js';
@@ -83,6 +84,22 @@ function matmulRule(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: bo
   return [fold(da, a), fold(db, b)];
 }
 
+/**
+ * Grouped matmul, group by group the matmul rule, so each form's gradients
+ * are the other form (o: the offsets, which get none):
+ *   rows   C_g = A_g·B_g   : dA_g = G_g·B_gᵀ (rows, transB)   dB_g = A_gᵀ·G_g (inner)
+ *   rows   C_g = A_g·B_gᵀ  : dA_g = G_g·B_g  (rows)           dB_g = G_gᵀ·A_g (inner)
+ *   inner  C_g = A_gᵀ·B_g  : dA_g = B_g·G_gᵀ (rows, transB)   dB_g = A_g·G_g  (rows)
+ */
+function groupedMatmulRule(g: Tensor, a: Tensor, b: Tensor, o: Tensor, inner: boolean, transB: boolean, needs: readonly boolean[]): Grads {
+  if (inner) {
+    return [needs[0] ? groupedMatmul(b, g, o, { transB: true }) : null, needs[1] ? groupedMatmul(a, g, o) : null, null];
+  }
+  const da = needs[0] ? groupedMatmul(g, b, o, { transB: !transB }) : null;
+  const db = needs[1] ? (transB ? groupedMatmulInner(g, a, o) : groupedMatmulInner(a, g, o)) : null;
+  return [da, db, null];
+}
+
 export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Tensor[], needs: readonly boolean[]): Grads {
   const [a, b] = x as [Tensor, Tensor];
   switch (op.kind) {
@@ -99,6 +116,7 @@ export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Ten
       return [g.mul(hit).div(reduce('sum', hit, op.axis, true))];
     }
     case 'matmul': return matmulRule(g, a, b, op.transA, op.transB, needs);
+    case 'groupedMatmul': return groupedMatmulRule(g, a, b, x[2]!, op.inner, op.transB, needs);
     case 'gather': return [scatterAddRows(g, b, a.shape[0]!), null];
     case 'scatterAdd': return [gatherRows(g, b), null];
     case 'reshape': return [g.reshape(a.shape)];

@@ -59,6 +59,23 @@ export interface MatmulSpec {
   readonly bBatchStride: number;
 }
 
+/**
+ * Grouped matmul, the expert GEMM of a Mixture of Experts (MegaBlocks'
+ * grouped GEMM, PyTorch's torch._grouped_mm): the rows of the operands are
+ * cut into G consecutive groups by int32 `offsets` [G + 1],
+ * 0 = o_0 ≤ o_1 ≤ … ≤ o_G = rows, and group g (rows o_g ≤ r < o_{g+1})
+ * meets its own matrix. Empty groups are allowed.
+ *
+ *   'rows'   A [rows, k], B [G, k, n] (transB: stored [G, n, k]) → C [rows, n],
+ *            C_g = A_g · op(B_g)    (each expert's tokens times its weights)
+ *   'inner'  A [rows, m], B [rows, n] → C [G, m, n],
+ *            C_g = A_gᵀ · B_g       (the groups cut the summed axis: the
+ *                                   weight gradient of 'rows'; 0 for an empty group)
+ */
+export type GroupedMatmulSpec =
+  | { readonly kind: 'rows'; readonly groups: number; readonly rows: number; readonly k: number; readonly n: number; readonly transB: boolean }
+  | { readonly kind: 'inner'; readonly groups: number; readonly rows: number; readonly m: number; readonly n: number };
+
 export interface Backend {
   /** The name `getBackend()` reports, e.g. 'cpu' or 'gpujs:webgpu'. */
   readonly name: string;
@@ -91,6 +108,8 @@ export interface Backend {
   /** x is [rows, n]: int32 indices [rows, k] of the k largest, descending, lower index first on ties. */
   topk(x: DeviceBuffer, rows: number, n: number, k: number): Maybe<DeviceBuffer>;
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): Maybe<DeviceBuffer>;
+  /** See GroupedMatmulSpec; `offsets` is int32 [groups + 1]. */
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): Maybe<DeviceBuffer>;
   /** src is [rows, cols]; out[i] = src[idx[i]] → [idx.size, cols]. */
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer>;
   /** src is [idx.size, cols]; out[r] = Σ_{i: idx[i]=r} src[i], summed in increasing i → [outRows, cols]. */

@@ -6,11 +6,18 @@
  *      (histogram → exclusive prefix sum → stable placement), so each
  *      expert's tokens form one contiguous row block, in token order;
  *   2. one gather of the input rows in that order;
- *   3. per expert, its function (e.g. a GEMM pair using only its own weight
- *      blocks) on its row block;
- *   4. each row scaled by its gate, then summed into the token's output row
- *      with scatterAddRows; experts are combined in increasing index and rows
- *      in increasing position, a fixed order, so the result is deterministic.
+ *   3. the experts on their row blocks: expert e runs on block e only;
+ *   4. each row scaled by its gate, then summed into its token's output
+ *      row. Rows are combined in sorted order — experts in increasing index,
+ *      tokens in increasing order within one — a fixed order, so the result
+ *      is deterministic.
+ *
+ * Two forms of step 3. `dispatchGrouped` hands the experts every block at
+ * once, for experts that are grouped primitives (the FFN's grouped GEMM
+ * pair, ops/grouped-matmul.ts): one gather, one expert call, one
+ * scatter-add, whatever the number of experts. `dispatch` calls the expert
+ * once per block and scatter-adds each block's output, for experts that are
+ * not (the attention experts, each with its own heads over shared keys).
  */
 import { fromData, zeros } from '../tensor/create.js';
 import { gatherRows, scatterAddRows } from '../tensor/ops/indexing.js';
@@ -27,6 +34,8 @@ export interface SortedPairs {
   offsets: Int32Array;
   /** Token index of each sorted pair. */
   token: Int32Array;
+  /** Expert of each sorted pair (non-decreasing). */
+  expert: Int32Array;
   /** Gate of each sorted pair. */
   gate: Float64Array;
 }
@@ -34,22 +43,27 @@ export interface SortedPairs {
 /** Counting sort by expert: O(T·K + N), stable (tokens stay in increasing order within an expert). */
 export function sortByExpert(routing: Routing, nExperts: number): SortedPairs {
   const counts = new Int32Array(nExperts);
-  routing.experts.forEach((es) => es.forEach((e) => {
-    if (!(Number.isInteger(e) && e >= 0 && e < nExperts)) throw new Error(`dispatch: expert index ${e} is out of range for ${nExperts} experts`);
-    counts[e]!++;
-  }));
+  for (const es of routing.experts) {
+    for (const e of es) {
+      if (!(Number.isInteger(e) && e >= 0 && e < nExperts)) throw new Error(`dispatch: expert index ${e} is out of range for ${nExperts} experts`);
+      counts[e]!++;
+    }
+  }
   const offsets = new Int32Array(nExperts + 1);
   for (let e = 0; e < nExperts; e++) offsets[e + 1] = offsets[e]! + counts[e]!;
   const total = offsets[nExperts]!;
-  const token = new Int32Array(total);
-  const gate = new Float64Array(total);
+  const [token, expert, gate] = [new Int32Array(total), new Int32Array(total), new Float64Array(total)];
   const next = offsets.slice(0, nExperts);
-  routing.experts.forEach((es, t) => es.forEach((e, j) => {
-    const at = next[e]!++;
-    token[at] = t;
-    gate[at] = routing.gates[t]![j]!;
-  }));
-  return { nExperts, counts, offsets, token, gate };
+  for (let t = 0; t < routing.experts.length; t++) {
+    const es = routing.experts[t]!;
+    for (let j = 0; j < es.length; j++) {
+      const at = next[es[j]!]!++;
+      token[at] = t;
+      expert[at] = es[j]!;
+      gate[at] = routing.gates[t]![j]!;
+    }
+  }
+  return { nExperts, counts, offsets, token, expert, gate };
 }
 
 /** One expert's row block: its rows of the gathered input and which tokens they are. */
@@ -63,6 +77,18 @@ export interface ExpertBlock {
 
 /** An expert's computation on its block: [M, C] → [M, D]. */
 export type ExpertFn = (block: ExpertBlock) => Tensor;
+
+/** Every expert's row block at once: the gathered rows in sorted order, cut into groups by expert. */
+export interface ExpertGroups {
+  /** Gathered input rows [P, C], P = the number of pairs; expert e's are rows offsets[e] … offsets[e+1] − 1. */
+  rows: Tensor;
+  /** int32 [N + 1], the group offsets of a grouped matmul. */
+  offsets: Tensor;
+  pairs: SortedPairs;
+}
+
+/** All experts on their blocks: [P, C] → [P, D], row i computed by the expert of pair i. */
+export type GroupedExpertFn = (groups: ExpertGroups) => Tensor;
 
 /**
  * The gates of the sorted pairs as a [P, 1] tensor: host constants, or,
@@ -81,18 +107,36 @@ function gateColumn(x: Tensor, pairs: SortedPairs, scores?: Tensor): Tensor {
     throw new Error(`dispatch: scores ${fmt(scores.shape)} should be [${tokens}, ${n}] for tokens ${fmt(x.shape)}`);
   }
   const flat = new Int32Array(total);
-  for (let e = 0; e < n; e++) for (let i = pairs.offsets[e]!; i < pairs.offsets[e + 1]!; i++) flat[i] = pairs.token[i]! * n + e;
+  for (let i = 0; i < total; i++) flat[i] = pairs.token[i]! * n + pairs.expert[i]!;
   return gatherRows(scores.reshape([tokens * n, 1]), fromData(flat, [total], opts));
 }
 
+function checkTokens(x: Tensor): void {
+  if (x.rank !== 2) throw new Error(`dispatch: expected tokens [T, C], got ${fmt(x.shape)}`);
+}
+
 /**
- * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one gather, a
- * per-expert function on contiguous blocks and a gated, ordered combine.
- * `outCols` is the width D of the experts' outputs. With `scores` the gates
- * are read from that tensor (differentiably) instead of the host values.
+ * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one gather, one call
+ * of the grouped experts on all blocks, and one gated scatter-add in sorted
+ * order. `outCols` is the width D of the experts' outputs. With `scores` the
+ * gates are read from that tensor (differentiably) instead of the host values.
+ */
+export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: { scores?: Tensor } = {}): Tensor {
+  checkTokens(x);
+  const [tokens, total, on] = [x.shape[0]!, pairs.token.length, { backend: x.backend }];
+  if (total === 0) return zeros([tokens, outCols], { ...on, dtype: x.dtype });
+  const token = fromData(pairs.token, [total], on);
+  const out = experts({ rows: gatherRows(x, token), offsets: fromData(pairs.offsets, [pairs.nExperts + 1], on), pairs });
+  return scatterAddRows(out.mul(gateColumn(x, pairs, opts.scores)), token, tokens);
+}
+
+/**
+ * The same combine with the expert called once per non-empty block: each
+ * block's gated output is scatter-added into [T, D] and the experts' results
+ * summed in increasing expert index (the sorted order, as above).
  */
 export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert: ExpertFn, opts: { scores?: Tensor } = {}): Tensor {
-  if (x.rank !== 2) throw new Error(`dispatch: expected tokens [T, C], got ${fmt(x.shape)}`);
+  checkTokens(x);
   const tokens = x.shape[0]!;
   const on = { backend: x.backend };
   let y: Tensor | null = null;

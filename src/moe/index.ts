@@ -4,7 +4,7 @@ export { Router, type RouterKind, type RouterOptions } from './router.js';
 export { miLoss, conditionalEntropy, marginalEntropy, MI_EPS } from './mi-loss.js';
 export { switchLoss, routerZLoss } from './balance-loss.js';
 export { route, checkMode, rankExperts, thresholdTopKCount, type InferMode, type Routing } from './routing.js';
-export { dispatch, sortByExpert, type SortedPairs, type ExpertBlock, type ExpertFn } from './dispatch.js';
+export { dispatch, dispatchGrouped, sortByExpert, type SortedPairs, type ExpertBlock, type ExpertFn, type ExpertGroups, type GroupedExpertFn } from './dispatch.js';
 export { ffnOracle, ffnHostWeights, expertOnToken, type FfnHostWeights } from './oracle.js';
 export { routingStats, type RoutingStats, type CostModel } from './stats.js';
 export { MoEAttention, type MoEAttentionOptions, type AttentionPositional } from './moe-attention.js';

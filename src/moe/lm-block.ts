@@ -140,9 +140,7 @@ export class Block extends Module {
     if (!(ffn instanceof MoEFeedForward)) {
       return { y: noGrad(() => ffn.forward(x)), routing: null, stats: denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()) };
     }
-    // Only a densely trained layer's training forward is its dense mode (SMoE's masks all but the top k).
-    if (opts.mode.mode === 'dense' && ffn.trainingRouting.mode === 'dense') return allExperts(() => ffn.forward(x), ffn.costModel(tokens));
-    return ffn.infer(x, opts.mode);
+    return ffn.infer(x, opts.mode); // dense mode included: the layer runs it as its training forward
   }
 }
 
@@ -154,10 +152,11 @@ interface LayerInfer {
 }
 
 /**
- * Dense mode of a densely trained MoE layer: its training forward computes
- * exactly Σ_e S_e·e_e(x) for all experts, as one GEMM pair instead of N
- * dispatched blocks, so it is the fast way to run every expert. The routing
- * (all experts, by score) and its statistics come from the scores.
+ * Dense mode of the attention experts: their training forward computes
+ * exactly Σ_e S_e·e_e(x) for all experts in one pass instead of N
+ * dispatched blocks, so it is the fast way to run every expert (the FFN
+ * layer does the same inside MoEFeedForward.infer). The routing (all
+ * experts, by score) and its statistics come from the scores.
  */
 async function allExperts(forward: () => { y: Tensor; scores: Tensor }, cost: CostModel): Promise<{ y: Tensor; routing: Routing; stats: RoutingStats }> {
   const out = noGrad(forward);

@@ -38,12 +38,15 @@ import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
+import { groupedMatmul } from '../tensor/ops/grouped-matmul.js';
+import { gatherRows } from '../tensor/ops/indexing.js';
+import { tidy } from '../tensor/tidy.js';
 import { oneHot } from '../tensor/ops/functional.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
-import { dispatch, sortByExpert } from './dispatch.js';
+import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
 import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
 import { route, type InferMode, type Routing } from './routing.js';
@@ -183,13 +186,18 @@ export class MoEFeedForward extends Module {
     return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
   }
 
-  /** Expert e alone on rows [M, d]: act(x·W1_e + b1_e)·W2_e, using only its weight blocks. */
-  expert(e: number, rows: Tensor): Tensor {
-    const h = this.expertHidden;
-    const [lo, hi] = [e * h, (e + 1) * h];
-    let hidden = rows.matmul(this.w1.slice(1, lo, hi));
-    if (this.b1) hidden = hidden.add(this.b1.slice(0, lo, hi));
-    return activation(this.activation, hidden).matmul(this.w2.slice(0, lo, hi));
+  /**
+   * Every expert on its own rows, as one grouped GEMM pair: the rows come
+   * sorted by expert, group e holding expert e's tokens, and expert e's
+   * weights are matrix e of W1 viewed as [N, d, h] (its column block) and of
+   * W2 viewed as [N, h, d] (its row block), so each token meets only the
+   * weights of the experts it was routed to.
+   */
+  experts({ rows, offsets, pairs }: ExpertGroups): Tensor {
+    const [d, n, h] = [this.dModel, this.nExperts, this.expertHidden];
+    let hidden = groupedMatmul(rows, this.w1.reshape([d, n, h]).permute([1, 0, 2]), offsets);
+    if (this.b1) hidden = hidden.add(gatherRows(this.b1.reshape([n, h]), fromData(pairs.expert, [pairs.expert.length], { backend: rows.backend })));
+    return groupedMatmul(activation(this.activation, hidden), this.w2.reshape([n, h, d]), offsets);
   }
 
   /**
@@ -209,23 +217,46 @@ export class MoEFeedForward extends Module {
     const tokens = x2.shape[0]!;
     const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'topK', k: kk });
     const chosen = fromData(Int32Array.from(routing.experts.flat()), [tokens, kk], { backend: x2.backend });
-    const out = dispatch(x2, sortByExpert(routing, this.nExperts), this.dModel, (b) => this.expert(b.expert, b.rows), { scores });
+    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { scores });
     const y = this.b2 ? out.add(this.b2) : out;
     const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits), switch: switchLoss(scores, chosen) };
     return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
   }
 
-  /** Sparse inference: route on the host, then one dispatcher for every mode. */
+  /**
+   * Sparse inference: route on the host, then one dispatcher for every mode.
+   * The scores and the output come back realized, and the call's
+   * intermediates are freed as soon as they are (tidy), rather than left
+   * for the garbage collector.
+   */
   async infer(x: Tensor, mode: InferMode): Promise<MoEInferOutput> {
     const x2 = this.tokens(x);
-    const scores = noGrad(() => this.router.forward(x2).softmax(-1));
+    if (mode.mode === 'dense' && this.trainingRouting.mode === 'dense') return this.inferAllExperts(x, x2);
+    const scores = await tidy(() => noGrad(() => this.router.forward(x2).softmax(-1)));
     const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
     const pairs = sortByExpert(routing, this.nExperts);
-    const y = noGrad(() => {
-      const out = dispatch(x2, pairs, this.dModel, (b) => this.expert(b.expert, b.rows));
+    const y = await tidy(() => noGrad(() => {
+      const out = dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g));
       return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
-    });
+    }));
     const stats = routingStats(routing, this.costModel(x2.shape[0]!));
+    return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
+  }
+
+  /**
+   * Dense mode of a densely trained layer: its training forward computes
+   * exactly Σ_e S_e·e_e(x) over all experts as one GEMM pair, with nothing
+   * to sort or gather, so it is the fast way to run every expert. (An SMoE
+   * layer's forward masks all but its top k, so its dense mode dispatches.)
+   */
+  private async inferAllExperts(x: Tensor, x2: Tensor): Promise<MoEInferOutput> {
+    const [y, scores] = await tidy(() => noGrad(() => {
+      const out = this.forward(x2);
+      return [out.y.reshape(x.shape), out.scores] as const;
+    }));
+    const tokens = x2.shape[0]!;
+    const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'dense' });
+    const stats = routingStats(routing, this.costModel(tokens));
     return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
   }
 

@@ -49,17 +49,40 @@ export function checkMode(mode: InferMode, nExperts: number): void {
   }
 }
 
-/** Expert indices of one token's scores, by descending score (lower index first on ties). */
-export function rankExperts(s: ArrayLike<number>, offset: number, n: number): number[] {
-  const order = Array.from({ length: n }, (_, e) => e);
-  return order.sort((a, b) => s[offset + b]! - s[offset + a]! || a - b);
+/**
+ * Ranks the n experts of the token whose scores start at s[offset] into
+ * `order` (descending score, lower index first among equals): an insertion
+ * sort, which suits the few experts of a layer and is stable, so equal
+ * scores keep their increasing index order.
+ */
+function rankInto(s: ArrayLike<number>, offset: number, n: number, order: Int32Array, at: number): void {
+  for (let e = 0; e < n; e++) {
+    const v = s[offset + e]!;
+    let i = at + e;
+    while (i > at && s[offset + order[i - 1]!]! < v) {
+      order[i] = order[i - 1]!;
+      i--;
+    }
+    order[i] = e;
+  }
 }
 
-/** threshold(ε) for one token: {e : N·S_e > ε} in rank order, or the top expert alone. */
-export function thresholdSet(ranked: readonly number[], s: ArrayLike<number>, offset: number, eps: number): number[] {
-  const n = ranked.length;
-  const kept = ranked.filter((e) => n * s[offset + e]! > eps);
-  return kept.length > 0 ? kept : [ranked[0]!];
+/** Expert indices of one token's scores, by descending score (lower index first on ties). */
+export function rankExperts(s: ArrayLike<number>, offset: number, n: number): number[] {
+  const order = new Int32Array(n);
+  rankInto(s, offset, n, order, 0);
+  return Array.from(order);
+}
+
+/**
+ * |A(x)| under threshold(ε): the ranked experts with N·S_e > ε form a prefix
+ * of the ranking (scores descend along it), so counting that prefix is the
+ * whole rule; at least 1 (the top expert) when no score clears ε.
+ */
+function thresholdCount(ranked: Int32Array, at: number, s: ArrayLike<number>, offset: number, n: number, eps: number): number {
+  let c = 0;
+  while (c < n && n * s[offset + ranked[at + c]!]! > eps) c++;
+  return Math.max(1, c);
 }
 
 /**
@@ -76,36 +99,41 @@ export function thresholdTopKCount(counts: readonly number[], nExperts: number):
  * The routing of T tokens whose scores are the rows of `scores` (T×N,
  * row-major). `k` is the number of experts per token for topK and
  * thresholdTopK (null for the other modes).
+ *
+ * Every mode keeps a prefix of each token's ranking; the modes differ only
+ * in its length: N (dense), k (topK), the threshold count (threshold), or
+ * the batch's mean threshold count (thresholdTopK).
  */
 export function route(scores: ArrayLike<number>, tokens: number, nExperts: number, mode: InferMode): Routing & { k: number | null } {
   checkMode(mode, nExperts);
-  for (let i = 0; i < tokens * nExperts; i++) {
+  const n = nExperts;
+  for (let i = 0; i < tokens * n; i++) {
     if (!Number.isFinite(scores[i]!)) {
-      throw new Error(`route: router score ${scores[i]} for token ${Math.floor(i / nExperts)}, expert ${i % nExperts} is not finite`);
+      throw new Error(`route: router score ${scores[i]} for token ${Math.floor(i / n)}, expert ${i % n} is not finite`);
     }
   }
-  const ranked = Array.from({ length: tokens }, (_, t) => rankExperts(scores, t * nExperts, nExperts));
-  let chosen: number[][];
+  const ranked = new Int32Array(tokens * n);
+  for (let t = 0; t < tokens; t++) rankInto(scores, t * n, n, ranked, t * n);
+  const kept = new Int32Array(tokens);
   let k: number | null = null;
-  switch (mode.mode) {
-    case 'dense':
-      chosen = ranked;
-      break;
-    case 'topK':
-      k = mode.k;
-      chosen = ranked.map((r) => r.slice(0, mode.k));
-      break;
-    case 'threshold':
-      chosen = ranked.map((r, t) => thresholdSet(r, scores, t * nExperts, mode.eps));
-      break;
-    case 'thresholdTopK': {
-      const counts = ranked.map((r, t) => thresholdSet(r, scores, t * nExperts, mode.eps).length);
-      const kk = thresholdTopKCount(counts, nExperts);
-      k = kk;
-      chosen = ranked.map((r) => r.slice(0, kk));
-      break;
-    }
+  if (mode.mode === 'threshold' || mode.mode === 'thresholdTopK') {
+    for (let t = 0; t < tokens; t++) kept[t] = thresholdCount(ranked, t * n, scores, t * n, n, mode.eps);
+    if (mode.mode === 'thresholdTopK') kept.fill((k = thresholdTopKCount(Array.from(kept), n)));
+  } else {
+    kept.fill(mode.mode === 'topK' ? mode.k : n);
+    if (mode.mode === 'topK') k = mode.k;
   }
-  const gates = chosen.map((es, t) => es.map((e) => scores[t * nExperts + e]!));
-  return { experts: chosen, gates, k };
+  const experts: number[][] = new Array(tokens);
+  const gates: number[][] = new Array(tokens);
+  for (let t = 0; t < tokens; t++) {
+    const es: number[] = new Array(kept[t]!);
+    const gs: number[] = new Array(kept[t]!);
+    for (let j = 0; j < kept[t]!; j++) {
+      es[j] = ranked[t * n + j]!;
+      gs[j] = scores[t * n + es[j]!]!;
+    }
+    experts[t] = es;
+    gates[t] = gs;
+  }
+  return { experts, gates, k };
 }

@@ -5,7 +5,7 @@
  * a LazyBuffer never changes its value once defined, so `assign` on a
  * Tensor swaps its LazyBuffer rather than mutating one other nodes read.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../gpu/backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../gpu/backend.js';
 import type { DType } from './dtype.js';
 import type { Shape } from './shape.js';
 
@@ -17,6 +17,8 @@ export type LazyOp =
   | { readonly kind: 'argReduce'; readonly op: ArgReduceOp; readonly outer: number; readonly n: number; readonly inner: number }
   | { readonly kind: 'topk'; readonly rows: number; readonly n: number; readonly k: number }
   | { readonly kind: 'matmul'; readonly spec: MatmulSpec }
+  /** Sources: A, B, and the int32 group offsets. */
+  | { readonly kind: 'groupedMatmul'; readonly spec: GroupedMatmulSpec }
   | { readonly kind: 'gather'; readonly rows: number; readonly cols: number }
   | { readonly kind: 'scatterAdd'; readonly cols: number; readonly outRows: number }
   | { readonly kind: 'view'; readonly spec: ViewSpec }
@@ -30,6 +32,9 @@ export type LazyOp =
 const reaper = new FinalizationRegistry<{ backend: Backend; buf: DeviceBuffer }>(({ backend, buf }) => backend.dispose(buf));
 
 let nextId = 0;
+
+/** The open tidy() scopes (tidy.ts), innermost last: every LazyBuffer made while one is open is listed in it. */
+export const creationScopes: LazyBuffer[][] = [];
 
 export class LazyBuffer {
   readonly id = nextId++;
@@ -45,7 +50,9 @@ export class LazyBuffer {
     /** null once realized: dropping the sources lets finished intermediates be freed. */
     public op: LazyOp | null,
     public srcs: readonly LazyBuffer[],
-  ) {}
+  ) {
+    creationScopes.at(-1)?.push(this);
+  }
 
   static realized(backend: Backend, shape: Shape, buf: DeviceBuffer): LazyBuffer {
     const lb = new LazyBuffer(backend, shape, buf.dtype, null, []);
@@ -55,6 +62,11 @@ export class LazyBuffer {
 
   get isRealized(): boolean {
     return this._buf !== null && !this.isDisposed;
+  }
+
+  /** For a reshape: the LazyBuffer whose device buffer this one shares (null otherwise). */
+  get bufferOwner(): LazyBuffer | null {
+    return this.owner;
   }
 
   /** Disposed itself, or a reshaped view of a buffer that was disposed. */

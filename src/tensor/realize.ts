@@ -41,6 +41,7 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
     case 'argReduce': return be.argReduce(op.op, b(0), op.outer, op.n, op.inner);
     case 'topk': return be.topk(b(0), op.rows, op.n, op.k);
     case 'matmul': return be.matmul(b(0), b(1), op.spec);
+    case 'groupedMatmul': return be.groupedMatmul(b(0), b(1), b(2), op.spec);
     case 'gather': return be.gather(b(0), op.rows, op.cols, b(1));
     case 'scatterAdd': return be.scatterAdd(b(0), op.cols, b(1), op.outRows);
     case 'view': return be.view(b(0), op.spec);

@@ -2,12 +2,12 @@
  * Autograd = finite differences for matmul (1-D, 2-D, batched with
  * broadcasting batch axes), bmm with either operand transposed, and the
  * indexing ops: gather, indexSelect, scatterAdd, indexAdd, gatherRows,
- * scatterAddRows, topk values, crossEntropy. Indices repeat on purpose (a
+ * scatterAddRows, topk values, crossEntropy; grouped matmul in both forms. Indices repeat on purpose (a
  * repeated index is where a scatter's gradient accumulates).
  */
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { bmm, crossEntropy, gatherRows, scatterAddRows } from '../../src/index.js';
+import { bmm, crossEntropy, gatherRows, groupedMatmul, groupedMatmulInner, scatterAddRows } from '../../src/index.js';
 import { axisOf, broadcastPair, cotangentSeed, distinctCase, gradShape, indices, shape, sizeOf, tensorCase, values } from '../helpers/arbitraries.js';
 import { expectGrad, fromCase, i32, t64 } from '../helpers/tensors.js';
 
@@ -162,6 +162,36 @@ describe('indexing: autograd = finite differences', () => {
     await fc.assert(
       fc.asyncProperty(arb, cotangentSeed, async ([{ lead, classes, reduction }, logits, targets], seed) => {
         await expectGrad((x) => crossEntropy(x, i32(targets, lead), { reduction }), [t64(logits, [...lead, classes])], { seed });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('grouped matmul: autograd = finite differences', () => {
+  /** Group sizes (empty groups included), inner and outer widths, and data for A [P, k], B [G, k, n] and R [P, n]. */
+  const arb = fc
+    .tuple(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }), dim, dim, fc.boolean())
+    .chain(([sizes, k, n, transB]) => {
+      const rows = sizes.reduce((s, m) => s + m, 0);
+      const offsets = sizes.reduce((o, m) => [...o, o.at(-1)! + m], [0]);
+      return fc.tuple(fc.constant({ offsets, rows, k, n, transB, groups: sizes.length }), values(rows * k), values(sizes.length * k * n), values(rows * n));
+    });
+
+  it("'rows', with and without transB: gradients reach A and every group's B", async () => {
+    await fc.assert(
+      fc.asyncProperty(arb, cotangentSeed, async ([{ offsets, rows, k, n, transB, groups }, va, vb], seed) => {
+        const bShape = transB ? [groups, n, k] : [groups, k, n];
+        await expectGrad((a, b) => groupedMatmul(a, b, i32(offsets), { transB }), [t64(va, [rows, k]), t64(vb, bShape)], { seed });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("'inner': gradients reach both row operands", async () => {
+    await fc.assert(
+      fc.asyncProperty(arb, cotangentSeed, async ([{ offsets, rows, k, n }, va, , vr], seed) => {
+        await expectGrad((a, r) => groupedMatmulInner(a, r, i32(offsets)), [t64(va, [rows, k]), t64(vr, [rows, n])], { seed });
       }),
       { numRuns: RUNS },
     );

@@ -119,6 +119,53 @@ describe('wasm backend: matmul', () => {
   });
 });
 
+/** Group offsets [G + 1] from group sizes (empty groups included). */
+function offsetsOf(sizes: readonly number[]): Int32Array {
+  const o = new Int32Array(sizes.length + 1);
+  sizes.forEach((m, g) => (o[g + 1] = o[g]! + m));
+  return o;
+}
+
+describe('wasm backend: grouped matmul', () => {
+  const sizes = fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 6 });
+  const dims = fc.integer({ min: 0, max: 40 });
+
+  /** Both kinds of one case on the named backend and on cpu, compared with a tolerance scaled by |A|·|B|. */
+  function check(n: string, groupSizes: readonly number[], k: number, nn: number, transB: boolean, s: number): void {
+    const o = offsetsOf(groupSizes);
+    const [groups, rows] = [groupSizes.length, o[groupSizes.length]!];
+    const A = data(rows * k, s), B = data(groups * k * nn, s + 5), R = data(rows * nn, s + 9);
+    const byRows = { kind: 'rows', groups, rows, k, n: nn, transB } as const;
+    const inner = { kind: 'inner', groups, rows, m: k, n: nn } as const;
+    for (const [spec, x, y] of [[byRows, A, B], [inner, A, R]] as const) {
+      const want = onCpu((be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec) as DeviceBuffer);
+      const scale = onCpu((be) => be.groupedMatmul(be.upload(x.map(Math.abs)), be.upload(y.map(Math.abs)), be.upload(o), spec) as DeviceBuffer);
+      close(onWasm(n, (be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec)), want, 1e-6, 1e-5, scale);
+    }
+  }
+
+  test.prop([name, sizes, dims, dims, fc.boolean(), seed], { numRuns: 60 })(
+    "equals the cpu backend in both kinds ('rows' with and without transB, 'inner'), empty groups included",
+    (n, groupSizes, k, nn, transB, s) => check(n, groupSizes, k, nn, transB, s),
+  );
+
+  // Groups past the cache blocks, big enough to be cut across threads, and more groups than one pool run's 32 shares.
+  test.prop([name, fc.constantFrom([300, 0, 260], [1, 517, 65, 3], Array.from({ length: 40 }, (_, g) => 20 + g)), fc.constantFrom([130, 300], [257, 64]), fc.boolean(), seed], { numRuns: 10 })(
+    'equals the cpu backend past the cache blocks, across threads, over many groups',
+    (n, groupSizes, [k, nn], transB, s) => check(n, groupSizes, k!, nn!, transB, s),
+  );
+
+  test.prop([name], { numRuns: 10 })('bad offsets are refused, naming them', (n) => {
+    const be = backends[n]!;
+    const spec = { kind: 'rows', groups: 2, rows: 3, k: 1, n: 1, transB: false } as const;
+    const run = (o: number[]): unknown => be.groupedMatmul(be.upload(new Float32Array(3)), be.upload(new Float32Array(2)), be.upload(Int32Array.from(o)), spec);
+    expect(() => run([1, 2, 3])).toThrow(/must start at 0, got 1/);
+    expect(() => run([0, 2, 1])).toThrow(/must not decrease: offset 2 is 1 after 2/);
+    expect(() => run([0, 1, 4])).toThrow(/last offset must be the row count 3, got 4/);
+    expect(() => run([0, 3])).toThrow(/2 groups need 3 offsets, got 2/);
+  });
+});
+
 /** A shape and two operand shapes that broadcast to it (size-1 axes, dropped leading axes). */
 const broadcastCase = fc
   .array(fc.integer({ min: 1, max: 9 }), { minLength: 0, maxLength: 4 })

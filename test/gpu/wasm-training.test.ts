@@ -78,4 +78,19 @@ describe('wasm backend: training', () => {
     // Without reclaiming, 60 steps would hold 60 steps' buffers (measured: ~470 MB, against ~80 MB with).
     expect(peak).toBeLessThan(64 * 2 ** 20 + 10 * perStep);
   });
+
+  test.each(WASM)('sparse inference frees its intermediates at once on %s: the heap keeps the output and the scores only', async (name) => {
+    const be = (await setBackend(name)) as WasmBackend;
+    manualSeed(4);
+    const [t, d, n] = [64, 32, 4];
+    const layer = new MoEFeedForward({ dModel: d, nExperts: n, expertHidden: 16 });
+    const x = fromData(values(t * d, 6), [t, d]);
+    await layer.infer(x, { mode: 'topK', k: 2 }); // first call: the parameters' own buffers are realized
+    const before = be.device.heap.live;
+    const out = await layer.infer(x, { mode: 'topK', k: 2 });
+    expect(out.y.lazy.isRealized).toBe(true);
+    // y [t, d] and the router's scores [t, n]: nothing else (at most: a finalizer of an earlier test's tensor may free more meanwhile).
+    expect(be.device.heap.live - before).toBeLessThanOrEqual(4 * t * d + 4 * t * n);
+    await setBackend('cpu');
+  });
 });

@@ -8,9 +8,10 @@
  * float32 only: gpu.js kernels compute in float32. int32 tensors (indices)
  * are stored as float32 values, exact below 2^24, and read back as Int32Array.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
+import { checkGroupOffsets } from '../group-offsets.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
@@ -24,6 +25,7 @@ import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
 import { pickJob, rankJob } from './topk.js';
 import { matmulJob } from './matmul.js';
+import { groupedMatmulJob, longestGroup } from './grouped-matmul.js';
 import { checkIndices, gatherJob, scatterAddJob } from './indexing.js';
 import { viewJob } from './view.js';
 
@@ -312,6 +314,16 @@ export class GpujsBackend implements Backend {
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): Maybe<DeviceBuffer> {
     this.checkLoop('matmul', spec.k);
     return this.exec(matmulJob(gpujsBuffer(a), gpujsBuffer(b), spec));
+  }
+  /** Needs the offsets on the host, to check them and find each row's group: free when they came from there, a readback otherwise. */
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): Maybe<DeviceBuffer> {
+    const ob = gpujsBuffer(offsets);
+    const ints: Maybe<ArrayLike<number>> = ob.hostInts ?? this.readValues(ob);
+    return andThen(ints, (host) => {
+      checkGroupOffsets('groupedMatmul', host, spec.groups, spec.rows);
+      this.checkLoop('groupedMatmul', spec.kind === 'rows' ? spec.k : longestGroup(host));
+      return this.exec(groupedMatmulJob(gpujsBuffer(a), gpujsBuffer(b), ob, host, spec));
+    });
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer> {
     const ix = gpujsBuffer(idx);

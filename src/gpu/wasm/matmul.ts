@@ -11,7 +11,7 @@ import { GEMM } from './gemm-kernel.js';
 import type { Share } from './threads.js';
 
 /** Below this many flops a second thread's wake-up (tens of µs) costs more than it saves. */
-const PARALLEL_FLOPS = 1 << 22;
+export const PARALLEL_FLOPS = 1 << 22;
 
 /** [start, end) of part t of n items cut into `parts`, each cut a multiple of `align`. */
 export function partOf(n: number, parts: number, t: number, align: number): [number, number] {

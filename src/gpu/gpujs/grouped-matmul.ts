@@ -1,0 +1,95 @@
+/**
+ * Grouped matmul (backend.ts, GroupedMatmulSpec), one output cell per thread.
+ * The groups come from offsets that change every step (they are the
+ * router's choices), so nothing about them may be compiled in: a kernel is
+ * keyed by shapes alone, and the offsets reach it as kernel arguments.
+ *
+ *   'rows'   C[r, j] = Σ_p A[r, p]·op(B_g)[p, j], g the group of row r. The
+ *            host finds each row's g once (a per-row array, an argument); k
+ *            bounds the loop as a constant, as in matmul.ts.
+ *   'inner'  C[g, i, j] = Σ_{o_g ≤ r < o_{g+1}} A[r, i]·B[r, j], in increasing
+ *            r as the cpu reference sums. The loop bound comes from the
+ *            offsets, an argument, which gpu.js caps at loopMaxIterations:
+ *            the kernel is built with that cap at `rows`, the longest any
+ *            group can be, so one compiled kernel is right for every offsets.
+ */
+import type { GroupedMatmulSpec } from '../backend.js';
+import type { GpujsBuffer } from './buffer.js';
+import { chunkedCells, type Work } from './chunks.js';
+import { checkIndexable, isChunked, unflatten, type Snippet } from './index-math.js';
+import { kernelSource, type Job } from './job.js';
+
+type RowsSpec = Extract<GroupedMatmulSpec, { kind: 'rows' }>;
+type InnerSpec = Extract<GroupedMatmulSpec, { kind: 'inner' }>;
+
+/** `offsets` are the checked host values (group-offsets.ts) of the device buffer `offsetsBuf`. */
+export function groupedMatmulJob(a: GpujsBuffer, b: GpujsBuffer, offsetsBuf: GpujsBuffer, offsets: ArrayLike<number>, s: GroupedMatmulSpec): Work {
+  checkIndexable('the left operand of groupedMatmul', a.size);
+  checkIndexable('the right operand of groupedMatmul', b.size);
+  if (s.kind === 'rows') {
+    checkIndexable('the row groups of groupedMatmul', s.rows);
+    const group = groupOfRows(offsets, s.groups, s.rows);
+    return cells([s.rows, s.n], (at, chunk, size) => rowsChunk(a, b, group, s, at, chunk, size));
+  }
+  checkIndexable('the offsets of groupedMatmul', s.groups + 1);
+  return cells([s.groups, s.m, s.n], (at, chunk, size) => innerChunk(a, b, offsetsBuf, s, at, chunk, size));
+}
+
+/** One launch over the output `dims`, or past 2^24 cells one per chunk (chunks.ts). */
+function cells(dims: number[], make: (at: Snippet, chunk: string, size: number) => Job): Work {
+  const size = dims.reduce((n, d) => n * d, 1);
+  if (isChunked(size)) return chunkedCells(dims, 'the output of groupedMatmul', (at, chunk, len) => make(at, `:${chunk}`, len));
+  return make(unflatten('t', dims, 'o'), '', size);
+}
+
+/** group[r] = the g with o_g ≤ r < o_{g+1}; an empty group owns no row. */
+function groupOfRows(offsets: ArrayLike<number>, groups: number, rows: number): Float32Array {
+  const group = new Float32Array(rows);
+  for (let g = 0; g < groups; g++) group.fill(g, offsets[g], offsets[g + 1]);
+  return group;
+}
+
+/** Cells (o0, o1) = (r, j): row r of A against column j of op(B_g), B_g starting at g·k·n. */
+function rowsChunk(a: GpujsBuffer, b: GpujsBuffer, group: Float32Array, s: RowsSpec, at: Snippet, chunk: string, size: number): Job {
+  const constants = { ...at.constants, k: s.k, n: s.n, bGroup: s.k * s.n, bJ: s.transB ? s.k : 1 };
+  // Element (p, j) of op(B_g) is at p·n + j (B_g) or j·k + p (B_g stored transposed).
+  const bP = s.transB ? 'p' : 'p * this.constants.n';
+  const source = kernelSource(['a', 'b', 'group'], [
+    at.code,
+    'const aRow = o0 * this.constants.k;',
+    'const bCol = group[o0] * this.constants.bGroup + o1 * this.constants.bJ;',
+    'let sum = 0.0;',
+    'for (let p = 0; p < this.constants.k; p++) {',
+    `  sum = sum + a[aRow + p] * b[bCol + ${bP}];`,
+    '}',
+    'return sum;',
+  ]);
+  const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.transB ? 'T' : 'N'}${chunk}`;
+  return { key, spec: () => ({ source, constants, size, longestLoop: s.k }), args: [a, b, group], size, dtype: a.dtype };
+}
+
+/** Cells (o0, o1, o2) = (g, i, j): column i of A_g against column j of B_g, over the rows of group g. */
+function innerChunk(a: GpujsBuffer, b: GpujsBuffer, offsets: GpujsBuffer, s: InnerSpec, at: Snippet, chunk: string, size: number): Job {
+  const constants = { ...at.constants, m: s.m, n: s.n };
+  const source = kernelSource(['a', 'b', 'offsets'], [
+    at.code,
+    'const start = offsets[o0];',
+    'const count = offsets[o0 + 1] - start;',
+    'let sum = 0.0;',
+    // An integer counter from 0: WGSL cannot increment a float loop variable.
+    'for (let q = 0; q < count; q++) {',
+    '  const r = start + q;',
+    '  sum = sum + a[r * this.constants.m + o1] * b[r * this.constants.n + o2];',
+    '}',
+    'return sum;',
+  ]);
+  const key = `groupedMatmul:inner:${s.groups}x${s.rows}x${s.m}x${s.n}${chunk}`;
+  return { key, spec: () => ({ source, constants, size, longestLoop: s.rows }), args: [a, b, offsets], size, dtype: a.dtype };
+}
+
+/** The most rows one group holds: the longest loop an 'inner' cell runs. */
+export function longestGroup(offsets: ArrayLike<number>): number {
+  let most = 0;
+  for (let g = 0; g + 1 < offsets.length; g++) most = Math.max(most, offsets[g + 1]! - offsets[g]!);
+  return most;
+}

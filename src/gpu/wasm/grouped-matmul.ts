@@ -1,0 +1,89 @@
+/**
+ * Grouped matmul (backend.ts, GroupedMatmulSpec) on the wasm gemm kernel.
+ * Each group is one gemm call on pointers moved to its rows — the gemm's
+ * strides already absorb the layouts, so nothing is copied or padded — and
+ * all the groups' calls go out as the shares of one pool run: a thread
+ * that finishes a small group claims the next, so unequal groups (an
+ * expert with twice the tokens of another) still keep every thread busy.
+ */
+import type { GroupedMatmulSpec } from '../backend.js';
+import { checkGroupOffsets } from '../group-offsets.js';
+import type { WasmBuffer } from './buffer.js';
+import type { WasmDevice } from './device.js';
+import { GEMM } from './gemm-kernel.js';
+import { PARALLEL_FLOPS, partOf } from './matmul.js';
+import { MAX_SHARES, type Share } from './threads.js';
+
+/** One gemm call: C (m×n, row stride ldc) = op(A)·op(B), element (i,p) of op(A) at a + i·rsA + p·csA, (p,j) of op(B) at b + p·rsB + j·csB (bytes). */
+interface Gemm {
+  a: number; b: number; c: number;
+  m: number; n: number; k: number;
+  rsA: number; csA: number; rsB: number; csB: number; ldc: number;
+}
+
+/** The gemm of each non-empty group; an empty 'inner' group's C block is zeroed here instead. */
+function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuffer, o: Int32Array, s: GroupedMatmulSpec): Gemm[] {
+  const calls: Gemm[] = [];
+  for (let g = 0; g < s.groups; g++) {
+    const [start, rows] = [o[g]!, o[g + 1]! - o[g]!];
+    if (s.kind === 'rows') {
+      if (rows === 0 || s.n === 0) continue;
+      const { k, n } = s;
+      // A_g: rows start… of A [P, k]; B_g: block g of B [G, k, n] (or [G, n, k]); C_g: rows start… of C [P, n].
+      calls.push({
+        a: a.ptr + start * k * 4, b: b.ptr + g * k * n * 4, c: out.ptr + start * n * 4, m: rows, n, k,
+        rsA: k * 4, csA: 4, rsB: s.transB ? 4 : n * 4, csB: s.transB ? k * 4 : 4, ldc: n * 4,
+      });
+    } else {
+      const { m, n } = s;
+      const c = out.ptr + g * m * n * 4;
+      if (rows === 0) {
+        dev.view(out).fill(0, g * m * n, (g + 1) * m * n);
+        continue;
+      }
+      if (m === 0 || n === 0) continue;
+      // C_g = A_gᵀ·B_g: op(A) element (i, p) is A[start + p, i], so A is read with its strides swapped.
+      calls.push({
+        a: a.ptr + start * m * 4, b: b.ptr + start * n * 4, c, m, n, k: rows,
+        rsA: 4, csA: m * 4, rsB: n * 4, csB: 4, ldc: n * 4,
+      });
+    }
+  }
+  return calls;
+}
+
+/**
+ * Cuts a call into `parts` shares along its longer side of C, in whole
+ * micro-tiles (columns when n ≥ m, else rows), as matmul.ts does for one product.
+ */
+function sharesOf(call: Gemm, parts: number): Share[] {
+  const shares: Share[] = [];
+  const work = 0; // argument 11, replaced by the running thread's scratch
+  for (let t = 0; t < parts; t++) {
+    if (call.n >= call.m) {
+      const [j0, j1] = partOf(call.n, parts, t, GEMM.nr);
+      if (j1 > j0) shares.push({ args: [call.a, call.b + j0 * call.csB, call.c + j0 * 4, call.m, j1 - j0, call.k, call.rsA, call.csA, call.rsB, call.csB, call.ldc, work] });
+    } else {
+      const [i0, i1] = partOf(call.m, parts, t, GEMM.mr);
+      if (i1 > i0) shares.push({ args: [call.a + i0 * call.rsA, call.b, call.c + i0 * call.ldc, i1 - i0, call.n, call.k, call.rsA, call.csA, call.rsB, call.csB, call.ldc, work] });
+    }
+  }
+  return shares;
+}
+
+export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, offsets: WasmBuffer, s: GroupedMatmulSpec): WasmBuffer {
+  const o = dev.view(offsets) as Int32Array;
+  checkGroupOffsets('groupedMatmul', o, s.groups, s.rows);
+  const out = dev.alloc('float32', s.kind === 'rows' ? s.rows * s.n : s.groups * s.m * s.n);
+  if (s.kind === 'rows' && s.k === 0) {
+    dev.view(out).fill(0); // an empty sum: the gemm kernel needs at least one step of k
+    return out;
+  }
+  const calls = groupGemms(dev, a, b, out, o, s);
+  const flops = calls.reduce((sum, c) => sum + 2 * c.m * c.n * c.k, 0);
+  // A group larger than a fair share of the work (1 / 2·threads) is cut further, so no share holds up the others.
+  const fair = flops / dev.shares(flops >= PARALLEL_FLOPS);
+  const shares = calls.flatMap((c) => sharesOf(c, Math.max(1, Math.round((2 * c.m * c.n * c.k) / fair))));
+  for (let i = 0; i < shares.length; i += MAX_SHARES) dev.run('gemm', shares.slice(i, i + MAX_SHARES), 11);
+  return out;
+}

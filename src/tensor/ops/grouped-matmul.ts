@@ -1,0 +1,65 @@
+/**
+ * Grouped matmul: the rows of the operands are cut into consecutive groups
+ * by int32 offsets [G + 1], and each group is an ordinary matmul with its
+ * own matrix. It is the GEMM of a Mixture of Experts' sparse dispatch
+ * (MegaBlocks' grouped GEMM, torch._grouped_mm): sort the tokens by expert,
+ * and expert g's tokens are the rows of group g — one primitive call runs
+ * every expert, each on just its own tokens, with nothing padded.
+ *
+ *   groupedMatmul(A [P, k], B [G, k, n], offsets)       → [P, n],    C_g = A_g·B_g
+ *   groupedMatmul(A, B [G, n, k], offsets, { transB })  → [P, n],    C_g = A_g·B_gᵀ
+ *   groupedMatmulInner(A [P, m], B [P, n], offsets)     → [G, m, n], C_g = A_gᵀ·B_g
+ *
+ * The two forms are each other's gradients (autograd/rules.ts), so the
+ * pair is closed under differentiation, as bmm is.
+ */
+import { checkGroupOffsets } from '../../gpu/group-offsets.js';
+import type { GroupedMatmulSpec } from '../../gpu/backend.js';
+import { fmt } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { make, sameBackend } from './core.js';
+
+/** Checks the offsets' type and shape, and their values when they are already on the host; the group count. */
+function groupsOf(op: string, offsets: Tensor, rows: number): number {
+  if (offsets.dtype !== 'int32' || offsets.rank !== 1 || offsets.shape[0]! < 1) {
+    throw new Error(`${op}: offsets must be int32 [groups + 1], got ${offsets.dtype} ${fmt(offsets.shape)}`);
+  }
+  const groups = offsets.shape[0]! - 1;
+  const lb = offsets.lazy;
+  if (lb.isRealized && lb.backend.readSync) checkGroupOffsets(op, lb.backend.readSync(lb.buffer), groups, rows);
+  return groups;
+}
+
+function checkOperands(op: string, a: Tensor, b: Tensor, offsets: Tensor): void {
+  sameBackend(op, a, b, offsets);
+  if (a.dtype !== b.dtype || a.dtype === 'int32') throw new Error(`${op}: operands must share a float dtype, got ${a.dtype} ${fmt(a.shape)} and ${b.dtype} ${fmt(b.shape)}`);
+  if (a.rank !== 2) throw new Error(`${op}: A must be rows [P, k], got ${fmt(a.shape)}`);
+}
+
+/** C_g = A_g·op(B_g) for the row groups g of A [P, k]; B is [G, k, n], or [G, n, k] with transB. */
+export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: { transB?: boolean } = {}): Tensor {
+  const op = 'groupedMatmul';
+  checkOperands(op, a, b, offsets);
+  const transB = opts.transB ?? false;
+  const [rows, k] = a.shape as [number, number];
+  const groups = groupsOf(op, offsets, rows);
+  if (b.rank !== 3 || b.shape[0] !== groups) {
+    throw new Error(`${op}: B must be [${groups}, ${transB ? 'n, k' : 'k, n'}] for ${groups} groups, got ${fmt(b.shape)}`);
+  }
+  const [kb, n] = transB ? [b.shape[2]!, b.shape[1]!] : [b.shape[1]!, b.shape[2]!];
+  if (kb !== k) throw new Error(`${op}: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
+  const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, transB };
+  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB });
+}
+
+/** C_g = A_gᵀ·B_g for the row groups g shared by A [P, m] and B [P, n] → [G, m, n] (zero for an empty group). */
+export function groupedMatmulInner(a: Tensor, b: Tensor, offsets: Tensor): Tensor {
+  const op = 'groupedMatmulInner';
+  checkOperands(op, a, b, offsets);
+  const [rows, m] = a.shape as [number, number];
+  if (b.rank !== 2 || b.shape[0] !== rows) throw new Error(`${op}: B must be rows [${rows}, n] like A ${fmt(a.shape)}, got ${fmt(b.shape)}`);
+  const groups = groupsOf(op, offsets, rows);
+  const n = b.shape[1]!;
+  const spec: GroupedMatmulSpec = { kind: 'inner', groups, rows, m, n };
+  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [groups, m, n], a.dtype, { kind: 'groupedMatmul', inner: true, transB: false });
+}

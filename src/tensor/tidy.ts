@@ -1,0 +1,38 @@
+/**
+ * tidy(fn): run fn, realize what it returns, and free at once the device
+ * memory of everything else fn created (TensorFlow.js's tf.tidy, for a lazy
+ * engine).
+ *
+ * Why it exists: an intermediate's device memory (a block of the wasm heap,
+ * a GPU texture) is freed by a finalizer once its LazyBuffer is garbage
+ * collected, and the collector knows nothing of device memory, so a loop
+ * on such a device runs until a backend forces a full collection
+ * (Backend.wantsReclaim) — milliseconds each time. Code that knows its
+ * intermediates die with it, like one sparse-inference call, frees them
+ * itself and never waits for one.
+ *
+ * The rule, as in tf.tidy: nothing fn creates may escape except through its
+ * result. It is async because in a lazy engine a value can only be freed
+ * after the values computed from it have been; fn itself is synchronous (it
+ * builds the graph), so what it makes is exactly what is built while it runs.
+ */
+import { creationScopes, type LazyBuffer } from './lazy.js';
+import { realize, type Tensor } from './tensor.js';
+
+export async function tidy<T extends Tensor | readonly Tensor[]>(fn: () => T): Promise<T> {
+  const made: LazyBuffer[] = [];
+  creationScopes.push(made);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    creationScopes.pop();
+  }
+  const results: readonly Tensor[] = Array.isArray(result) ? result : [result as Tensor];
+  await realize(...results);
+  // Keep the results and every buffer they share (a reshaped result reads its owner's memory).
+  const keep = new Set<LazyBuffer>();
+  for (const t of results) for (let lb: LazyBuffer | null = t.lazy; lb; lb = lb.bufferOwner) keep.add(lb);
+  for (const lb of made) if (!keep.has(lb)) lb.dispose();
+  return result;
+}

@@ -1,0 +1,63 @@
+/**
+ * tidy(fn): the result is realized and correct; every other buffer fn made
+ * is freed at once (the wasm heap's live bytes come back to where they
+ * were); buffers the result shares (a reshaped result's owner) and inputs
+ * made outside survive; the scope closes when fn throws.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { fromData, noGrad, setBackend, tidy, type Tensor } from '../../src/index.js';
+import type { WasmBackend } from '../../src/gpu/wasm/index.js';
+import { creationScopes } from '../../src/tensor/lazy.js';
+import { values } from '../helpers/arbitraries.js';
+
+let wasm: WasmBackend;
+beforeAll(async () => {
+  wasm = (await setBackend('wasm:1')) as unknown as WasmBackend;
+  expect(wasm.name).toBe('wasm:1');
+});
+afterAll(async () => {
+  await setBackend('cpu');
+});
+
+const live = (): number => wasm.device.heap.live;
+const f32 = (v: readonly number[], shape: readonly number[]): Tensor => fromData(Float32Array.from(v), shape);
+
+describe('tidy', () => {
+  it('returns the realized result, equal to the untidied one, and frees every intermediate', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }).chain((n) => values(n, 'positive')), async (v) => {
+        const x = f32(v, [v.length]);
+        const f = (): Tensor => x.log().mul(x).add(1).exp().sum().reshape([1]);
+        const want = await f().data();
+        const before = live();
+        const y = await tidy(f);
+        expect(y.lazy.isRealized).toBe(true);
+        expect(Array.from(await y.data())).toEqual(Array.from(want));
+        // Only the result's block (sum's [] output, which the reshape shares) is still live.
+        expect(live() - before).toBe(64);
+        expect(Array.from(await x.data())).toEqual(Array.from(Float32Array.from(v)));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('keeps every tensor of a returned list, frees the rest', async () => {
+    const x = f32([1, 2, 3, 4], [2, 2]);
+    const before = live();
+    const [a, b] = await tidy(() => {
+      const h = x.mul(2).add(1);
+      return [h.sum(0), h.matmul(x).reshape([4])] as const;
+    });
+    expect(Array.from(await a.data())).toEqual([10, 14]);
+    expect(Array.from(await b.data())).toEqual([3 + 15, 6 + 20, 7 + 27, 14 + 36]);
+    expect(live() - before).toBe(2 * 64);
+  });
+
+  it('closes its scope when fn throws, and frees nothing of the caller', async () => {
+    const x = f32([1, 2], [2]);
+    await expect(tidy(() => x.reshape([3]))).rejects.toThrow(/reshape/);
+    expect(creationScopes).toHaveLength(0);
+    expect(Array.from(await x.add(1).data())).toEqual([2, 3]);
+  });
+});
