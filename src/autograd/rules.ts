@@ -90,13 +90,16 @@ function matmulRule(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: bo
  *   rows   C_g = A_g·B_g   : dA_g = G_g·B_gᵀ (rows, transB)   dB_g = A_gᵀ·G_g (inner)
  *   rows   C_g = A_g·B_gᵀ  : dA_g = G_g·B_g  (rows)           dB_g = G_gᵀ·A_g (inner)
  *   inner  C_g = A_gᵀ·B_g  : dA_g = B_g·G_gᵀ (rows, transB)   dB_g = A_g·G_g  (rows)
+ * 'inner' stacks the dB_g as [G, K1, K2]; a B stored as column blocks
+ * [K1, G·K2] gets them moved side by side.
  */
-function groupedMatmulRule(g: Tensor, a: Tensor, b: Tensor, o: Tensor, inner: boolean, transB: boolean, needs: readonly boolean[]): Grads {
-  if (inner) {
+function groupedMatmulRule(g: Tensor, a: Tensor, b: Tensor, o: Tensor, op: Extract<GradOp, { kind: 'groupedMatmul' }>, needs: readonly boolean[]): Grads {
+  if (op.inner) {
     return [needs[0] ? groupedMatmul(b, g, o, { transB: true }) : null, needs[1] ? groupedMatmul(a, g, o) : null, null];
   }
-  const da = needs[0] ? groupedMatmul(g, b, o, { transB: !transB }) : null;
-  const db = needs[1] ? (transB ? groupedMatmulInner(g, a, o) : groupedMatmulInner(a, g, o)) : null;
+  const da = needs[0] ? groupedMatmul(g, b, o, { transB: !op.transB }) : null;
+  let db = needs[1] ? (op.transB ? groupedMatmulInner(g, a, o) : groupedMatmulInner(a, g, o)) : null;
+  if (db && op.columns) db = db.permute([1, 0, 2]).reshape(b.shape);
   return [da, db, null];
 }
 
@@ -116,7 +119,7 @@ export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Ten
       return [g.mul(hit).div(reduce('sum', hit, op.axis, true))];
     }
     case 'matmul': return matmulRule(g, a, b, op.transA, op.transB, needs);
-    case 'groupedMatmul': return groupedMatmulRule(g, a, b, x[2]!, op.inner, op.transB, needs);
+    case 'groupedMatmul': return groupedMatmulRule(g, a, b, x[2]!, op, needs);
     case 'gather': return [scatterAddRows(g, b, a.shape[0]!), null];
     case 'scatterAdd': return [gatherRows(g, b), null];
     case 'reshape': return [g.reshape(a.shape)];

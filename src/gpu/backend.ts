@@ -66,14 +66,16 @@ export interface MatmulSpec {
  * 0 = o_0 ≤ o_1 ≤ … ≤ o_G = rows, and group g (rows o_g ≤ r < o_{g+1})
  * meets its own matrix. Empty groups are allowed.
  *
- *   'rows'   A [rows, k], B [G, k, n] (transB: stored [G, n, k]) → C [rows, n],
- *            C_g = A_g · op(B_g)    (each expert's tokens times its weights)
+ *   'rows'   A [rows, k] → C [rows, n],  C_g = A_g · op(B_g), where element
+ *            (p, j) of the k×n matrix op(B_g) is B[g·s0 + p·s1 + j·s2] for
+ *            bStrides (s0, s1, s2): stacked matrices, transposed or not, or
+ *            the column blocks of one matrix (grouped-layout.ts), read in place
  *   'inner'  A [rows, m], B [rows, n] → C [G, m, n],
  *            C_g = A_gᵀ · B_g       (the groups cut the summed axis: the
  *                                   weight gradient of 'rows'; 0 for an empty group)
  */
 export type GroupedMatmulSpec =
-  | { readonly kind: 'rows'; readonly groups: number; readonly rows: number; readonly k: number; readonly n: number; readonly transB: boolean }
+  | { readonly kind: 'rows'; readonly groups: number; readonly rows: number; readonly k: number; readonly n: number; readonly bStrides: readonly [number, number, number] }
   | { readonly kind: 'inner'; readonly groups: number; readonly rows: number; readonly m: number; readonly n: number };
 
 export interface Backend {

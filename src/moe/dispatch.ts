@@ -7,7 +7,7 @@
  *      expert's tokens form one contiguous row block, in token order;
  *   2. one gather of the input rows in that order;
  *   3. the experts on their row blocks: expert e runs on block e only;
- *   4. each row scaled by its gate, then summed into its token's output
+ *   4. each row scaled by its gate and summed into its token's output
  *      row. Rows are combined in sorted order — experts in increasing index,
  *      tokens in increasing order within one — a fixed order, so the result
  *      is deterministic.
@@ -84,10 +84,18 @@ export interface ExpertGroups {
   rows: Tensor;
   /** int32 [N + 1], the group offsets of a grouped matmul. */
   offsets: Tensor;
+  /** Each row's gate [P, 1], for the experts to apply where it costs least (see below). */
+  gates: Tensor;
   pairs: SortedPairs;
 }
 
-/** All experts on their blocks: [P, C] → [P, D], row i computed by the expert of pair i. */
+/**
+ * All experts on their blocks, gated: [P, C] → [P, D], row i is
+ * g_i·expert(x_i) for the expert of pair i. The experts apply the gate
+ * themselves because a linear last layer lets it move inward: the FFN
+ * scales its h hidden units, (g·act(x·W1_e))·W2_e, as the dense training
+ * formula does, rather than its d outputs.
+ */
 export type GroupedExpertFn = (groups: ExpertGroups) => Tensor;
 
 /**
@@ -117,8 +125,8 @@ function checkTokens(x: Tensor): void {
 
 /**
  * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one gather, one call
- * of the grouped experts on all blocks, and one gated scatter-add in sorted
- * order. `outCols` is the width D of the experts' outputs. With `scores` the
+ * of the grouped experts on all blocks (gates applied), and one scatter-add
+ * in sorted order. `outCols` is the width D of the experts' outputs. With `scores` the
  * gates are read from that tensor (differentiably) instead of the host values.
  */
 export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: { scores?: Tensor } = {}): Tensor {
@@ -126,8 +134,9 @@ export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, 
   const [tokens, total, on] = [x.shape[0]!, pairs.token.length, { backend: x.backend }];
   if (total === 0) return zeros([tokens, outCols], { ...on, dtype: x.dtype });
   const token = fromData(pairs.token, [total], on);
-  const out = experts({ rows: gatherRows(x, token), offsets: fromData(pairs.offsets, [pairs.nExperts + 1], on), pairs });
-  return scatterAddRows(out.mul(gateColumn(x, pairs, opts.scores)), token, tokens);
+  const offsets = fromData(pairs.offsets, [pairs.nExperts + 1], on);
+  const out = experts({ rows: gatherRows(x, token), offsets, gates: gateColumn(x, pairs, opts.scores), pairs });
+  return scatterAddRows(out, token, tokens);
 }
 
 /**

@@ -187,17 +187,18 @@ export class MoEFeedForward extends Module {
   }
 
   /**
-   * Every expert on its own rows, as one grouped GEMM pair: the rows come
-   * sorted by expert, group e holding expert e's tokens, and expert e's
-   * weights are matrix e of W1 viewed as [N, d, h] (its column block) and of
-   * W2 viewed as [N, h, d] (its row block), so each token meets only the
-   * weights of the experts it was routed to.
+   * Every expert on its own rows, gated, as one grouped GEMM pair: the rows
+   * come sorted by expert, group e holding expert e's tokens, and expert e's
+   * weights are read in place — column block e of W1 [d, N·h] and matrix e
+   * of W2 viewed as [N, h, d] (its row block) — so each token meets only the
+   * weights of the experts it was routed to, and no weight is copied. The
+   * gate scales the hidden units, as in the dense forward.
    */
-  experts({ rows, offsets, pairs }: ExpertGroups): Tensor {
+  experts({ rows, offsets, gates, pairs }: ExpertGroups): Tensor {
     const [d, n, h] = [this.dModel, this.nExperts, this.expertHidden];
-    let hidden = groupedMatmul(rows, this.w1.reshape([d, n, h]).permute([1, 0, 2]), offsets);
+    let hidden = groupedMatmul(rows, this.w1, offsets);
     if (this.b1) hidden = hidden.add(gatherRows(this.b1.reshape([n, h]), fromData(pairs.expert, [pairs.expert.length], { backend: rows.backend })));
-    return groupedMatmul(activation(this.activation, hidden), this.w2.reshape([n, h, d]), offsets);
+    return groupedMatmul(activation(this.activation, hidden).mul(gates), this.w2.reshape([n, h, d]), offsets);
   }
 
   /**

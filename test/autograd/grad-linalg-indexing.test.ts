@@ -178,10 +178,11 @@ describe('grouped matmul: autograd = finite differences', () => {
       return fc.tuple(fc.constant({ offsets, rows, k, n, transB, groups: sizes.length }), values(rows * k), values(sizes.length * k * n), values(rows * n));
     });
 
-  it("'rows', with and without transB: gradients reach A and every group's B", async () => {
+  it("'rows', B stacked or as column blocks, with and without transB: gradients reach A and every group's B", async () => {
     await fc.assert(
-      fc.asyncProperty(arb, cotangentSeed, async ([{ offsets, rows, k, n, transB, groups }, va, vb], seed) => {
-        const bShape = transB ? [groups, n, k] : [groups, k, n];
+      fc.asyncProperty(arb, fc.boolean(), cotangentSeed, async ([{ offsets, rows, k, n, transB, groups }, va, vb], columns, seed) => {
+        const [k1, k2] = transB ? [n, k] : [k, n];
+        const bShape = columns ? [k1, groups * k2] : [groups, k1, k2];
         await expectGrad((a, b) => groupedMatmul(a, b, i32(offsets), { transB }), [t64(va, [rows, k]), t64(vb, bShape)], { seed });
       }),
       { numRuns: RUNS },

@@ -1,10 +1,11 @@
-/** Grouped matmul on every gpu.js mode, both kinds and both layouts of B, against the cpu backend. */
+/** Grouped matmul on every gpu.js mode, both kinds, B stacked or as column blocks, transposed or not, against the cpu backend. */
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
 import type { Backend, DeviceBuffer, GroupedMatmulSpec } from '../../src/gpu/backend.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import type { GpujsBuffer } from '../../src/gpu/gpujs/buffer.js';
 import { MAX_EXACT_INDEX } from '../../src/gpu/gpujs/index-math.js';
+import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
 import { gpujsStats } from '../../src/gpu/gpujs/stats.js';
 import { CI_MODES, both, cpu, expectClose, expectRanOn, gpujs, runOn, runsFor, values } from './gpujs-helpers.js';
 
@@ -25,10 +26,13 @@ const ramp = (len: number, period = 7): Float32Array => Float32Array.from({ leng
 /** A case: the spec, A, B and the offsets as host arrays. */
 type Case = [GroupedMatmulSpec, Float32Array, Float32Array, Int32Array];
 
-const rowsArb: fc.Arbitrary<Case> = fc.tuple(countsArb, dim, dim, fc.boolean()).chain(([counts, k, n, transB]) => {
+const rowsArb: fc.Arbitrary<Case> = fc.tuple(countsArb, dim, dim, fc.boolean(), fc.boolean()).chain(([counts, k, n, transB, columns]) => {
   const offsets = offsetsOf(counts);
   const rows = offsets[counts.length]!;
-  const spec: GroupedMatmulSpec = { kind: 'rows', groups: counts.length, rows, k, n, transB };
+  // The stored B_g is k×n, or n×k read transposed; stacked [G, ., .] or side by side as column blocks.
+  const k2 = transB ? k : n;
+  const bStrides = columns ? columnStrides(counts.length, k2, transB) : stackedStrides(transB ? n : k, k2, transB);
+  const spec: GroupedMatmulSpec = { kind: 'rows', groups: counts.length, rows, k, n, bStrides };
   return fc.tuple(fc.constant(spec), values(rows * k), values(counts.length * k * n), fc.constant(offsets));
 });
 
@@ -44,7 +48,7 @@ function edgeCases(kind: 'rows' | 'inner'): [Case][] {
   const make = (counts: number[], d: number): Case => {
     const offsets = offsetsOf(counts);
     const [groups, rows] = [counts.length, offsets[counts.length]!];
-    const spec: GroupedMatmulSpec = kind === 'rows' ? { kind, groups, rows, k: d, n: 2, transB: false } : { kind, groups, rows, m: d, n: 2 };
+    const spec: GroupedMatmulSpec = kind === 'rows' ? { kind, groups, rows, k: d, n: 2, bStrides: stackedStrides(d, 2, false) } : { kind, groups, rows, m: d, n: 2 };
     return [spec, ramp(rows * d), ramp(kind === 'rows' ? groups * d * 2 : rows * 2), offsets];
   };
   // No rows at all (one group or two); one group; empty groups first, between and last; an empty k (or m): all zeros.
@@ -89,7 +93,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
   });
 
   it("loops longer than 1000: 'rows' with k = 1100, an 'inner' group of 1150 rows", async () => {
-    await run([{ kind: 'rows', groups: 2, rows: 3, k: 1100, n: 2, transB: true }, ramp(3 * 1100, 17), ramp(2 * 2 * 1100, 13), Int32Array.from([0, 1, 3])]);
+    await run([{ kind: 'rows', groups: 2, rows: 3, k: 1100, n: 2, bStrides: stackedStrides(2, 1100, true) }, ramp(3 * 1100, 17), ramp(2 * 2 * 1100, 13), Int32Array.from([0, 1, 3])]);
     await run([{ kind: 'inner', groups: 2, rows: 1200, m: 2, n: 3 }, ramp(1200 * 2, 17), ramp(1200 * 3, 13), Int32Array.from([0, 50, 1200])]);
     expectRanOn(be);
   });
@@ -97,7 +101,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
   it('one compiled kernel serves new offsets of the same shapes, even a longer group than its first call had', async () => {
     for (const kind of ['rows', 'inner'] as const) {
       const rows = 1200;
-      const spec: GroupedMatmulSpec = kind === 'rows' ? { kind, groups: 2, rows, k: 3, n: 2, transB: false } : { kind, groups: 2, rows, m: 3, n: 2 };
+      const spec: GroupedMatmulSpec = kind === 'rows' ? { kind, groups: 2, rows, k: 3, n: 2, bStrides: stackedStrides(3, 2, false) } : { kind, groups: 2, rows, m: 3, n: 2 };
       const a = Float32Array.from({ length: rows * 3 }, (_, i) => (i % 11) / 11);
       const b = Float32Array.from({ length: kind === 'rows' ? 2 * 3 * 2 : rows * 2 }, (_, i) => (i % 5) / 5 - 0.4);
       await run([spec, a, b, Int32Array.from([0, 600, rows])]);
@@ -112,7 +116,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
   it('bad offsets are an error naming the problem', async () => {
     const a = be.upload(new Float32Array(3 * 2).fill(1));
     const b = be.upload(new Float32Array(2 * 2 * 2).fill(1));
-    const spec: GroupedMatmulSpec = { kind: 'rows', groups: 2, rows: 3, k: 2, n: 2, transB: false };
+    const spec: GroupedMatmulSpec = { kind: 'rows', groups: 2, rows: 3, k: 2, n: 2, bStrides: stackedStrides(2, 2, false) };
     const call = (offsets: number[]) => async () => be.groupedMatmul(a, b, be.upload(Int32Array.from(offsets)), spec);
     await expect(call([1, 2, 3])).rejects.toThrow(/groupedMatmul: offsets must start at 0, got 1/);
     await expect(call([0, 3, 2])).rejects.toThrow(/groupedMatmul: offsets must not decrease: offset 2 is 2 after 3/);
@@ -126,7 +130,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
   it('a loop past 65,535 iterations: right, or refused on GL', async () => {
     const long = 70_000;
     const ones = new Float32Array(long).fill(1);
-    const rowsSpec: GroupedMatmulSpec = { kind: 'rows', groups: 1, rows: 1, k: long, n: 1, transB: false };
+    const rowsSpec: GroupedMatmulSpec = { kind: 'rows', groups: 1, rows: 1, k: long, n: 1, bStrides: stackedStrides(long, 1, false) };
     const innerSpec: GroupedMatmulSpec = { kind: 'inner', groups: 2, rows: long, m: 1, n: 1 };
     const offsets = Int32Array.from([0, long, long]);
     if (mode === 'headlessgl') {
@@ -144,7 +148,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul past 2^24 elements', (mode) => {
   it("'rows' (4097 × 4097) and 'inner' (2 × 2897 × 2897) from small inputs", async () => {
     const be = await gpujs(mode);
     const S = 4097;
-    const rows: Case = [{ kind: 'rows', groups: 2, rows: S, k: 2, n: S, transB: false }, ramp(S * 2, 13), ramp(2 * 2 * S, 17), Int32Array.from([0, 2000, S])];
+    const rows: Case = [{ kind: 'rows', groups: 2, rows: S, k: 2, n: S, bStrides: columnStrides(2, S, false) }, ramp(S * 2, 13), ramp(2 * 2 * S, 17), Int32Array.from([0, 2000, S])];
     const M = 2897;
     const inner: Case = [{ kind: 'inner', groups: 2, rows: 3, m: M, n: M }, ramp(3 * M, 13), ramp(3 * M, 17), Int32Array.from([0, 1, 3])];
     for (const [spec, a, b, offsets] of [rows, inner]) {
@@ -159,7 +163,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul past 2^24 elements', (mode) => {
   it('an operand past 2^24 elements is a clear error', async () => {
     const be = await gpujs(mode);
     const rows = MAX_EXACT_INDEX / 2 + 1;
-    const spec: GroupedMatmulSpec = { kind: 'rows', groups: 1, rows, k: 2, n: 1, transB: false };
+    const spec: GroupedMatmulSpec = { kind: 'rows', groups: 1, rows, k: 2, n: 1, bStrides: stackedStrides(2, 1, false) };
     const a = be.upload(new Float32Array(rows * 2));
     const call = async () => be.groupedMatmul(a, be.upload(new Float32Array(2)), be.upload(Int32Array.from([0, rows])), spec);
     await expect(call).rejects.toThrow(/the left operand of groupedMatmul has 16777218 elements, more than 2\^24/);

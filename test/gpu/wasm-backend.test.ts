@@ -11,6 +11,7 @@ import { BINARY_OPS, UNARY_OPS, type Backend, type DeviceBuffer, type ViewSpec }
 import { startBackend } from '../../src/gpu/registry.js';
 import { CpuBackend } from '../../src/gpu/cpu/index.js';
 import { WasmBuffer } from '../../src/gpu/wasm/buffer.js';
+import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
 import { sizeOf, stridesOf, broadcastShapes } from '../../src/tensor/shape.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
 
@@ -130,12 +131,14 @@ describe('wasm backend: grouped matmul', () => {
   const sizes = fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 6 });
   const dims = fc.integer({ min: 0, max: 40 });
 
-  /** Both kinds of one case on the named backend and on cpu, compared with a tolerance scaled by |A|·|B|. */
-  function check(n: string, groupSizes: readonly number[], k: number, nn: number, transB: boolean, s: number): void {
+  /** Both kinds of one case on the named backend and on cpu, compared with a tolerance scaled by |A|·|B|; B stacked or as column blocks. */
+  function check(n: string, groupSizes: readonly number[], k: number, nn: number, transB: boolean, columns: boolean, s: number): void {
     const o = offsetsOf(groupSizes);
     const [groups, rows] = [groupSizes.length, o[groupSizes.length]!];
     const A = data(rows * k, s), B = data(groups * k * nn, s + 5), R = data(rows * nn, s + 9);
-    const byRows = { kind: 'rows', groups, rows, k, n: nn, transB } as const;
+    const k2 = transB ? k : nn; // the stored B_g is k×n, or n×k read transposed
+    const bStrides = columns ? columnStrides(groups, k2, transB) : stackedStrides(transB ? nn : k, k2, transB);
+    const byRows = { kind: 'rows', groups, rows, k, n: nn, bStrides } as const;
     const inner = { kind: 'inner', groups, rows, m: k, n: nn } as const;
     for (const [spec, x, y] of [[byRows, A, B], [inner, A, R]] as const) {
       const want = onCpu((be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec) as DeviceBuffer);
@@ -144,20 +147,20 @@ describe('wasm backend: grouped matmul', () => {
     }
   }
 
-  test.prop([name, sizes, dims, dims, fc.boolean(), seed], { numRuns: 60 })(
-    "equals the cpu backend in both kinds ('rows' with and without transB, 'inner'), empty groups included",
-    (n, groupSizes, k, nn, transB, s) => check(n, groupSizes, k, nn, transB, s),
+  test.prop([name, sizes, dims, dims, fc.boolean(), fc.boolean(), seed], { numRuns: 60 })(
+    "equals the cpu backend in both kinds ('rows' with B stacked or in column blocks, transposed or not; 'inner'), empty groups included",
+    (n, groupSizes, k, nn, transB, columns, s) => check(n, groupSizes, k, nn, transB, columns, s),
   );
 
   // Groups past the cache blocks, big enough to be cut across threads, and more groups than one pool run's 32 shares.
-  test.prop([name, fc.constantFrom([300, 0, 260], [1, 517, 65, 3], Array.from({ length: 40 }, (_, g) => 20 + g)), fc.constantFrom([130, 300], [257, 64]), fc.boolean(), seed], { numRuns: 10 })(
+  test.prop([name, fc.constantFrom([300, 0, 260], [1, 517, 65, 3], Array.from({ length: 40 }, (_, g) => 20 + g)), fc.constantFrom([130, 300], [257, 64]), fc.boolean(), fc.boolean(), seed], { numRuns: 10 })(
     'equals the cpu backend past the cache blocks, across threads, over many groups',
-    (n, groupSizes, [k, nn], transB, s) => check(n, groupSizes, k!, nn!, transB, s),
+    (n, groupSizes, [k, nn], transB, columns, s) => check(n, groupSizes, k!, nn!, transB, columns, s),
   );
 
   test.prop([name], { numRuns: 10 })('bad offsets are refused, naming them', (n) => {
     const be = backends[n]!;
-    const spec = { kind: 'rows', groups: 2, rows: 3, k: 1, n: 1, transB: false } as const;
+    const spec = { kind: 'rows', groups: 2, rows: 3, k: 1, n: 1, bStrides: stackedStrides(1, 1, false) } as const;
     const run = (o: number[]): unknown => be.groupedMatmul(be.upload(new Float32Array(3)), be.upload(new Float32Array(2)), be.upload(Int32Array.from(o)), spec);
     expect(() => run([1, 2, 3])).toThrow(/must start at 0, got 1/);
     expect(() => run([0, 2, 1])).toThrow(/must not decrease: offset 2 is 1 after 2/);

@@ -20,14 +20,21 @@ function offsetsOf(sizes: readonly number[]): number[] {
   return o;
 }
 
-/** Row r of group g times B_g (B as [G, k, n], or [G, n, k] read transposed): the definition, one row at a time. */
-function naiveRows(a: number[], b: number[], o: number[], k: number, n: number, transB: boolean): number[] {
+/**
+ * Row r of group g times op(B_g): the definition, one row at a time. B_g is
+ * B[g] of B [G, k, n] (stacked), or columns g·n … of B [k, G·n] (column
+ * blocks); with transB the stored matrices are n×k and read transposed.
+ */
+function naiveRows(a: number[], b: number[], o: number[], k: number, n: number, transB: boolean, columns: boolean): number[] {
+  const groups = o.length - 1;
+  const [k1, k2] = transB ? [n, k] : [k, n];
+  const stored = (g: number, i: number, j: number): number => b[columns ? i * groups * k2 + g * k2 + j : g * k1 * k2 + i * k2 + j]!;
   const out: number[] = [];
-  for (let g = 0; g + 1 < o.length; g++) {
+  for (let g = 0; g < groups; g++) {
     for (let r = o[g]!; r < o[g + 1]!; r++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let p = 0; p < k; p++) s += a[r * k + p]! * b[g * k * n + (transB ? j * k + p : p * n + j)]!;
+        for (let p = 0; p < k; p++) s += a[r * k + p]! * (transB ? stored(g, j, p) : stored(g, p, j));
         out.push(s);
       }
     }
@@ -56,12 +63,13 @@ const withData = groupCase.chain(([sizes, k, n, transB]) => {
 });
 
 describe('groupedMatmul', () => {
-  it("'rows': row r of group g is A[r]·op(B_g), float64 and float32", () => {
+  it("'rows': row r of group g is A[r]·op(B_g), B stacked or as column blocks, float64 and float32", () => {
     fc.assert(
-      fc.property(withData, ([{ sizes, k, n, transB, rows }, va, vb]) => {
+      fc.property(withData, fc.boolean(), ([{ sizes, k, n, transB, rows }, va, vb], columns) => {
         const o = offsetsOf(sizes);
-        const bShape = transB ? [sizes.length, n, k] : [sizes.length, k, n];
-        const want = naiveRows(va, vb, o, k, n, transB);
+        const [k1, k2, g] = [transB ? n : k, transB ? k : n, sizes.length];
+        const bShape = columns ? [k1, g * k2] : [g, k1, k2];
+        const want = naiveRows(va, vb, o, k, n, transB, columns);
         const y = groupedMatmul(t64(va, [rows, k]), t64(vb, bShape), i32(o), { transB });
         expectShape(y, [rows, n]);
         expectClose(vals(y), want, 1e-13, 1e-12);
@@ -104,7 +112,8 @@ describe('groupedMatmul', () => {
     expect(() => groupedMatmul(a, b, i32([0, 1, 4]))).toThrow('groupedMatmul: the last offset must be the row count 3, got 4');
     expect(() => groupedMatmul(a, b, i32([0, 2, 1]))).toThrow('groupedMatmul: offsets must not decrease: offset 2 is 1 after 2');
     expect(() => groupedMatmul(a, b, i32([1, 2, 3]))).toThrow('groupedMatmul: offsets must start at 0, got 1');
-    expect(() => groupedMatmul(a, b, i32([0, 3]))).toThrow('groupedMatmul: B must be [1, k, n] for 1 groups, got [2, 2, 2]');
+    expect(() => groupedMatmul(a, b, i32([0, 3]))).toThrow('groupedMatmul: B must be [1, k, n] (stacked) or [k, 1·n] (column blocks) for 1 groups, got [2, 2, 2]');
+    expect(() => groupedMatmul(a, t64([1, 2, 3, 4, 5, 6], [2, 3]), i32([0, 1, 3]))).toThrow('groupedMatmul: B must be [2, k, n] (stacked) or [k, 2·n] (column blocks) for 2 groups, got [2, 3]');
     expect(() => groupedMatmul(a, t64(new Array(12).fill(1), [2, 3, 2]), i32([0, 1, 3]))).toThrow('groupedMatmul: inner dimensions differ: [3, 2] · [2, 3, 2] (2 vs 3)');
     expect(() => groupedMatmul(a, b, t64([0, 1, 3], [3]))).toThrow('groupedMatmul: offsets must be int32 [groups + 1], got float64 [3]');
     expect(() => groupedMatmul(a, b.float(), i32([0, 1, 3]))).toThrow('groupedMatmul: operands must share a float dtype, got float64 [3, 2] and float32 [2, 2, 2]');

@@ -5,7 +5,7 @@
  * rounds once when stored, as in matmul.ts.
  */
 import type { GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets } from '../group-offsets.js';
+import { checkGroupOffsets } from '../grouped-layout.js';
 import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 
 export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array, s: GroupedMatmulSpec): TypedArray {
@@ -13,19 +13,19 @@ export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array,
   return s.kind === 'rows' ? byRows(a, b, offsets, s) : byInner(a, b, offsets, s);
 }
 
-/** C[r] = A[r]·op(B_g) for the rows r of group g: row i-p-j order (A·B) or dot products (A·Bᵀ). */
+/** C[r] = A[r]·op(B_g) for the rows r of group g, row by row (the i-p-j order of matmul.ts). */
 function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>): TypedArray {
   const { groups, rows, k, n } = s;
+  const [sg, sp, sj] = s.bStrides;
   const out = arrayFor(dtypeOf(a), rows * n);
   const acc = new Float64Array(n);
   for (let g = 0; g < groups; g++) {
-    const bo = g * k * n;
     for (let r = offsets[g]!; r < offsets[g + 1]!; r++) {
       acc.fill(0);
       for (let p = 0; p < k; p++) {
         const av = a[r * k + p]!;
-        if (s.transB) for (let j = 0; j < n; j++) acc[j]! += av * b[bo + j * k + p]!;
-        else for (let j = 0; j < n; j++) acc[j]! += av * b[bo + p * n + j]!;
+        const bRow = g * sg + p * sp;
+        for (let j = 0; j < n; j++) acc[j]! += av * b[bRow + j * sj]!;
       }
       out.set(acc, r * n);
     }

@@ -11,7 +11,7 @@
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
-import { checkGroupOffsets } from '../group-offsets.js';
+import { checkGroupOffsets } from '../grouped-layout.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';

@@ -49,22 +49,23 @@ function groupOfRows(offsets: ArrayLike<number>, groups: number, rows: number): 
   return group;
 }
 
-/** Cells (o0, o1) = (r, j): row r of A against column j of op(B_g), B_g starting at g·k·n. */
+/** Cells (o0, o1) = (r, j): row r of A against column j of op(B_g), wherever bStrides place it. */
 function rowsChunk(a: GpujsBuffer, b: GpujsBuffer, group: Float32Array, s: RowsSpec, at: Snippet, chunk: string, size: number): Job {
-  const constants = { ...at.constants, k: s.k, n: s.n, bGroup: s.k * s.n, bJ: s.transB ? s.k : 1 };
-  // Element (p, j) of op(B_g) is at p·n + j (B_g) or j·k + p (B_g stored transposed).
-  const bP = s.transB ? 'p' : 'p * this.constants.n';
+  const [bGroup, bP, bJ] = s.bStrides;
+  const constants = { ...at.constants, k: s.k, bGroup, bP, bJ };
+  // Element (p, j) of op(B_g) is at g·bGroup + p·bP + j·bJ; a contiguous p saves the multiply, as in matmul.ts.
+  const step = bP === 1 ? 'p' : 'p * this.constants.bP';
   const source = kernelSource(['a', 'b', 'group'], [
     at.code,
     'const aRow = o0 * this.constants.k;',
     'const bCol = group[o0] * this.constants.bGroup + o1 * this.constants.bJ;',
     'let sum = 0.0;',
     'for (let p = 0; p < this.constants.k; p++) {',
-    `  sum = sum + a[aRow + p] * b[bCol + ${bP}];`,
+    `  sum = sum + a[aRow + p] * b[bCol + ${step}];`,
     '}',
     'return sum;',
   ]);
-  const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.transB ? 'T' : 'N'}${chunk}`;
+  const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.bStrides.join(',')}${chunk}`;
   return { key, spec: () => ({ source, constants, size, longestLoop: s.k }), args: [a, b, group], size, dtype: a.dtype };
 }
 

@@ -7,7 +7,7 @@
  * expert with twice the tokens of another) still keep every thread busy.
  */
 import type { GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets } from '../group-offsets.js';
+import { checkGroupOffsets } from '../grouped-layout.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
@@ -29,10 +29,11 @@ function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuff
     if (s.kind === 'rows') {
       if (rows === 0 || s.n === 0) continue;
       const { k, n } = s;
-      // A_g: rows start… of A [P, k]; B_g: block g of B [G, k, n] (or [G, n, k]); C_g: rows start… of C [P, n].
+      const [sg, sp, sj] = s.bStrides;
+      // A_g: rows start… of A [P, k]; B_g: where bStrides put it, read in place; C_g: rows start… of C [P, n].
       calls.push({
-        a: a.ptr + start * k * 4, b: b.ptr + g * k * n * 4, c: out.ptr + start * n * 4, m: rows, n, k,
-        rsA: k * 4, csA: 4, rsB: s.transB ? 4 : n * 4, csB: s.transB ? k * 4 : 4, ldc: n * 4,
+        a: a.ptr + start * k * 4, b: b.ptr + g * sg * 4, c: out.ptr + start * n * 4, m: rows, n, k,
+        rsA: k * 4, csA: 4, rsB: sp * 4, csB: sj * 4, ldc: n * 4,
       });
     } else {
       const { m, n } = s;

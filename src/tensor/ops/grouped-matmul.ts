@@ -8,12 +8,15 @@
  *
  *   groupedMatmul(A [P, k], B [G, k, n], offsets)       → [P, n],    C_g = A_g·B_g
  *   groupedMatmul(A, B [G, n, k], offsets, { transB })  → [P, n],    C_g = A_g·B_gᵀ
+ *   groupedMatmul(A [P, k], B [k, G·n], offsets)        → [P, n],    C_g = A_g·B_g,
+ *       B_g the g-th block of n columns: an MoE layer's W1 [d, N·h] as it
+ *       is stored, expert g's hidden units read in place (transB: B [n, G·k])
  *   groupedMatmulInner(A [P, m], B [P, n], offsets)     → [G, m, n], C_g = A_gᵀ·B_g
  *
  * The two forms are each other's gradients (autograd/rules.ts), so the
  * pair is closed under differentiation, as bmm is.
  */
-import { checkGroupOffsets } from '../../gpu/group-offsets.js';
+import { checkGroupOffsets, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
 import type { GroupedMatmulSpec } from '../../gpu/backend.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -36,20 +39,32 @@ function checkOperands(op: string, a: Tensor, b: Tensor, offsets: Tensor): void 
   if (a.rank !== 2) throw new Error(`${op}: A must be rows [P, k], got ${fmt(a.shape)}`);
 }
 
-/** C_g = A_g·op(B_g) for the row groups g of A [P, k]; B is [G, k, n], or [G, n, k] with transB. */
+/**
+ * C_g = A_g·op(B_g) for the row groups g of A [P, k]. B holds the G
+ * matrices stacked, [G, k, n] ([G, n, k] with transB), or side by side as
+ * column blocks, [k, G·n] ([n, G·k] with transB).
+ */
 export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: { transB?: boolean } = {}): Tensor {
   const op = 'groupedMatmul';
   checkOperands(op, a, b, offsets);
   const transB = opts.transB ?? false;
   const [rows, k] = a.shape as [number, number];
   const groups = groupsOf(op, offsets, rows);
-  if (b.rank !== 3 || b.shape[0] !== groups) {
-    throw new Error(`${op}: B must be [${groups}, ${transB ? 'n, k' : 'k, n'}] for ${groups} groups, got ${fmt(b.shape)}`);
-  }
-  const [kb, n] = transB ? [b.shape[2]!, b.shape[1]!] : [b.shape[1]!, b.shape[2]!];
+  const columns = b.rank === 2;
+  const [k1, k2] = stackedOrColumns(op, b, groups, transB);
+  const [kb, n] = transB ? [k2, k1] : [k1, k2];
   if (kb !== k) throw new Error(`${op}: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
-  const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, transB };
-  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB });
+  const bStrides = columns ? columnStrides(groups, k2, transB) : stackedStrides(k1, k2, transB);
+  const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, bStrides };
+  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB, columns });
+}
+
+/** The shape K1×K2 of each stored B_g: B [G, K1, K2], or B [K1, G·K2] as column blocks. */
+function stackedOrColumns(op: string, b: Tensor, groups: number, transB: boolean): [number, number] {
+  const want = transB ? 'n, k' : 'k, n';
+  if (b.rank === 3 && b.shape[0] === groups) return [b.shape[1]!, b.shape[2]!];
+  if (b.rank === 2 && groups > 0 && b.shape[1]! % groups === 0) return [b.shape[0]!, b.shape[1]! / groups];
+  throw new Error(`${op}: B must be [${groups}, ${want}] (stacked) or [${want.replace(', ', `, ${groups}·`)}] (column blocks) for ${groups} groups, got ${fmt(b.shape)}`);
 }
 
 /** C_g = A_gᵀ·B_g for the row groups g shared by A [P, m] and B [P, n] → [G, m, n] (zero for an empty group). */
@@ -61,5 +76,5 @@ export function groupedMatmulInner(a: Tensor, b: Tensor, offsets: Tensor): Tenso
   const groups = groupsOf(op, offsets, rows);
   const n = b.shape[1]!;
   const spec: GroupedMatmulSpec = { kind: 'inner', groups, rows, m, n };
-  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [groups, m, n], a.dtype, { kind: 'groupedMatmul', inner: true, transB: false });
+  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [groups, m, n], a.dtype, { kind: 'groupedMatmul', inner: true, transB: false, columns: false });
 }
