@@ -7,7 +7,8 @@
  * against TensorFlow.js wasm on the same case, and for matmul also against
  * its best (untransposed) case of that size — the issue's target.
  */
-import type { Backend, DeviceBuffer, MatmulSpec } from '../src/gpu/backend.js';
+import type { Backend, DeviceBuffer, GroupedMatmulSpec, MatmulSpec } from '../src/gpu/backend.js';
+import { columnStrides } from '../src/gpu/grouped-layout.js';
 import { startBackend } from '../src/gpu/registry.js';
 import { useTf, tf } from './tfjs.js';
 import { interleave, printTable, values, type Row, type Runner } from './util.js';
@@ -151,6 +152,7 @@ const otherCases: Case[] = [
       return { run: () => t.transpose(x).dispose(), dispose: () => x.dispose() };
     },
   },
+  groupedCase(),
   {
     name: 'gather 4096 rows of 256',
     work: 8 * 4096 * 256,
@@ -174,6 +176,36 @@ const otherCases: Case[] = [
     },
   },
 ];
+
+/**
+ * The top-2 expert GEMM of moe-infer's layer: 2048 token rows sorted into 8
+ * experts of 256, each times its own 256×128 column block of W1 [256, 1024],
+ * read in place. TensorFlow.js has no grouped matmul: its way is a slice of
+ * rows and of W1's columns per expert, 8 matMuls and a concat.
+ */
+function groupedCase(): Case {
+  const [G, M, K, H] = [8, 256, 256, 128];
+  const spec: GroupedMatmulSpec = { kind: 'rows', groups: G, rows: G * M, k: K, n: H, bStrides: columnStrides(G, H, false) };
+  const offsets = Int32Array.from({ length: G + 1 }, (_, g) => g * M);
+  return {
+    name: `groupedMatmul ${G} groups × ${M} rows, ${K}→${H} (W1 column blocks)`,
+    work: 2 * G * M * K * H,
+    unit: 'GFLOP/s',
+    ours: (be, up) => {
+      const a = up(values(G * M * K, 1)), b = up(values(K * G * H, 2)), o = up(offsets);
+      return () => settle(be, be.groupedMatmul(a, b, o, spec));
+    },
+    tf: (t) => {
+      const a = t.tensor2d(values(G * M * K, 1), [G * M, K]), b = t.tensor2d(values(K * G * H, 2), [K, G * H]);
+      const run = (): void => {
+        const parts = Array.from({ length: G }, (_, g) => t.tidy(() => t.matMul(t.slice(a, [g * M, 0], [M, K]), t.slice(b, [0, g * H], [K, H]))));
+        t.concat(parts, 0).dispose();
+        t.dispose(parts);
+      };
+      return { run, dispose: () => t.dispose([a, b]) };
+    },
+  };
+}
 
 /**
  * Device modes whose kernels run asynchronously: a launch returns before the
