@@ -8,7 +8,7 @@
  * step (default 200 steps; `lm-train 1000` for the flat-memory check) and
  * the peaks of the first and last quarter are compared.
  */
-import { fromData, manualSeed, realize, setBackend } from '../src/index.js';
+import { fromData, manualSeed, setBackend, tidy } from '../src/index.js';
 import { LanguageModel } from '../src/moe/lm.js';
 import { lmConfig } from '../src/moe/lm-config.js';
 import { AdamW } from '../src/nn/optim/adamw.js';
@@ -39,11 +39,14 @@ export async function oursLmStep(backend: string): Promise<() => Promise<void>> 
     const ids = randomIds(++step, B * (S + 1), cfg.vocabSize);
     const inputs = fromData(ids.filter((_, i) => i % (S + 1) !== S), [B, S]);
     const targets = fromData(ids.filter((_, i) => i % (S + 1) !== 0), [B, S]);
-    const out = model.loss(inputs, targets);
-    out.loss.backward();
-    clipGradNorm(opt.params, 1);
-    opt.step();
-    await realize(out.loss, ...opt.params);
+    // As the trainer runs a step (src/cli/trainer.ts): in a tidy that keeps the loss, parameters and optimizer state.
+    await tidy(() => {
+      const out = model.loss(inputs, targets);
+      out.loss.backward();
+      clipGradNorm(opt.params, 1);
+      opt.step();
+      return [out.loss, ...opt.params, ...opt.stateTensors()];
+    });
     opt.zeroGrad();
   };
 }

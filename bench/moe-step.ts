@@ -8,7 +8,7 @@
  * Also the issue's plain FFN step (d = 256, h = 512, ReLU, MSE, 512 tokens),
  * where js-pytorch can do the work too.
  */
-import { fromData, manualSeed, realize, setBackend, type Tensor } from '../src/index.js';
+import { fromData, manualSeed, setBackend, tidy, type Tensor } from '../src/index.js';
 import { MoEFeedForward } from '../src/moe/index.js';
 import { Linear } from '../src/nn/linear.js';
 import { useTf, type tf } from './tfjs.js';
@@ -27,10 +27,13 @@ export async function oursMoeStep(backend: string): Promise<() => Promise<void>>
   const params = layer.parameters();
   return async () => {
     for (const p of params) p.grad = null;
-    const { y, aux } = layer.forward(x);
-    const loss = y.sub(target).square().mean().add(aux.mi.mul(ALPHA));
-    loss.backward();
-    await realize(loss, ...params.map((p) => p.grad!));
+    // As the tfjs peer runs in tf.tidy: the step's intermediates are freed as soon as the gradients are computed.
+    await tidy(() => {
+      const { y, aux } = layer.forward(x);
+      const loss = y.sub(target).square().mean().add(aux.mi.mul(ALPHA));
+      loss.backward();
+      return [loss, ...params.map((p) => p.grad!)];
+    });
   };
 }
 
@@ -77,9 +80,11 @@ export async function oursFfnStep(backend: string): Promise<() => Promise<void>>
   const params: Tensor[] = [...l1.parameters(), ...l2.parameters()];
   return async () => {
     for (const p of params) p.grad = null;
-    const loss = l2.forward(l1.forward(x).relu()).sub(target).square().mean();
-    loss.backward();
-    await realize(loss, ...params.map((p) => p.grad!));
+    await tidy(() => {
+      const loss = l2.forward(l1.forward(x).relu()).sub(target).square().mean();
+      loss.backward();
+      return [loss, ...params.map((p) => p.grad!)];
+    });
   };
 }
 

@@ -2,7 +2,8 @@
  * The training loop, shared by `train`, `compare` and `demo`:
  *
  *   batch → model.loss → backward → clip → AdamW step (lr from warmup+cosine)
- *   → one realize for loss, gradients and new parameters
+ *   → one realize for loss, gradients and new parameters, in a tidy that frees
+ *     the step's activations and gradients at once
  *
  * Everything random is drawn from generators whose state the checkpoint
  * saves (the batch sampler's own, and the default one that dropout uses),
@@ -17,7 +18,7 @@ import { decayGroups } from '../nn/optim/param-groups.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { Generator } from '../tensor/random.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
-import { realize } from '../tensor/tensor.js';
+import { tidy } from '../tensor/tidy.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { TrainSettings } from './train-settings.js';
 import { releaseDeviceMemory } from './memory.js';
@@ -68,23 +69,26 @@ export class Trainer {
     const { batchSize, seqLen, clip } = this.settings;
     const { inputs, targets } = batchTensors(randomBatch(this.data.train, batchSize, seqLen, this.dataRng));
     this.model.train();
-    const out = this.model.loss(inputs, targets);
-    out.loss.backward();
     const params = this.optimizer.params;
-    clipGradNorm(params, clip);
-    // The schedule's step 0 is lr 0: the first update uses schedule(1), so no step is wasted.
-    this.optimizer.lr = this.schedule(this.step + 1);
-    this.optimizer.step();
-    await realize(out.loss, out.ce, out.miFfn, out.miAttn, out.balance, ...params);
+    // One tidy: the step's activations and gradients are freed as soon as the new parameters are computed.
+    const [loss, ce, miFfn, miAttn, balance] = await tidy(() => {
+      const out = this.model.loss(inputs, targets);
+      out.loss.backward();
+      clipGradNorm(params, clip);
+      // The schedule's step 0 is lr 0: the first update uses schedule(1), so no step is wasted.
+      this.optimizer.lr = this.schedule(this.step + 1);
+      this.optimizer.step();
+      return [out.loss, out.ce, out.miFfn, out.miAttn, out.balance, ...params, ...this.optimizer.stateTensors()] as const;
+    });
     this.optimizer.zeroGrad();
     this.step++;
     const point: HistoryPoint = {
       step: this.step,
-      loss: await out.loss.item(),
-      ce: await out.ce.item(),
-      miFfn: await out.miFfn.item(),
-      miAttn: await out.miAttn.item(),
-      balance: await out.balance.item(),
+      loss: await loss.item(),
+      ce: await ce.item(),
+      miFfn: await miFfn.item(),
+      miAttn: await miAttn.item(),
+      balance: await balance.item(),
       lr: this.optimizer.lr,
     };
     if (!Number.isFinite(point.loss)) throw new Error(`training diverged at step ${this.step}: loss is ${point.loss} (try a lower --lr)`);

@@ -9,13 +9,14 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fromData } from '../tensor/create.js';
+import { untracked } from '../tensor/tidy.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 
 const masks = new Map<string, Tensor>();
 
 /**
  * 0 where query i may see key j (j ≤ i + sk − s), −∞ elsewhere: [S, Sk],
- * cached per backend and size. With sk = s (the default) that is on and
+ * cached per backend and size (made untracked: a tidy must not free a cache). With sk = s (the default) that is on and
  * below the diagonal.
  */
 export function causalMask(s: number, like: Tensor, sk = s): Tensor {
@@ -26,7 +27,7 @@ export function causalMask(s: number, like: Tensor, sk = s): Tensor {
     const data = like.dtype === 'float64' ? new Float64Array(s * sk) : new Float32Array(s * sk);
     const past = sk - s;
     for (let i = 0; i < s; i++) for (let j = past + i + 1; j < sk; j++) data[i * sk + j] = -Infinity;
-    m = fromData(data, [s, sk], { backend: like.backend });
+    m = untracked(() => fromData(data, [s, sk], { backend: like.backend }));
     masks.set(key, m);
   }
   return m;

@@ -14,6 +14,7 @@ import type { DType } from '../tensor/dtype.js';
 import { fromData } from '../tensor/create.js';
 import { fmt } from '../tensor/shape.js';
 import { cat } from '../tensor/ops/movement.js';
+import { untracked } from '../tensor/tidy.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface RotaryOptions {
@@ -54,7 +55,7 @@ export function rotaryTables(s: number, d: number, offset: number, dtype: DType,
   if (t) {
     perBackend.delete(key); // re-insert: Map order is the recency order
   } else {
-    t = buildTables(s, d, offset, base, dtype, backend);
+    t = untracked(() => buildTables(s, d, offset, base, dtype, backend)); // a cache: no tidy may free it
     if (perBackend.size >= MAX_TABLES) perBackend.delete(perBackend.keys().next().value!);
   }
   perBackend.set(key, t);

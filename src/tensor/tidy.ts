@@ -36,3 +36,17 @@ export async function tidy<T extends Tensor | readonly Tensor[]>(fn: () => T): P
   for (const lb of made) if (!keep.has(lb)) lb.dispose();
   return result;
 }
+
+/**
+ * Runs fn outside every open tidy, so that what it creates survives them:
+ * for caches (a causal mask, rotary tables) whose first use may fall inside
+ * a tidy and that outlive it.
+ */
+export function untracked<T>(fn: () => T): T {
+  const open = creationScopes.splice(0);
+  try {
+    return fn();
+  } finally {
+    creationScopes.push(...open);
+  }
+}

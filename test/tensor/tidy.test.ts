@@ -2,11 +2,14 @@
  * tidy(fn): the result is realized and correct; every other buffer fn made
  * is freed at once (the wasm heap's live bytes come back to where they
  * were); buffers the result shares (a reshaped result's owner) and inputs
- * made outside survive; the scope closes when fn throws.
+ * made outside survive, and so does what `untracked` makes (caches); the
+ * scope closes when fn throws.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromData, noGrad, setBackend, tidy, type Tensor } from '../../src/index.js';
+import { untracked } from '../../src/tensor/tidy.js';
+import { causalMask } from '../../src/nn/attention-core.js';
 import type { WasmBackend } from '../../src/gpu/wasm/index.js';
 import { creationScopes } from '../../src/tensor/lazy.js';
 import { values } from '../helpers/arbitraries.js';
@@ -59,5 +62,20 @@ describe('tidy', () => {
     await expect(tidy(() => x.reshape([3]))).rejects.toThrow(/reshape/);
     expect(creationScopes).toHaveLength(0);
     expect(Array.from(await x.add(1).data())).toEqual([2, 3]);
+  });
+
+  it('untracked: a cache first built inside a tidy survives it (the causal mask)', async () => {
+    const x = f32([1, 2, 3], [3]);
+    let cached: Tensor | null = null;
+    const y = await tidy(() => {
+      const m = untracked(() => x.mul(2));
+      cached = m;
+      return m.add(causalMask(3, x).sum());
+    });
+    expect(Array.from(await y.data())).toEqual([-Infinity, -Infinity, -Infinity]);
+    expect(Array.from(await cached!.data())).toEqual([2, 4, 6]);
+    // The mask made inside the tidy above is still usable.
+    expect(causalMask(3, x).lazy.isDisposed).toBe(false);
+    expect(Array.from(await causalMask(3, x).data())).toEqual([0, -Infinity, -Infinity, 0, 0, -Infinity, 0, 0, 0]);
   });
 });

@@ -114,6 +114,11 @@ export abstract class Optimizer {
   /** The rule: the parameter's next value from its value p and gradient g. */
   protected abstract update(p: Tensor, g: Tensor, ctx: UpdateContext): Tensor;
 
+  /** Every state tensor (moments, momentum buffers): what a training step must keep besides the parameters (see tidy). */
+  stateTensors(): Tensor[] {
+    return this.entries.flatMap((e) => [...e.slots.values()]);
+  }
+
   stateDict(): OptimizerState {
     const slots: Record<string, Tensor> = {};
     this.entries.forEach((e, i) => e.slots.forEach((t, name) => (slots[`${i}.${name}`] = t)));
