@@ -51,9 +51,9 @@ export async function profile(what: string, backend = 'wasm'): Promise<Row[]> {
     };
   }
   const step = what === 'lm-train' ? await oursLmStep(backend) : what.startsWith('moe-infer') ? await oursInfer(backend, what.split(':')[1] ?? 'topK') : await oursMoeStep(backend);
-  for (let i = 0; i < 3; i++) await step();
+  for (let i = 0; i < 10; i++) await step();
   stats.clear();
-  const reps = 5;
+  const reps = 20;
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await step();
   const stepMs = (performance.now() - t0) / reps;
