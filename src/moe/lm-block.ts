@@ -22,8 +22,9 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
-import { route, type InferMode, type Routing } from './routing.js';
-import { routingStats, type CostModel, type RoutingStats } from './stats.js';
+import { inferAllExperts } from './dense-mode.js';
+import type { InferMode, Routing } from './routing.js';
+import type { RoutingStats } from './stats.js';
 
 export type NormLayer = RMSNorm | LayerNorm;
 
@@ -129,7 +130,7 @@ export class Block extends Module {
       return { y: noGrad(() => attn.forward(x)), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
     }
     const mode = clampK(attentionMode(opts), attn.nExperts);
-    if (mode.mode === 'dense') return allExperts(() => attn.forward(x), attn.costModel(tokens, x.shape[1]!));
+    if (mode.mode === 'dense') return inferAllExperts(() => attn.forward(x), attn.costModel(tokens, x.shape[1]!));
     return attn.infer(x, mode);
   }
 
@@ -149,19 +150,4 @@ interface LayerInfer {
   y: Tensor;
   routing: Routing | null;
   stats: RoutingStats;
-}
-
-/**
- * Dense mode of the attention experts: their training forward computes
- * exactly Σ_e S_e·e_e(x) for all experts in one pass instead of N
- * dispatched blocks, so it is the fast way to run every expert (the FFN
- * layer does the same inside MoEFeedForward.infer). The routing (all
- * experts, by score) and its statistics come from the scores.
- */
-async function allExperts(forward: () => { y: Tensor; scores: Tensor }, cost: CostModel): Promise<{ y: Tensor; routing: Routing; stats: RoutingStats }> {
-  const out = noGrad(forward);
-  const n = cost.nExperts;
-  const scores = await out.scores.data();
-  const routing = route(scores, scores.length / n, n, { mode: 'dense' });
-  return { y: out.y, routing: { experts: routing.experts, gates: routing.gates }, stats: routingStats(routing, cost) };
 }

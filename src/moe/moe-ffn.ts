@@ -46,6 +46,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../tensor/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
+import { inferAllExperts } from './dense-mode.js';
 import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
 import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
@@ -232,7 +233,8 @@ export class MoEFeedForward extends Module {
    */
   async infer(x: Tensor, mode: InferMode): Promise<MoEInferOutput> {
     const x2 = this.tokens(x);
-    if (mode.mode === 'dense' && this.trainingRouting.mode === 'dense') return this.inferAllExperts(x, x2);
+    // Dense mode of a densely trained layer is its training forward (dense-mode.ts); an SMoE layer's masks all but its top k.
+    if (mode.mode === 'dense' && this.trainingRouting.mode === 'dense') return inferAllExperts(() => this.forward(x), this.costModel(x2.shape[0]!));
     const scores = await tidy(() => noGrad(() => this.router.forward(x2).softmax(-1)));
     const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
     const pairs = sortByExpert(routing, this.nExperts);
@@ -241,23 +243,6 @@ export class MoEFeedForward extends Module {
       return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
     }));
     const stats = routingStats(routing, this.costModel(x2.shape[0]!));
-    return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
-  }
-
-  /**
-   * Dense mode of a densely trained layer: its training forward computes
-   * exactly Σ_e S_e·e_e(x) over all experts as one GEMM pair, with nothing
-   * to sort or gather, so it is the fast way to run every expert. (An SMoE
-   * layer's forward masks all but its top k, so its dense mode dispatches.)
-   */
-  private async inferAllExperts(x: Tensor, x2: Tensor): Promise<MoEInferOutput> {
-    const [y, scores] = await tidy(() => noGrad(() => {
-      const out = this.forward(x2);
-      return [out.y.reshape(x.shape), out.scores] as const;
-    }));
-    const tokens = x2.shape[0]!;
-    const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'dense' });
-    const stats = routingStats(routing, this.costModel(tokens));
     return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
   }
 

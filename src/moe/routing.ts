@@ -118,10 +118,15 @@ export function route(scores: ArrayLike<number>, tokens: number, nExperts: numbe
   let k: number | null = null;
   if (mode.mode === 'threshold' || mode.mode === 'thresholdTopK') {
     for (let t = 0; t < tokens; t++) kept[t] = thresholdCount(ranked, t * n, scores, t * n, n, mode.eps);
-    if (mode.mode === 'thresholdTopK') kept.fill((k = thresholdTopKCount(Array.from(kept), n)));
+    if (mode.mode === 'thresholdTopK') {
+      k = thresholdTopKCount(Array.from(kept), n);
+      kept.fill(k);
+    }
+  } else if (mode.mode === 'topK') {
+    k = mode.k;
+    kept.fill(k);
   } else {
-    kept.fill(mode.mode === 'topK' ? mode.k : n);
-    if (mode.mode === 'topK') k = mode.k;
+    kept.fill(n);
   }
   const experts: number[][] = new Array(tokens);
   const gates: number[][] = new Array(tokens);
