@@ -51,7 +51,8 @@ export async function profile(what: string, backend = 'wasm'): Promise<Row[]> {
     };
   }
   const step = what === 'lm-train' ? await oursLmStep(backend) : what.startsWith('moe-infer') ? await oursInfer(backend, what.split(':')[1] ?? 'topK') : await oursMoeStep(backend);
-  for (let i = 0; i < 10; i++) await step();
+  // Enough calls for the heap to reach its steady state (dead results reclaimed, blocks reused, no fresh pages).
+  for (let i = 0; i < 100; i++) await step();
   stats.clear();
   const reps = 20;
   const t0 = performance.now();

@@ -1,12 +1,19 @@
 /**
  * Row gather and scatter-add on the wasm heap, the dispatch primitives of a
- * Mixture of Experts. Rows are moved with block copies straight into the
- * output (no host round trip), and scatter-add folds each source row into
- * its target row with the SIMD add kernel, in increasing source order, so
- * the sums are deterministic exactly as the reference's.
+ * Mixture of Experts, as the SIMD kernels of indexing-kernel.ts. The gather
+ * is split across threads by output rows; so is the scatter-add, by the rows
+ * it writes, each thread folding in its rows' sources in increasing source
+ * order — so the sums are deterministic exactly as the reference's, however
+ * many threads there are.
  */
+import * as ref from '../cpu/indexing.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
+import { partOf } from './matmul.js';
+import type { Share } from './threads.js';
+
+/** Bytes moved below which one thread does the whole op (a worker's wake-up costs more than the copy). */
+const PARALLEL_BYTES = 1 << 19;
 
 function checkIndex(op: string, idx: Int32Array, rows: number): void {
   for (let i = 0; i < idx.length; i++) {
@@ -18,28 +25,35 @@ function checkIndex(op: string, idx: Int32Array, rows: number): void {
 export function gather(dev: WasmDevice, src: WasmBuffer, rows: number, cols: number, idx: WasmBuffer): WasmBuffer {
   const ix = dev.view(idx) as Int32Array;
   checkIndex('gather', ix, rows);
-  const out = dev.alloc(src.dtype, ix.length * cols);
-  // copyWithin on the whole heap: a block copy per row with no view made per row.
-  const heap = dev.heap.f32, from = src.ptr >> 2, to = out.ptr >> 2;
-  for (let i = 0; i < ix.length; i++) heap.copyWithin(to + i * cols, from + ix[i]! * cols, from + (ix[i]! + 1) * cols);
+  const n = ix.length;
+  const out = dev.alloc(src.dtype, n * cols);
+  if (out.size === 0) return out;
+  const parts = dev.shares(4 * n * cols >= PARALLEL_BYTES);
+  const shares: Share[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [i0, i1] = partOf(n, parts, t, 1);
+    if (i1 > i0) shares.push({ args: [src.ptr, idx.ptr + 4 * i0, out.ptr + 4 * i0 * cols, i1 - i0, cols] });
+  }
+  dev.run('gather_rows', shares);
   return out;
 }
 
 export function scatterAdd(dev: WasmDevice, src: WasmBuffer, cols: number, idx: WasmBuffer, outRows: number): WasmBuffer {
   const ix = dev.view(idx) as Int32Array;
   checkIndex('scatterAdd', ix, outRows);
-  const out = dev.alloc(src.dtype, outRows * cols);
-  const o = dev.view(out), s = dev.view(src);
-  o.fill(0);
   if (src.dtype !== 'float32') {
-    for (let i = 0; i < ix.length; i++) for (let c = 0; c < cols; c++) o[ix[i]! * cols + c]! += s[i * cols + c]!;
+    const out = dev.alloc(src.dtype, outRows * cols);
+    dev.view(out).set(ref.scatterAdd(dev.view(src), cols, ix, outRows));
     return out;
   }
-  const add = dev.fn('b_add_vv');
-  const rowBytes = cols * 4;
-  for (let i = 0; i < ix.length; i++) {
-    const dst = out.ptr + ix[i]! * rowBytes;
-    add(dst, src.ptr + i * rowBytes, dst, 1, cols, 0, 0);
+  const out = dev.alloc('float32', outRows * cols);
+  if (out.size === 0) return out;
+  const parts = dev.shares(4 * (ix.length + outRows) * cols >= PARALLEL_BYTES);
+  const shares: Share[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [r0, r1] = partOf(outRows, parts, t, 1);
+    if (r1 > r0) shares.push({ args: [src.ptr, idx.ptr, ix.length, out.ptr, cols, r0, r1] });
   }
+  dev.run('scatter_add_rows', shares);
   return out;
 }

@@ -6,6 +6,7 @@
 import { assemble } from './emit.js';
 import { GEMM, gemmFuncs } from './gemm-kernel.js';
 import { elementwiseFuncs } from './elementwise-kernel.js';
+import { indexingFuncs } from './indexing-kernel.js';
 import { reduceFuncs } from './reduce-kernel.js';
 import { Heap } from './heap.js';
 
@@ -20,7 +21,7 @@ export interface Kernels {
 
 export function buildKernels(memory: WebAssembly.Memory): Kernels {
   // gemm calls packA, packB and the macro-kernel by index, so they come first.
-  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs()];
+  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs(), ...indexingFuncs()];
   const module = new WebAssembly.Module(assemble(funcs, Heap.maxPages));
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   return { module, names: funcs.map((f) => f.name), fn: instance.exports as unknown as Record<string, Kernel> };
