@@ -13,6 +13,7 @@ import { bmm } from '../tensor/ops/matmul.js';
 import { groupedMatmul, groupedMatmulInner } from '../tensor/ops/grouped-matmul.js';
 import { pad, shrink } from '../tensor/ops/movement.js';
 import { gatherRows, scatterAddRows } from '../tensor/ops/indexing.js';
+import { ones } from '../tensor/create.js';
 import { reduce } from '../tensor/ops/reduce.js';
 
 export type Grads = (Tensor | null)[];
@@ -93,14 +94,31 @@ function matmulRule(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: bo
  * 'inner' stacks the dB_g as [G, K1, K2]; a B stored as column blocks
  * [K1, G·K2] gets them moved side by side.
  */
-function groupedMatmulRule(g: Tensor, a: Tensor, b: Tensor, o: Tensor, op: Extract<GradOp, { kind: 'groupedMatmul' }>, needs: readonly boolean[]): Grads {
+/**
+ * 'rows' C_g = A_g·op(B_g): ∇A_g = ∇C_g·op(B_g)ᵀ, ∇B_g = A_gᵀ·∇C_g (an
+ * 'inner'); 'inner' C_g = A_gᵀ·B_g: ∇A_g = B_g·∇C_gᵀ, ∇B_g = A_g·∇C_g (both
+ * 'rows'). The fusions differentiate as what they fuse: a gathered A's rows
+ * scatter-add their gradient back to the rows they came from, and group g's
+ * bias gets the sum of its rows of ∇C.
+ */
+function groupedMatmulRule(g: Tensor, x: readonly Tensor[], op: Extract<GradOp, { kind: 'groupedMatmul' }>, needs: readonly boolean[]): Grads {
+  const [a, b, o] = x as [Tensor, Tensor, Tensor];
   if (op.inner) {
     return [needs[0] ? groupedMatmul(b, g, o, { transB: true }) : null, needs[1] ? groupedMatmul(a, g, o) : null, null];
   }
-  const da = needs[0] ? groupedMatmul(g, b, o, { transB: !op.transB }) : null;
-  let db = needs[1] ? (op.transB ? groupedMatmulInner(g, a, o) : groupedMatmulInner(a, g, o)) : null;
+  const rowIndex = op.gathered ? x[3]! : undefined;
+  const rows = rowIndex ? gatherRows(a, rowIndex) : a; // A_g as the product saw it
+  let da = needs[0] ? groupedMatmul(g, b, o, { transB: !op.transB }) : null;
+  if (da && rowIndex) da = scatterAddRows(da, rowIndex, a.shape[0]!);
+  let db = needs[1] ? (op.transB ? groupedMatmulInner(g, rows, o) : groupedMatmulInner(rows, g, o)) : null;
   if (db && op.columns) db = db.permute([1, 0, 2]).reshape(b.shape);
-  return [da, db, null];
+  const grads: Grads = [da, db, null];
+  if (rowIndex) grads.push(null);
+  if (op.bias) {
+    const at = grads.length;
+    grads.push(needs[at] ? groupedMatmulInner(ones([g.shape[0]!, 1], { backend: g.backend, dtype: g.dtype }), g, o).reshape(x[at]!.shape) : null);
+  }
+  return grads;
 }
 
 export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Tensor[], needs: readonly boolean[]): Grads {
@@ -119,7 +137,7 @@ export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Ten
       return [g.mul(hit).div(reduce('sum', hit, op.axis, true))];
     }
     case 'matmul': return matmulRule(g, a, b, op.transA, op.transB, needs);
-    case 'groupedMatmul': return groupedMatmulRule(g, a, b, x[2]!, op, needs);
+    case 'groupedMatmul': return groupedMatmulRule(g, x, op, needs);
     case 'gather': return [scatterAddRows(g, b, a.shape[0]!), null];
     case 'scatterAdd': return [gatherRows(g, b), null];
     case 'reshape': return [g.reshape(a.shape)];

@@ -73,10 +73,25 @@ export interface MatmulSpec {
  *   'inner'  A [rows, m], B [rows, n] → C [G, m, n],
  *            C_g = A_gᵀ · B_g       (the groups cut the summed axis: the
  *                                   weight gradient of 'rows'; 0 for an empty group)
+ *
+ * Two fusions of 'rows', for an MoE's dispatch (GroupedMatmulExtras):
+ * with `aRows`, A is [aRows, k] and row r of the product is A[rowIndex[r]]
+ * (the gather of the tokens in expert order, done while A is read, as in
+ * ScatterMoE); with `bias`, C_g = A_g·op(B_g) + 1·bias_gᵀ for a bias
+ * [G, n], one row per group (each expert's own b1).
  */
 export type GroupedMatmulSpec =
-  | { readonly kind: 'rows'; readonly groups: number; readonly rows: number; readonly k: number; readonly n: number; readonly bStrides: readonly [number, number, number] }
+  | {
+    readonly kind: 'rows'; readonly groups: number; readonly rows: number; readonly k: number; readonly n: number; readonly bStrides: readonly [number, number, number];
+    readonly aRows?: number; readonly bias?: boolean;
+  }
   | { readonly kind: 'inner'; readonly groups: number; readonly rows: number; readonly m: number; readonly n: number };
+
+/** The extra operands of a fused 'rows' grouped matmul: int32 rowIndex [rows] when spec.aRows is set, bias [G, n] when spec.bias is. */
+export interface GroupedMatmulExtras {
+  readonly rowIndex?: DeviceBuffer;
+  readonly bias?: DeviceBuffer;
+}
 
 export interface Backend {
   /** The name `getBackend()` reports, e.g. 'cpu' or 'gpujs:webgpu'. */
@@ -111,7 +126,7 @@ export interface Backend {
   topk(x: DeviceBuffer, rows: number, n: number, k: number): Maybe<DeviceBuffer>;
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): Maybe<DeviceBuffer>;
   /** See GroupedMatmulSpec; `offsets` is int32 [groups + 1]. */
-  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): Maybe<DeviceBuffer>;
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec, extras?: GroupedMatmulExtras): Maybe<DeviceBuffer>;
   /** src is [rows, cols]; out[i] = src[idx[i]] → [idx.size, cols]. */
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer>;
   /** src is [idx.size, cols]; out[r] = Σ_{i: idx[i]=r} src[i], summed in increasing i → [outRows, cols]. */

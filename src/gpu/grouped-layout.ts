@@ -38,3 +38,12 @@ export function stackedStrides(k1: number, k2: number, transB: boolean): GroupSt
 export function columnStrides(groups: number, k2: number, transB: boolean): GroupStrides {
   return transB ? [k2, 1, groups * k2] : [k2, groups * k2, 1];
 }
+
+/** The row index of a gathered A: each entry a row of A [aRows, k], checked before any kernel reads through it. */
+export function checkRowIndex(op: string, rowIndex: ArrayLike<number>, rows: number, aRows: number): void {
+  if (rowIndex.length !== rows) throw new Error(`${op}: the row index has ${rowIndex.length} entries for ${rows} rows`);
+  for (let i = 0; i < rowIndex.length; i++) {
+    const r = rowIndex[i]!;
+    if (!(Number.isInteger(r) && r >= 0 && r < aRows)) throw new Error(`${op}: row index ${r} at position ${i} is out of range for A's ${aRows} rows`);
+  }
+}

@@ -5,7 +5,8 @@
  *   1. counting sort of the (token, expert, gate) triples by expert
  *      (histogram → exclusive prefix sum → stable placement), so each
  *      expert's tokens form one contiguous row block, in token order;
- *   2. one gather of the input rows in that order;
+ *   2. the input rows in that order (gathered — by the grouped experts
+ *      inside their first GEMM, as ScatterMoE does, so never copied);
  *   3. the experts on their row blocks: expert e runs on block e only;
  *   4. each row scaled by its gate and summed into its token's output
  *      row. Rows are combined in sorted order — experts in increasing index,
@@ -14,8 +15,9 @@
  *
  * Two forms of step 3. `dispatchGrouped` hands the experts every block at
  * once, for experts that are grouped primitives (the FFN's grouped GEMM
- * pair, ops/grouped-matmul.ts): one gather, one expert call, one
- * scatter-add, whatever the number of experts. `dispatch` calls the expert
+ * pair, ops/grouped-matmul.ts): one expert call, whose first GEMM reads its
+ * rows through the sorted token index, then one scatter-add, whatever the
+ * number of experts. `dispatch` gathers the rows and calls the expert
  * once per block and scatter-adds each block's output, for experts that are
  * not (the attention experts, each with its own heads over shared keys).
  */
@@ -78,10 +80,16 @@ export interface ExpertBlock {
 /** An expert's computation on its block: [M, C] → [M, D]. */
 export type ExpertFn = (block: ExpertBlock) => Tensor;
 
-/** Every expert's row block at once: the gathered rows in sorted order, cut into groups by expert. */
+/**
+ * Every expert's row block at once: the rows in sorted order, cut into
+ * groups by expert. The rows are x[token[i]]; the experts read them through
+ * the index (groupedMatmul's rowIndex) rather than from a gathered copy.
+ */
 export interface ExpertGroups {
-  /** Gathered input rows [P, C], P = the number of pairs; expert e's are rows offsets[e] … offsets[e+1] − 1. */
-  rows: Tensor;
+  /** The input [T, C]. */
+  x: Tensor;
+  /** int32 [P], P = the number of pairs: the token of each sorted pair; expert e's are pairs offsets[e] … offsets[e+1] − 1. */
+  token: Tensor;
   /** int32 [N + 1], the group offsets of a grouped matmul. */
   offsets: Tensor;
   /** Each row's gate [P, 1], for the experts to apply where it costs least (see below). */
@@ -124,10 +132,11 @@ function checkTokens(x: Tensor): void {
 }
 
 /**
- * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one gather, one call
- * of the grouped experts on all blocks (gates applied), and one scatter-add
- * in sorted order. `outCols` is the width D of the experts' outputs. With `scores` the
- * gates are read from that tensor (differentiably) instead of the host values.
+ * y[t] = Σ_{(t,e,g)} g · expert_e(x[t]) for x [T, C], as one call of the
+ * grouped experts on all blocks (rows read through the token index, gates
+ * applied) and one scatter-add in sorted order. `outCols` is the width D of
+ * the experts' outputs. With `scores` the gates are read from that tensor
+ * (differentiably) instead of the host values.
  */
 export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: { scores?: Tensor } = {}): Tensor {
   checkTokens(x);
@@ -135,7 +144,7 @@ export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, 
   if (total === 0) return zeros([tokens, outCols], { ...on, dtype: x.dtype });
   const token = fromData(pairs.token, [total], on);
   const offsets = fromData(pairs.offsets, [pairs.nExperts + 1], on);
-  const out = experts({ rows: gatherRows(x, token), offsets, gates: gateColumn(x, pairs, opts.scores), pairs });
+  const out = experts({ x, token, offsets, gates: gateColumn(x, pairs, opts.scores), pairs });
   return scatterAddRows(out, token, tokens);
 }
 

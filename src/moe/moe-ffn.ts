@@ -39,7 +39,6 @@ import { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { groupedMatmul } from '../tensor/ops/grouped-matmul.js';
-import { gatherRows } from '../tensor/ops/indexing.js';
 import { tidy } from '../tensor/tidy.js';
 import { oneHot } from '../tensor/ops/functional.js';
 import type { DType } from '../tensor/dtype.js';
@@ -193,12 +192,13 @@ export class MoEFeedForward extends Module {
    * weights are read in place — column block e of W1 [d, N·h] and matrix e
    * of W2 viewed as [N, h, d] (its row block) — so each token meets only the
    * weights of the experts it was routed to, and no weight is copied. The
-   * gate scales the hidden units, as in the dense forward.
+   * first GEMM reads the tokens straight from x through the pairs' token
+   * index and adds each expert's b1 as it goes (its row of b1 viewed as
+   * [N, h]). The gate scales the hidden units, as in the dense forward.
    */
-  experts({ rows, offsets, gates, pairs }: ExpertGroups): Tensor {
+  experts({ x, token, offsets, gates }: ExpertGroups): Tensor {
     const [d, n, h] = [this.dModel, this.nExperts, this.expertHidden];
-    let hidden = groupedMatmul(rows, this.w1, offsets);
-    if (this.b1) hidden = hidden.add(gatherRows(this.b1.reshape([n, h]), fromData(pairs.expert, [pairs.expert.length], { backend: rows.backend })));
+    const hidden = groupedMatmul(x, this.w1, offsets, { rowIndex: token, ...(this.b1 ? { bias: this.b1.reshape([n, h]) } : {}) });
     return groupedMatmul(activation(this.activation, hidden).mul(gates), this.w2.reshape([n, h, d]), offsets);
   }
 

@@ -16,7 +16,7 @@ export type GradOp =
   /** Rank-3 batched matmul; a batch of 1 broadcasts. */
   | { readonly kind: 'matmul'; readonly transA: boolean; readonly transB: boolean }
   /** Grouped matmul (ops/grouped-matmul.ts): 'rows' (B stacked or as column blocks, transB or not) or 'inner'; inputs A, B, offsets. */
-  | { readonly kind: 'groupedMatmul'; readonly inner: boolean; readonly transB: boolean; readonly columns: boolean }
+  | { readonly kind: 'groupedMatmul'; readonly inner: boolean; readonly transB: boolean; readonly columns: boolean; readonly gathered: boolean; readonly bias: boolean }
   | { readonly kind: 'gather' }
   | { readonly kind: 'scatterAdd'; readonly outRows: number }
   | { readonly kind: 'reshape' }

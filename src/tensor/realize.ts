@@ -41,7 +41,14 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
     case 'argReduce': return be.argReduce(op.op, b(0), op.outer, op.n, op.inner);
     case 'topk': return be.topk(b(0), op.rows, op.n, op.k);
     case 'matmul': return be.matmul(b(0), b(1), op.spec);
-    case 'groupedMatmul': return be.groupedMatmul(b(0), b(1), b(2), op.spec);
+    case 'groupedMatmul': {
+      // The fused operands follow a, b and the offsets, in this order: the row index, then the bias.
+      const spec = op.spec;
+      const fused = spec.kind === 'rows' ? spec : undefined;
+      const rowIndex = fused?.aRows !== undefined ? b(3) : undefined;
+      const bias = fused?.bias ? b(rowIndex ? 4 : 3) : undefined;
+      return be.groupedMatmul(b(0), b(1), b(2), spec, rowIndex || bias ? { rowIndex, bias } : undefined);
+    }
     case 'gather': return be.gather(b(0), op.rows, op.cols, b(1));
     case 'scatterAdd': return be.scatterAdd(b(0), op.cols, b(1), op.outRows);
     case 'view': return be.view(b(0), op.spec);

@@ -189,6 +189,24 @@ describe('grouped matmul: autograd = finite differences', () => {
     );
   });
 
+  it("fused 'rows' (A gathered through a row index, a bias row per group): gradients reach A's source rows, B and the bias", async () => {
+    await fc.assert(
+      fc.asyncProperty(arb, fc.boolean(), fc.integer({ min: 1, max: 4 }), cotangentSeed, async ([{ offsets, rows, k, n, transB, groups }, , vb, vr], columns, aRows, seed) => {
+        const [k1, k2] = transB ? [n, k] : [k, n];
+        const bShape = columns ? [k1, groups * k2] : [groups, k1, k2];
+        const idx = i32(Array.from({ length: rows }, (_, r) => (r * 3 + seed) % aRows));
+        const va = Array.from({ length: aRows * k }, (_, i) => Math.cos(i + seed));
+        const bias = vr.slice(0, groups * n).concat(new Array(Math.max(0, groups * n - vr.length)).fill(0.5));
+        await expectGrad(
+          (a, b, c) => groupedMatmul(a, b, i32(offsets), { transB, rowIndex: idx, bias: c }),
+          [t64(va, [aRows, k]), t64(vb, bShape), t64(bias, [groups, n])],
+          { seed },
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("'inner': gradients reach both row operands", async () => {
     await fc.assert(
       fc.asyncProperty(arb, cotangentSeed, async ([{ offsets, rows, k, n }, va, , vr], seed) => {

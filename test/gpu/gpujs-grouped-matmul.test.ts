@@ -76,6 +76,24 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
     expectRanOn(be);
   });
 
+  it("fused 'rows': A gathered through a row index, a bias row per group", async () => {
+    const fusedArb = fc.tuple(rowsArb, fc.integer({ min: 1, max: 5 }), fc.nat(), fc.boolean(), fc.boolean()).chain(([[spec, , b, offsets], aRows, seed, gathered, bias]) => {
+      const s = spec as Extract<GroupedMatmulSpec, { kind: 'rows' }>;
+      const idx = Int32Array.from({ length: s.rows }, (_, r) => (r * 3 + seed) % aRows);
+      const fused: GroupedMatmulSpec = { ...s, ...(gathered ? { aRows } : {}), ...(bias ? { bias: true } : {}) };
+      return fc.tuple(fc.constant({ fused, gathered, bias, idx, offsets, b }), values((gathered ? aRows : s.rows) * s.k), values(s.groups * s.n));
+    });
+    await fc.assert(
+      fc.asyncProperty(fusedArb, async ([{ fused, gathered, bias, idx, offsets, b }, a, vbias]) => {
+        const { got, want } = await both(be, [a, b, offsets, idx, vbias], (k, [ba, bb, bo, bi, bz]) =>
+          k.groupedMatmul(ba!, bb!, bo!, fused, { ...(gathered ? { rowIndex: bi! } : {}), ...(bias ? { bias: bz! } : {}) }));
+        expectClose(got, want, 1e-5, 1e-5);
+      }),
+      { numRuns: runsFor(mode) * 2 },
+    );
+    expectRanOn(be);
+  });
+
   it('offsets computed on the device (read back once)', async () => {
     const [a, b] = [Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([1, -1, 2, 0.5, 3, 1])];
     const spec: GroupedMatmulSpec = { kind: 'inner', groups: 2, rows: 3, m: 2, n: 2 };

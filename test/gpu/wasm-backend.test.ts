@@ -131,19 +131,31 @@ describe('wasm backend: grouped matmul', () => {
   const sizes = fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 6 });
   const dims = fc.integer({ min: 0, max: 40 });
 
+  /** The fusions of 'rows' a case may take: A gathered through a row index, a bias row per group. */
+  interface Fuse { gathered: boolean; bias: boolean }
+  const plain: Fuse = { gathered: false, bias: false };
+
   /** Both kinds of one case on the named backend and on cpu, compared with a tolerance scaled by |A|·|B|; B stacked or as column blocks. */
-  function check(n: string, groupSizes: readonly number[], k: number, nn: number, transB: boolean, columns: boolean, s: number): void {
+  function check(n: string, groupSizes: readonly number[], k: number, nn: number, transB: boolean, columns: boolean, s: number, fuse = plain): void {
     const o = offsetsOf(groupSizes);
     const [groups, rows] = [groupSizes.length, o[groupSizes.length]!];
-    const A = data(rows * k, s), B = data(groups * k * nn, s + 5), R = data(rows * nn, s + 9);
+    // A gathered A has its own row count; the index visits its rows in a scrambled order, some twice, some never.
+    const aRows = fuse.gathered ? Math.max(1, Math.ceil(rows / 2) + 1) : rows;
+    const idx = Int32Array.from({ length: rows }, (_, r) => (r * 7 + s) % aRows);
+    const A = data(aRows * k, s), B = data(groups * k * nn, s + 5), R = data(rows * nn, s + 9), bias = data(groups * nn, s + 13);
     const k2 = transB ? k : nn; // the stored B_g is k×n, or n×k read transposed
     const bStrides = columns ? columnStrides(groups, k2, transB) : stackedStrides(transB ? nn : k, k2, transB);
-    const byRows = { kind: 'rows', groups, rows, k, n: nn, bStrides } as const;
+    const byRows = { kind: 'rows', groups, rows, k, n: nn, bStrides, ...(fuse.gathered ? { aRows } : {}), ...(fuse.bias ? { bias: true } : {}) } as const;
     const inner = { kind: 'inner', groups, rows, m: k, n: nn } as const;
-    for (const [spec, x, y] of [[byRows, A, B], [inner, A, R]] as const) {
-      const want = onCpu((be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec) as DeviceBuffer);
-      const scale = onCpu((be) => be.groupedMatmul(be.upload(x.map(Math.abs)), be.upload(y.map(Math.abs)), be.upload(o), spec) as DeviceBuffer);
-      close(onWasm(n, (be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec)), want, 1e-6, 1e-5, scale);
+    for (const [spec, x, y] of [[byRows, A, B], ...(fuse === plain ? [[inner, A, R]] as const : [])] as const) {
+      const extras = (be: Backend) => (spec.kind === 'rows' ? {
+        ...(fuse.gathered ? { rowIndex: be.upload(idx) } : {}),
+        ...(fuse.bias ? { bias: be.upload(bias) } : {}),
+      } : undefined);
+      const absExtras = (be: Backend) => (fuse.bias ? { ...extras(be), bias: be.upload(bias.map(Math.abs)) } : extras(be));
+      const want = onCpu((be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec, extras(be)) as DeviceBuffer);
+      const scale = onCpu((be) => be.groupedMatmul(be.upload(x.map(Math.abs)), be.upload(y.map(Math.abs)), be.upload(o), spec, absExtras(be)) as DeviceBuffer);
+      close(onWasm(n, (be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec, extras(be))), want, 1e-6, 1e-5, scale);
     }
   }
 
@@ -152,10 +164,16 @@ describe('wasm backend: grouped matmul', () => {
     (n, groupSizes, k, nn, transB, columns, s) => check(n, groupSizes, k, nn, transB, columns, s),
   );
 
+  test.prop([name, sizes, dims, dims, fc.boolean(), fc.boolean(), fc.record({ gathered: fc.boolean(), bias: fc.boolean() }), seed], { numRuns: 60 })(
+    "fused 'rows' (A gathered through a row index, a bias row per group) equals the cpu backend",
+    (n, groupSizes, k, nn, transB, columns, fuse, s) => check(n, groupSizes, k, nn, transB, columns, s, fuse),
+  );
+
   // Groups past the cache blocks, big enough to be cut across threads, and more groups than one pool run's 32 shares.
-  test.prop([name, fc.constantFrom([300, 0, 260], [1, 517, 65, 3], Array.from({ length: 40 }, (_, g) => 20 + g)), fc.constantFrom([130, 300], [257, 64]), fc.boolean(), fc.boolean(), seed], { numRuns: 10 })(
-    'equals the cpu backend past the cache blocks, across threads, over many groups',
-    (n, groupSizes, [k, nn], transB, columns, s) => check(n, groupSizes, k!, nn!, transB, columns, s),
+  // With k past one cache block (KC = 256) the bias must enter with the first block only; with n past NC = 1024, at each block's columns.
+  test.prop([name, fc.constantFrom([300, 0, 260], [1, 517, 65, 3], Array.from({ length: 40 }, (_, g) => 20 + g)), fc.constantFrom([130, 300], [257, 64], [40, 1100]), fc.boolean(), fc.boolean(), fc.record({ gathered: fc.boolean(), bias: fc.boolean() }), seed], { numRuns: 16 })(
+    'equals the cpu backend past the cache blocks, across threads, over many groups, fused or not',
+    (n, groupSizes, [k, nn], transB, columns, fuse, s) => check(n, groupSizes, k!, nn!, transB, columns, s, fuse),
   );
 
   test.prop([name], { numRuns: 10 })('bad offsets are refused, naming them', (n) => {

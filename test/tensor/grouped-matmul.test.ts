@@ -1,11 +1,12 @@
 /**
  * groupedMatmul and groupedMatmulInner against a naive per-group loop
- * (float64 and float32, empty groups and zero rows included), and their bad
- * input: each error names the shapes or the offending offset.
+ * (float64 and float32, empty groups and zero rows included), the fused
+ * forms against their unfused spelling, and their bad input: each error
+ * names the shapes or the offending offset.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { groupedMatmul, groupedMatmulInner } from '../../src/index.js';
+import { gatherRows, groupedMatmul, groupedMatmulInner } from '../../src/index.js';
 import { values } from '../helpers/arbitraries.js';
 import { expectClose, expectShape, i32, t32, t64, vals } from '../helpers/tensors.js';
 
@@ -104,6 +105,39 @@ describe('groupedMatmul', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('fused: a row index gathers A, a bias adds each group\'s row — equal to gatherRows, then the product, then the bias per row', () => {
+    const fused = withData.chain(([c, va, vb]) => fc.tuple(fc.constant(c), fc.constant(va), fc.constant(vb), fc.integer({ min: 1, max: 5 }), fc.nat(), values(c.sizes.length * c.n), fc.boolean(), fc.boolean()));
+    fc.assert(
+      fc.property(fused, ([{ sizes, k, n, transB, rows }, , vb, aRows, seed, vbias, gathered, withBias]) => {
+        const o = offsetsOf(sizes);
+        const g = sizes.length;
+        const a = t64(Array.from({ length: aRows * k }, (_, i) => Math.sin(i + seed)), [aRows, k]);
+        const idx = Array.from({ length: rows }, (_, r) => (r * 3 + seed) % aRows);
+        const b = t64(vb, transB ? [g, n, k] : [g, k, n]);
+        const bias = t64(vbias, [g, n]);
+        const y = groupedMatmul(gathered ? a : gatherRows(a, i32(idx)), b, i32(o), { transB, ...(gathered ? { rowIndex: i32(idx) } : {}), ...(withBias ? { bias } : {}) });
+        const groupOf = sizes.flatMap((m, gi) => new Array<number>(m).fill(gi));
+        let want = groupedMatmul(gatherRows(a, i32(idx)), b, i32(o), { transB });
+        if (withBias) want = want.add(gatherRows(bias, i32(groupOf)));
+        expectShape(y, [rows, n]);
+        expectClose(vals(y), vals(want), 1e-13, 1e-12);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('bad fused operands name the problem', () => {
+    const a = t64([1, 2, 3, 4, 5, 6], [3, 2]);
+    const b = t64(new Array(8).fill(1), [2, 2, 2]);
+    const o = i32([0, 1, 4]);
+    expect(() => groupedMatmul(a, b, o, { rowIndex: i32([0, 1, 2, 3]) })).toThrow('groupedMatmul: row index 3 at position 3 is out of range for A\'s 3 rows');
+    expect(() => groupedMatmul(a, b, o, { rowIndex: t64([0, 1, 2, 2], [4]) })).toThrow('groupedMatmul: rowIndex must be int32 [P], got float64 [4]');
+    expect(() => groupedMatmul(a, b, o, { rowIndex: i32([0, 1, 2, 2]), bias: t64([1, 2], [2, 1]) })).toThrow('groupedMatmul: bias must be float64 [2, 2] (a row per group), got float64 [2, 1]');
+    expect(() => groupedMatmul(a, b, i32([0, 1, 3]), { bias: t64([1, 2, 3, 4], [4]) })).toThrow('groupedMatmul: bias must be float64 [2, 2] (a row per group), got float64 [4]');
+    // The gathered rows set the row count: 4 here, so offsets ending at 3 are refused.
+    expect(() => groupedMatmul(a, b, i32([0, 1, 3]), { rowIndex: i32([0, 1, 2, 2]) })).toThrow('groupedMatmul: the last offset must be the row count 4, got 3');
   });
 
   it('bad input names the problem', () => {

@@ -5,25 +5,37 @@
  * rounds once when stored, as in matmul.ts.
  */
 import type { GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets } from '../grouped-layout.js';
+import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
 import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 
-export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array, s: GroupedMatmulSpec): TypedArray {
-  checkGroupOffsets('groupedMatmul', offsets, s.groups, s.rows);
-  return s.kind === 'rows' ? byRows(a, b, offsets, s) : byInner(a, b, offsets, s);
+/** The fused operands of 'rows' (backend.ts, GroupedMatmulExtras), as host arrays. */
+export interface HostExtras {
+  rowIndex?: Int32Array;
+  bias?: TypedArray;
 }
 
-/** C[r] = A[r]·op(B_g) for the rows r of group g, row by row (the i-p-j order of matmul.ts). */
-function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>): TypedArray {
+export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array, s: GroupedMatmulSpec, extras: HostExtras = {}): TypedArray {
+  checkGroupOffsets('groupedMatmul', offsets, s.groups, s.rows);
+  return s.kind === 'rows' ? byRows(a, b, offsets, s, extras) : byInner(a, b, offsets, s);
+}
+
+/**
+ * C[r] = A[src(r)]·op(B_g) (+ bias_g) for the rows r of group g, row by row
+ * (the i-p-j order of matmul.ts); src(r) = rowIndex[r] for a gathered A, else r.
+ */
+function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: HostExtras): TypedArray {
   const { groups, rows, k, n } = s;
   const [sg, sp, sj] = s.bStrides;
+  const { rowIndex, bias } = fusedOperands(s, extras);
   const out = arrayFor(dtypeOf(a), rows * n);
   const acc = new Float64Array(n);
   for (let g = 0; g < groups; g++) {
     for (let r = offsets[g]!; r < offsets[g + 1]!; r++) {
-      acc.fill(0);
+      if (bias) for (let j = 0; j < n; j++) acc[j] = bias[g * n + j]!;
+      else acc.fill(0);
+      const src = rowIndex ? rowIndex[r]! : r;
       for (let p = 0; p < k; p++) {
-        const av = a[r * k + p]!;
+        const av = a[src * k + p]!;
         const bRow = g * sg + p * sp;
         for (let j = 0; j < n; j++) acc[j]! += av * b[bRow + j * sj]!;
       }
@@ -31,6 +43,15 @@ function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<Gr
     }
   }
   return out;
+}
+
+/** The spec's fused operands, present exactly when it says so, the row index checked. */
+function fusedOperands(s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: HostExtras): HostExtras {
+  if ((s.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
+  if ((s.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
+  if (extras.rowIndex) checkRowIndex('groupedMatmul', extras.rowIndex, s.rows, s.aRows!);
+  if (extras.bias && extras.bias.length !== s.groups * s.n) throw new Error(`groupedMatmul: the bias has ${extras.bias.length} values, not groups·n = ${s.groups * s.n}`);
+  return extras;
 }
 
 /** C_g = Σ_{r in group g} A[r]ᵀ·B[r]: a sum of outer products of rows, in increasing r. */

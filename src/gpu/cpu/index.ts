@@ -3,7 +3,7 @@
  * float64. It is the reference every other backend is tested against, and
  * the code to read first.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import { toTypedArray, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
 import { CpuBuffer, cpu } from './buffer.js';
@@ -58,8 +58,9 @@ export class CpuBackend implements Backend {
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): DeviceBuffer {
     return new CpuBuffer(matmul(cpu(a), cpu(b), spec));
   }
-  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): DeviceBuffer {
-    return new CpuBuffer(groupedMatmul(cpu(a), cpu(b), ints(offsets), spec));
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec, extras?: GroupedMatmulExtras): DeviceBuffer {
+    const host = { rowIndex: extras?.rowIndex && ints(extras.rowIndex), bias: extras?.bias && cpu(extras.bias) };
+    return new CpuBuffer(groupedMatmul(cpu(a), cpu(b), ints(offsets), spec, host));
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): DeviceBuffer {
     return new CpuBuffer(ix.gather(cpu(src), rows, cols, ints(idx)));

@@ -8,10 +8,10 @@
  * float32 only: gpu.js kernels compute in float32. int32 tensors (indices)
  * are stored as float32 values, exact below 2^24, and read back as Int32Array.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
-import { checkGroupOffsets } from '../grouped-layout.js';
+import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
@@ -25,7 +25,7 @@ import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
 import { pickJob, rankJob } from './topk.js';
 import { matmulJob } from './matmul.js';
-import { groupedMatmulJob, longestGroup } from './grouped-matmul.js';
+import { groupedMatmulJob, longestGroup, type FusedBuffers } from './grouped-matmul.js';
 import { checkIndices, gatherJob, scatterAddJob } from './indexing.js';
 import { viewJob } from './view.js';
 
@@ -316,14 +316,25 @@ export class GpujsBackend implements Backend {
     return this.exec(matmulJob(gpujsBuffer(a), gpujsBuffer(b), spec));
   }
   /** Needs the offsets on the host, to check them and find each row's group: free when they came from there, a readback otherwise. */
-  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): Maybe<DeviceBuffer> {
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec, extras: GroupedMatmulExtras = {}): Maybe<DeviceBuffer> {
     const ob = gpujsBuffer(offsets);
+    const fused = this.fusedOperands(spec, extras);
     const ints: Maybe<ArrayLike<number>> = ob.hostInts ?? this.readValues(ob);
     return andThen(ints, (host) => {
       checkGroupOffsets('groupedMatmul', host, spec.groups, spec.rows);
       this.checkLoop('groupedMatmul', spec.kind === 'rows' ? spec.k : longestGroup(host));
-      return this.exec(groupedMatmulJob(gpujsBuffer(a), gpujsBuffer(b), ob, host, spec));
+      return this.exec(groupedMatmulJob(gpujsBuffer(a), gpujsBuffer(b), ob, host, spec, fused));
     });
+  }
+  /** A grouped matmul's fused operands, present exactly as the spec says; a row index known on the host is checked (as gather's indices are). */
+  private fusedOperands(spec: GroupedMatmulSpec, extras: GroupedMatmulExtras): FusedBuffers {
+    const rows = spec.kind === 'rows' ? spec : undefined;
+    if ((rows?.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
+    if ((rows?.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
+    const rowIndex = extras.rowIndex && gpujsBuffer(extras.rowIndex), bias = extras.bias && gpujsBuffer(extras.bias);
+    if (rowIndex?.hostInts) checkRowIndex('groupedMatmul', rowIndex.hostInts, spec.rows, rows!.aRows!);
+    if (bias && bias.size !== spec.groups * spec.n) throw new Error(`groupedMatmul: the bias has ${bias.size} values, not groups·n = ${spec.groups * spec.n}`);
+    return { rowIndex, bias };
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer> {
     const ix = gpujsBuffer(idx);

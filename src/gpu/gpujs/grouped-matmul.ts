@@ -6,7 +6,9 @@
  *
  *   'rows'   C[r, j] = Σ_p A[r, p]·op(B_g)[p, j], g the group of row r. The
  *            host finds each row's g once (a per-row array, an argument); k
- *            bounds the loop as a constant, as in matmul.ts.
+ *            bounds the loop as a constant, as in matmul.ts. Fused: row r
+ *            of a gathered A is A[idx[r]] (the index an argument too), and a
+ *            bias starts the sum at bias[g, j].
  *   'inner'  C[g, i, j] = Σ_{o_g ≤ r < o_{g+1}} A[r, i]·B[r, j], in increasing
  *            r as the cpu reference sums. The loop bound comes from the
  *            offsets, an argument, which gpu.js caps at loopMaxIterations:
@@ -22,14 +24,20 @@ import { kernelSource, type Job } from './job.js';
 type RowsSpec = Extract<GroupedMatmulSpec, { kind: 'rows' }>;
 type InnerSpec = Extract<GroupedMatmulSpec, { kind: 'inner' }>;
 
+/** The fused operands of 'rows' (backend.ts, GroupedMatmulExtras) on this backend. */
+export interface FusedBuffers {
+  rowIndex?: GpujsBuffer;
+  bias?: GpujsBuffer;
+}
+
 /** `offsets` are the checked host values (group-offsets.ts) of the device buffer `offsetsBuf`. */
-export function groupedMatmulJob(a: GpujsBuffer, b: GpujsBuffer, offsetsBuf: GpujsBuffer, offsets: ArrayLike<number>, s: GroupedMatmulSpec): Work {
+export function groupedMatmulJob(a: GpujsBuffer, b: GpujsBuffer, offsetsBuf: GpujsBuffer, offsets: ArrayLike<number>, s: GroupedMatmulSpec, fused: FusedBuffers = {}): Work {
   checkIndexable('the left operand of groupedMatmul', a.size);
   checkIndexable('the right operand of groupedMatmul', b.size);
   if (s.kind === 'rows') {
     checkIndexable('the row groups of groupedMatmul', s.rows);
     const group = groupOfRows(offsets, s.groups, s.rows);
-    return cells([s.rows, s.n], (at, chunk, size) => rowsChunk(a, b, group, s, at, chunk, size));
+    return cells([s.rows, s.n], (at, chunk, size) => rowsChunk(a, b, group, fused, s, at, chunk, size));
   }
   checkIndexable('the offsets of groupedMatmul', s.groups + 1);
   return cells([s.groups, s.m, s.n], (at, chunk, size) => innerChunk(a, b, offsetsBuf, s, at, chunk, size));
@@ -49,24 +57,27 @@ function groupOfRows(offsets: ArrayLike<number>, groups: number, rows: number): 
   return group;
 }
 
-/** Cells (o0, o1) = (r, j): row r of A against column j of op(B_g), wherever bStrides place it. */
-function rowsChunk(a: GpujsBuffer, b: GpujsBuffer, group: Float32Array, s: RowsSpec, at: Snippet, chunk: string, size: number): Job {
+/** Cells (o0, o1) = (r, j): row r of A (or row idx[r]) against column j of op(B_g), wherever bStrides place it. */
+function rowsChunk(a: GpujsBuffer, b: GpujsBuffer, group: Float32Array, fused: FusedBuffers, s: RowsSpec, at: Snippet, chunk: string, size: number): Job {
   const [bGroup, bP, bJ] = s.bStrides;
-  const constants = { ...at.constants, k: s.k, bGroup, bP, bJ };
+  const constants = { ...at.constants, k: s.k, n: s.n, bGroup, bP, bJ };
   // Element (p, j) of op(B_g) is at g·bGroup + p·bP + j·bJ; a contiguous p saves the multiply, as in matmul.ts.
   const step = bP === 1 ? 'p' : 'p * this.constants.bP';
-  const source = kernelSource(['a', 'b', 'group'], [
+  const names = ['a', 'b', 'group', ...(fused.rowIndex ? ['idx'] : []), ...(fused.bias ? ['bias'] : [])];
+  const source = kernelSource(names, [
     at.code,
-    'const aRow = o0 * this.constants.k;',
+    `const aRow = ${fused.rowIndex ? 'idx[o0]' : 'o0'} * this.constants.k;`,
     'const bCol = group[o0] * this.constants.bGroup + o1 * this.constants.bJ;',
-    'let sum = 0.0;',
+    `let sum = ${fused.bias ? 'bias[group[o0] * this.constants.n + o1]' : '0.0'};`,
     'for (let p = 0; p < this.constants.k; p++) {',
     `  sum = sum + a[aRow + p] * b[bCol + ${step}];`,
     '}',
     'return sum;',
   ]);
-  const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.bStrides.join(',')}${chunk}`;
-  return { key, spec: () => ({ source, constants, size, longestLoop: s.k }), args: [a, b, group], size, dtype: a.dtype };
+  const flags = `${fused.rowIndex ? ':gathered' : ''}${fused.bias ? ':bias' : ''}`;
+  const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.bStrides.join(',')}${flags}${chunk}`;
+  const args = [a, b, group, ...(fused.rowIndex ? [fused.rowIndex] : []), ...(fused.bias ? [fused.bias] : [])];
+  return { key, spec: () => ({ source, constants, size, longestLoop: s.k }), args, size, dtype: a.dtype };
 }
 
 /** Cells (o0, o1, o2) = (g, i, j): column i of A_g against column j of B_g, over the rows of group g. */

@@ -15,6 +15,13 @@
  * transpose variants differ only in those strides, and the micro-kernel
  * always reads the same contiguous panels.
  *
+ * Two extras ride on that structure at no cost of their own. A gathered A
+ * (row i of op(A) is row idx[i] of the stored matrix) is packed through the
+ * index instead of copied first: the gather an MoE's dispatch needs happens
+ * inside the copy the packing makes anyway, as ScatterMoE fuses it into its
+ * GEMM. A bias row (C = op(A)·op(B) + 1·biasᵀ) starts the accumulators of
+ * the first k block instead of zeros, so it costs one load per tile.
+ *
  * All pointers and strides are in bytes.
  */
 import { Func, I32, V128, op, simd } from './emit.js';
@@ -106,15 +113,54 @@ function packFunc(name: string, W: number): Func {
 }
 
 /**
- * macro(aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch): every
+ * packGathered(src, idx, rs, cs, rows, depth, dst): as pack, but row r is
+ * the stored row idx[r] (int32 at idx + 4r), at src + idx[r]·rs + p·cs.
+ * For a gathered A, whose rows are the tokens an expert was routed.
+ */
+function packGatheredFunc(name: string, W: number): Func {
+  const f = new Func(name, [I32, I32, I32, I32, I32, I32, I32]);
+  const [src, idx, rs, cs, rows, depth, dst] = [0, 1, 2, 3, 4, 5, 6];
+  const r0 = f.local(I32), w = f.local(I32), p = f.local(I32), i = f.local(I32);
+  const s = f.local(I32), d = f.local(I32), panelBytes = f.local(I32), end = f.local(I32);
+  f.get(depth).i32(W * 4).emit(op.i32Mul).set(panelBytes);
+  f.forUp(r0, rows, W, () => {
+    f.get(rows).get(r0).emit(op.i32Sub).tee(w).i32(W).get(w).i32(W).emit(op.i32LtS).emit(op.select).set(w);
+    f.get(w).i32(W).emit(op.i32LtS).ifThen(() => {
+      f.get(dst).get(panelBytes).emit(op.i32Add).set(end);
+      f.get(dst).set(d);
+      f.loopLt(d, end, 4, () => {
+        f.get(d).f32(0).mem(op.f32Store);
+      });
+    });
+    // Each of the panel's rows, wherever the index puts it, walked along p.
+    f.forUp(i, w, 1, () => {
+      f.get(src).get(idx).get(r0).get(i).emit(op.i32Add).i32(4).emit(op.i32Mul).emit(op.i32Add).mem(op.i32Load).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
+      f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
+      f.forUp(p, depth, 1, () => {
+        f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
+        f.inc(s, () => f.get(cs));
+        f.inc(d, W * 4);
+      });
+    });
+    f.inc(dst, () => f.get(panelBytes));
+  });
+  return f;
+}
+
+/**
+ * macro(aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch, bias): every
  * micro-tile of an mc×nc block of C. Full tiles are stored straight into C;
  * edge tiles go through `scratch` and only their valid part is written.
+ * A nonzero `bias` (the block's first column of the bias row) starts every
+ * tile's rows at the bias instead of zero. Past the last column it reads a
+ * few floats of whatever follows (the heap keeps slack after every block):
+ * those lanes belong to columns that are never stored.
  */
 function macroFunc(g: GemmShape): Func {
   const { mr: MR, nr: NR } = g;
   const NV = NR / 4;
-  const f = new Func('gemmMacro', [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new Func('gemmMacro', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [aPack, bPack, c, ldc, mc, nc, kc, accumulate, scratch, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const jp = f.local(I32), ip = f.local(I32), ap = f.local(I32), bp = f.local(I32), pEnd = f.local(I32);
   const full = f.local(I32), tgt = f.local(I32), ld = f.local(I32), i = f.local(I32), j = f.local(I32);
   const rowsLeft = f.local(I32), colsLeft = f.local(I32), cp = f.local(I32);
@@ -128,7 +174,15 @@ function macroFunc(g: GemmShape): Func {
       f.get(aPack).get(ip).get(kc).emit(op.i32Mul).i32(4).emit(op.i32Mul).emit(op.i32Add).set(ap);
       f.get(bPack).get(jp).get(kc).emit(op.i32Mul).i32(4).emit(op.i32Mul).emit(op.i32Add).set(bp);
       f.get(ap).get(kc).i32(MR * 4).emit(op.i32Mul).emit(op.i32Add).set(pEnd);
-      for (const row of acc) for (const x of row) f.vf32(0).set(x);
+      f.get(bias).ifThen(
+        () => {
+          bv.forEach((x, v) => f.get(bias).get(jp).i32(4).emit(op.i32Mul).emit(op.i32Add).vmem(simd.load, v * 16, 0).set(x));
+          for (const row of acc) row.forEach((x, v) => f.get(bv[v]!).set(x));
+        },
+        () => {
+          for (const row of acc) for (const x of row) f.vf32(0).set(x);
+        },
+      );
       // The micro-kernel: one rank-1 update of the tile per step of k.
       f.loopLt(ap, pEnd, MR * 4, () => {
         bv.forEach((x, v) => f.get(bp).vmem(simd.load, v * 16).set(x));
@@ -181,14 +235,16 @@ function macroFunc(g: GemmShape): Func {
 }
 
 /**
- * gemm(a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work): C (m×n, row
- * stride ldc) = op(A)·op(B), the blocking loops around pack and macro.
- * `work` is this thread's scratch (gemmWorkBytes). Function indices:
- * packA = base, packB = base + 1, macro = base + 2.
+ * gemm(a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work, aIdx, bias): C
+ * (m×n, row stride ldc) = op(A)·op(B) [+ 1·biasᵀ], the blocking loops around
+ * pack and macro. `work` is this thread's scratch (gemmWorkBytes). A nonzero
+ * `aIdx` gathers A: row i of op(A) is at a + aIdx[i]·rsA. A nonzero `bias`
+ * points at n floats added to every row. Function indices: packA = base,
+ * packB = base + 1, macro = base + 2, packGathered = base + 3.
  */
 function gemmFunc(g: GemmShape, base: number): Func {
-  const f = new Func('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const f = new Func('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, work, aIdx, bias] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const jc = f.local(I32), pc = f.local(I32), ic = f.local(I32), nc = f.local(I32), kc = f.local(I32), mc = f.local(I32);
   const aBuf = f.local(I32), bBuf = f.local(I32), scratch = f.local(I32);
   const min = (x: () => void, cap: number, into: number): void => {
@@ -207,19 +263,30 @@ function gemmFunc(g: GemmShape, base: number): Func {
       f.get(csB).get(rsB).get(nc).get(kc).get(bBuf).call(base + 1);
       f.forUp(ic, m, g.mc, () => {
         min(() => f.get(m).get(ic).emit(op.i32Sub), g.mc, mc);
-        f.get(a).get(ic).get(rsA).emit(op.i32Mul).emit(op.i32Add).get(pc).get(csA).emit(op.i32Mul).emit(op.i32Add);
-        f.get(rsA).get(csA).get(mc).get(kc).get(aBuf).call(base);
+        f.get(aIdx).ifThen(
+          () => {
+            f.get(a).get(pc).get(csA).emit(op.i32Mul).emit(op.i32Add).get(aIdx).get(ic).i32(4).emit(op.i32Mul).emit(op.i32Add);
+            f.get(rsA).get(csA).get(mc).get(kc).get(aBuf).call(base + 3);
+          },
+          () => {
+            f.get(a).get(ic).get(rsA).emit(op.i32Mul).emit(op.i32Add).get(pc).get(csA).emit(op.i32Mul).emit(op.i32Add);
+            f.get(rsA).get(csA).get(mc).get(kc).get(aBuf).call(base);
+          },
+        );
         f.get(aBuf).get(bBuf);
         f.get(c).get(ic).get(ldc).emit(op.i32Mul).emit(op.i32Add).get(jc).i32(4).emit(op.i32Mul).emit(op.i32Add);
-        f.get(ldc).get(mc).get(nc).get(kc).get(pc).i32(0).emit(op.i32GtS).get(scratch).call(base + 2);
+        f.get(ldc).get(mc).get(nc).get(kc).get(pc).i32(0).emit(op.i32GtS).get(scratch);
+        // The bias enters once, with the first k block: later blocks add onto C.
+        f.get(bias).get(jc).i32(4).emit(op.i32Mul).emit(op.i32Add).i32(0).get(bias).i32(0).emit(op.i32Ne).get(pc).emit(op.i32Eqz).emit(op.i32And).emit(op.select);
+        f.call(base + 2);
       });
     });
   });
   return f;
 }
 
-/** The four functions, in call-index order starting at `base`: packA, packB, gemmMacro, gemm. */
+/** The five functions, in call-index order starting at `base`: packA, packB, gemmMacro, packGathered, gemm. */
 export function gemmFuncs(g: GemmShape, base: number): Func[] {
   if (g.nr % 4 !== 0) throw new Error(`gemm: NR must be a multiple of 4 (got ${g.nr})`);
-  return [packFunc('packA', g.mr), packFunc('packB', g.nr), macroFunc(g), gemmFunc(g, base)];
+  return [packFunc('packA', g.mr), packFunc('packB', g.nr), macroFunc(g), packGatheredFunc('packGathered', g.mr), gemmFunc(g, base)];
 }

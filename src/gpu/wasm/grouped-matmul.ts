@@ -5,24 +5,43 @@
  * all the groups' calls go out as the shares of one pool run: a thread
  * that finishes a small group claims the next, so unequal groups (an
  * expert with twice the tokens of another) still keep every thread busy.
+ * The fusions are the gemm kernel's own: a gathered A is packed through
+ * the group's slice of the row index, and group g's bias row starts its
+ * accumulators.
  */
-import type { GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets } from '../grouped-layout.js';
+import type { GroupedMatmulExtras, GroupedMatmulSpec } from '../backend.js';
+import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
 import { PARALLEL_FLOPS, partOf } from './matmul.js';
 import { MAX_SHARES, type Share } from './threads.js';
 
-/** One gemm call: C (m×n, row stride ldc) = op(A)·op(B), element (i,p) of op(A) at a + i·rsA + p·csA, (p,j) of op(B) at b + p·rsB + j·csB (bytes). */
+/**
+ * One gemm call: C (m×n, row stride ldc) = op(A)·op(B) + 1·biasᵀ, element (i,p) of op(A) at
+ * a + i·rsA + p·csA (a + aIdx[i]·rsA + p·csA when aIdx ≠ 0), (p,j) of op(B) at b + p·rsB + j·csB,
+ * the bias n floats at `bias` (none when 0). All in bytes.
+ */
 interface Gemm {
   a: number; b: number; c: number;
   m: number; n: number; k: number;
   rsA: number; csA: number; rsB: number; csB: number; ldc: number;
+  aIdx: number; bias: number;
+}
+
+/** The fused operands as pointers (0: absent), checked against the spec. */
+function fusedPointers(dev: WasmDevice, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: GroupedMatmulExtras): { rowIndex: number; bias: number } {
+  if ((s.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
+  if ((s.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
+  const idx = extras.rowIndex as WasmBuffer | undefined, bias = extras.bias as WasmBuffer | undefined;
+  if (idx) checkRowIndex('groupedMatmul', dev.view(idx), s.rows, s.aRows!);
+  if (bias && bias.size !== s.groups * s.n) throw new Error(`groupedMatmul: the bias has ${bias.size} values, not groups·n = ${s.groups * s.n}`);
+  return { rowIndex: idx?.ptr ?? 0, bias: bias?.ptr ?? 0 };
 }
 
 /** The gemm of each non-empty group; an empty 'inner' group's C block is zeroed here instead. */
-function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuffer, o: Int32Array, s: GroupedMatmulSpec): Gemm[] {
+function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuffer, o: Int32Array, s: GroupedMatmulSpec, extras: GroupedMatmulExtras): Gemm[] {
+  const fused = s.kind === 'rows' ? fusedPointers(dev, s, extras) : { rowIndex: 0, bias: 0 };
   const calls: Gemm[] = [];
   for (let g = 0; g < s.groups; g++) {
     const [start, rows] = [o[g]!, o[g + 1]! - o[g]!];
@@ -30,10 +49,13 @@ function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuff
       if (rows === 0 || s.n === 0) continue;
       const { k, n } = s;
       const [sg, sp, sj] = s.bStrides;
-      // A_g: rows start… of A [P, k]; B_g: where bStrides put it, read in place; C_g: rows start… of C [P, n].
+      // A_g: rows start… of A [P, k] (or the rows its index lists there); B_g: where bStrides put it,
+      // read in place; C_g: rows start… of C [P, n]; bias_g: row g of the bias [G, n].
+      const gathered = fused.rowIndex !== 0;
       calls.push({
-        a: a.ptr + start * k * 4, b: b.ptr + g * sg * 4, c: out.ptr + start * n * 4, m: rows, n, k,
+        a: gathered ? a.ptr : a.ptr + start * k * 4, b: b.ptr + g * sg * 4, c: out.ptr + start * n * 4, m: rows, n, k,
         rsA: k * 4, csA: 4, rsB: sp * 4, csB: sj * 4, ldc: n * 4,
+        aIdx: gathered ? fused.rowIndex + start * 4 : 0, bias: fused.bias === 0 ? 0 : fused.bias + g * n * 4,
       });
     } else {
       const { m, n } = s;
@@ -46,7 +68,7 @@ function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuff
       // C_g = A_gᵀ·B_g: op(A) element (i, p) is A[start + p, i], so A is read with its strides swapped.
       calls.push({
         a: a.ptr + start * m * 4, b: b.ptr + start * n * 4, c, m, n, k: rows,
-        rsA: 4, csA: m * 4, rsB: n * 4, csB: 4, ldc: n * 4,
+        rsA: 4, csA: m * 4, rsB: n * 4, csB: 4, ldc: n * 4, aIdx: 0, bias: 0,
       });
     }
   }
@@ -61,26 +83,36 @@ function sharesOf(call: Gemm, parts: number): Share[] {
   const shares: Share[] = [];
   const work = 0; // argument 11, replaced by the running thread's scratch
   for (let t = 0; t < parts; t++) {
-    if (call.n >= call.m) {
-      const [j0, j1] = partOf(call.n, parts, t, GEMM.nr);
-      if (j1 > j0) shares.push({ args: [call.a, call.b + j0 * call.csB, call.c + j0 * 4, call.m, j1 - j0, call.k, call.rsA, call.csA, call.rsB, call.csB, call.ldc, work] });
+    const { a, b, c, m, n, k, rsA, csA, rsB, csB, ldc, aIdx, bias } = call;
+    if (n >= m) {
+      const [j0, j1] = partOf(n, parts, t, GEMM.nr);
+      if (j1 > j0) shares.push({ args: [a, b + j0 * csB, c + j0 * 4, m, j1 - j0, k, rsA, csA, rsB, csB, ldc, work, aIdx, bias && bias + j0 * 4] });
     } else {
-      const [i0, i1] = partOf(call.m, parts, t, GEMM.mr);
-      if (i1 > i0) shares.push({ args: [call.a + i0 * call.rsA, call.b, call.c + i0 * call.ldc, i1 - i0, call.n, call.k, call.rsA, call.csA, call.rsB, call.csB, call.ldc, work] });
+      // Rows i0… : through the index when A is gathered, else at their place in A.
+      const [i0, i1] = partOf(m, parts, t, GEMM.mr);
+      const [aAt, idxAt] = aIdx ? [a, aIdx + i0 * 4] : [a + i0 * rsA, 0];
+      if (i1 > i0) shares.push({ args: [aAt, b, c + i0 * ldc, i1 - i0, n, k, rsA, csA, rsB, csB, ldc, work, idxAt, bias] });
     }
   }
   return shares;
 }
 
-export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, offsets: WasmBuffer, s: GroupedMatmulSpec): WasmBuffer {
+export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, offsets: WasmBuffer, s: GroupedMatmulSpec, extras: GroupedMatmulExtras = {}): WasmBuffer {
   const o = dev.view(offsets) as Int32Array;
   checkGroupOffsets('groupedMatmul', o, s.groups, s.rows);
   const out = dev.alloc('float32', s.kind === 'rows' ? s.rows * s.n : s.groups * s.m * s.n);
   if (s.kind === 'rows' && s.k === 0) {
-    dev.view(out).fill(0); // an empty sum: the gemm kernel needs at least one step of k
+    // An empty sum (the gemm kernel needs at least one step of k): zero, or each group's bias.
+    const fused = fusedPointers(dev, s, extras);
+    const c = dev.view(out);
+    c.fill(0);
+    if (fused.bias) {
+      const bias = dev.view(extras.bias as WasmBuffer);
+      for (let g = 0; g < s.groups; g++) for (let r = o[g]!; r < o[g + 1]!; r++) c.set(bias.subarray(g * s.n, (g + 1) * s.n), r * s.n);
+    }
     return out;
   }
-  const calls = groupGemms(dev, a, b, out, o, s);
+  const calls = groupGemms(dev, a, b, out, o, s, extras);
   const flops = calls.reduce((sum, c) => sum + 2 * c.m * c.n * c.k, 0);
   // A group larger than a fair share of the work (1 / 2·threads) is cut further, so no share holds up the others.
   const fair = flops / dev.shares(flops >= PARALLEL_FLOPS);

@@ -9,7 +9,7 @@
  * Names: 'wasm' (one thread per core, at most 16), 'wasm:N' (N threads;
  * 'wasm:1' never starts a worker). float32 and int32.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import * as ix from '../cpu/indexing.js';
 import { dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -75,8 +75,9 @@ export class WasmBackend implements Backend {
   matmul(a: DeviceBuffer, b: DeviceBuffer, spec: MatmulSpec): DeviceBuffer {
     return matmul(this.device, wasmBuf(a), wasmBuf(b), spec);
   }
-  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec): DeviceBuffer {
-    return groupedMatmul(this.device, wasmBuf(a), wasmBuf(b), ints(offsets), spec);
+  groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec, extras?: GroupedMatmulExtras): DeviceBuffer {
+    const fused = { rowIndex: extras?.rowIndex && ints(extras.rowIndex), bias: extras?.bias && wasmBuf(extras.bias) };
+    return groupedMatmul(this.device, wasmBuf(a), wasmBuf(b), ints(offsets), spec, fused);
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): DeviceBuffer {
     return rowIx.gather(this.device, wasmBuf(src), rows, cols, ints(idx));

@@ -33,19 +33,19 @@ export function matmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, s: MatmulS
   const flops = 2 * batch * m * n * k;
   const parts = dev.shares(flops >= PARALLEL_FLOPS);
   const shares: Share[] = [];
-  const work = 0; // argument 11, replaced by the running thread's scratch
+  const work = 0; // argument 11, replaced by the running thread's scratch; 12 and 13 (no gather, no bias) stay 0
   for (let t = 0; t < parts; t++) {
     if (parts === 1 || batch >= 2 * parts || batch % parts === 0) {
       const [b0, b1] = partOf(batch, parts, t, 1);
-      const args = [a.ptr + b0 * incs[0]!, b.ptr + b0 * incs[1]!, out.ptr + b0 * incs[2]!, m, n, k, rsA, csA, rsB, csB, n * 4, work];
+      const args = [a.ptr + b0 * incs[0]!, b.ptr + b0 * incs[1]!, out.ptr + b0 * incs[2]!, m, n, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
       shares.push({ args, reps: b1 - b0, incs });
     } else if (n >= m) {
       const [j0, j1] = partOf(n, parts, t, GEMM.nr);
-      const args = [a.ptr, b.ptr + j0 * csB, out.ptr + j0 * 4, m, j1 - j0, k, rsA, csA, rsB, csB, n * 4, work];
+      const args = [a.ptr, b.ptr + j0 * csB, out.ptr + j0 * 4, m, j1 - j0, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
       shares.push({ args, reps: batch, incs });
     } else {
       const [i0, i1] = partOf(m, parts, t, GEMM.mr);
-      const args = [a.ptr + i0 * rsA, b.ptr, out.ptr + i0 * n * 4, i1 - i0, n, k, rsA, csA, rsB, csB, n * 4, work];
+      const args = [a.ptr + i0 * rsA, b.ptr, out.ptr + i0 * n * 4, i1 - i0, n, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
       shares.push({ args, reps: batch, incs });
     }
   }

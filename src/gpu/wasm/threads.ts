@@ -15,8 +15,8 @@
 
 /** Control-block layout, in int32s: a header, then one record per share. */
 const SEQ = 0, CLAIM = 1, DONE = 2, FN = 3, NSHARES = 4, WORK_ARG = 5, HEADER = 8;
-const NARGS = 0, REPS = 1, ARGS = 2, INCS = 14, RECORD = 26;
-export const MAX_ARGS = 12;
+const NARGS = 0, REPS = 1, ARGS = 2, INCS = 16, RECORD = 30;
+export const MAX_ARGS = 14;
 export const MAX_SHARES = 32;
 export const CONTROL_BYTES = (HEADER + MAX_SHARES * RECORD) * 4;
 

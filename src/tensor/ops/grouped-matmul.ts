@@ -15,8 +15,17 @@
  *
  * The two forms are each other's gradients (autograd/rules.ts), so the
  * pair is closed under differentiation, as bmm is.
+ *
+ * Two fusions serve an MoE's dispatch, each the same value as its unfused
+ * spelling and with the same gradients:
+ *   { rowIndex }  A [T, k] and int32 rowIndex [P]: the product's rows are
+ *                 A[rowIndex[r]] — gatherRows(A, rowIndex) read in place,
+ *                 the tokens of each expert taken straight from the input
+ *                 (ScatterMoE's fused gather), with no [P, k] copy;
+ *   { bias }      bias [G, n]: C_g + 1·bias_gᵀ, each group's own bias row
+ *                 (expert g's b1) added as the product is formed.
  */
-import { checkGroupOffsets, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
+import { checkGroupOffsets, checkRowIndex, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
 import type { GroupedMatmulSpec } from '../../gpu/backend.js';
 import { fmt } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -39,24 +48,54 @@ function checkOperands(op: string, a: Tensor, b: Tensor, offsets: Tensor): void 
   if (a.rank !== 2) throw new Error(`${op}: A must be rows [P, k], got ${fmt(a.shape)}`);
 }
 
+export interface GroupedMatmulOptions {
+  /** Read B_g transposed. */
+  transB?: boolean;
+  /** int32 [P]: row r of the product is row rowIndex[r] of A (a fused gatherRows). */
+  rowIndex?: Tensor;
+  /** [G, n]: group g's bias row, added to each of its rows. */
+  bias?: Tensor;
+}
+
 /**
  * C_g = A_g·op(B_g) for the row groups g of A [P, k]. B holds the G
  * matrices stacked, [G, k, n] ([G, n, k] with transB), or side by side as
- * column blocks, [k, G·n] ([n, G·k] with transB).
+ * column blocks, [k, G·n] ([n, G·k] with transB). With `rowIndex` the rows
+ * are gathered from A [T, k]; with `bias` each group's row is added.
  */
-export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: { transB?: boolean } = {}): Tensor {
+export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: GroupedMatmulOptions = {}): Tensor {
   const op = 'groupedMatmul';
   checkOperands(op, a, b, offsets);
   const transB = opts.transB ?? false;
-  const [rows, k] = a.shape as [number, number];
+  const [aRows, k] = a.shape as [number, number];
+  const rows = opts.rowIndex ? rowIndexLength(op, opts.rowIndex, a) : aRows;
   const groups = groupsOf(op, offsets, rows);
   const columns = b.rank === 2;
   const [k1, k2] = stackedOrColumns(op, b, groups, transB);
   const [kb, n] = transB ? [k2, k1] : [k1, k2];
   if (kb !== k) throw new Error(`${op}: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
+  if (opts.bias) checkBias(op, opts.bias, a, groups, n);
   const bStrides = columns ? columnStrides(groups, k2, transB) : stackedStrides(k1, k2, transB);
-  const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, bStrides };
-  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB, columns });
+  const gathered = opts.rowIndex !== undefined, bias = opts.bias !== undefined;
+  const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, bStrides, ...(gathered ? { aRows } : {}), ...(bias ? { bias } : {}) };
+  const inputs = [a, b, offsets, ...(opts.rowIndex ? [opts.rowIndex] : []), ...(opts.bias ? [opts.bias] : [])];
+  return make({ kind: 'groupedMatmul', spec }, inputs, [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB, columns, gathered, bias });
+}
+
+/** P, the length of an int32 [P] row index into A's rows (checked now when it is on the host). */
+function rowIndexLength(op: string, rowIndex: Tensor, a: Tensor): number {
+  sameBackend(op, a, rowIndex);
+  if (rowIndex.dtype !== 'int32' || rowIndex.rank !== 1) throw new Error(`${op}: rowIndex must be int32 [P], got ${rowIndex.dtype} ${fmt(rowIndex.shape)}`);
+  const lb = rowIndex.lazy;
+  if (lb.isRealized && lb.backend.readSync) checkRowIndex(op, lb.backend.readSync(lb.buffer), rowIndex.shape[0]!, a.shape[0]!);
+  return rowIndex.shape[0]!;
+}
+
+function checkBias(op: string, bias: Tensor, a: Tensor, groups: number, n: number): void {
+  sameBackend(op, a, bias);
+  if (bias.dtype !== a.dtype || bias.rank !== 2 || bias.shape[0] !== groups || bias.shape[1] !== n) {
+    throw new Error(`${op}: bias must be ${a.dtype} [${groups}, ${n}] (a row per group), got ${bias.dtype} ${fmt(bias.shape)}`);
+  }
 }
 
 /** The shape K1×K2 of each stored B_g: B [G, K1, K2], or B [K1, G·K2] as column blocks. */
@@ -76,5 +115,5 @@ export function groupedMatmulInner(a: Tensor, b: Tensor, offsets: Tensor): Tenso
   const groups = groupsOf(op, offsets, rows);
   const n = b.shape[1]!;
   const spec: GroupedMatmulSpec = { kind: 'inner', groups, rows, m, n };
-  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [groups, m, n], a.dtype, { kind: 'groupedMatmul', inner: true, transB: false, columns: false });
+  return make({ kind: 'groupedMatmul', spec }, [a, b, offsets], [groups, m, n], a.dtype, { kind: 'groupedMatmul', inner: true, transB: false, columns: false, gathered: false, bias: false });
 }
