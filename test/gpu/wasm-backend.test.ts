@@ -11,6 +11,7 @@ import { BINARY_OPS, UNARY_OPS, type Backend, type DeviceBuffer, type ViewSpec }
 import { startBackend } from '../../src/gpu/registry.js';
 import { CpuBackend } from '../../src/gpu/cpu/index.js';
 import { WasmBuffer } from '../../src/gpu/wasm/buffer.js';
+import { PARALLEL_SCATTER_BYTES } from '../../src/gpu/wasm/indexing.js';
 import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
 import { sizeOf, stridesOf, broadcastShapes } from '../../src/tensor/shape.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
@@ -332,26 +333,28 @@ describe('wasm backend: reductions and indexing', () => {
     },
   );
 
-  // Past half a MiB moved, both kernels are split across threads: the gather by output rows, the
-  // scatter-add by the rows it writes. The sums must still be taken in increasing source order, so
-  // the threaded result equals the reference's bit for bit (not merely within a tolerance).
-  test.prop([name, fc.integer({ min: 1, max: 700 }), fc.constantFrom(129, 256, 301), fc.integer({ min: 1, max: 2400 }), seed], { numRuns: 12 })(
-    'gather and scatterAdd split across threads equal the cpu backend exactly',
+  // Past 4 MiB (gather) and 16 MiB (scatter-add) moved, the kernels are split across threads: the
+  // gather by output rows, the scatter-add by the rows it writes. The sums must still be taken in
+  // increasing source order, so the threaded result equals the reference's bit for bit.
+  const big = Math.ceil(PARALLEL_SCATTER_BYTES / 4 / 3000) + 1; // columns that put 3000 rows past both thresholds
+  test.prop([name, fc.integer({ min: 1, max: 700 }), fc.constantFrom(129, 301, big), fc.integer({ min: 1, max: 2400 }), seed], {
+    numRuns: 12,
+    examples: [['wasm:2', 600, big, 2400, 7]],
+  })(
+    'gather and scatterAdd, on one thread or split across threads, equal the cpu backend exactly',
     (n, rows, cols, pairs, s) => {
+      const same = (got: TypedArray, want: TypedArray): void => {
+        expect(got.length).toBe(want.length);
+        for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) expect.fail(`element ${i}: got ${got[i]}, want ${want[i]}`);
+      };
       const x = data(rows * cols, s);
       // Skewed targets: many sources land on a few rows, as when one expert takes most tokens.
       const idx = Int32Array.from(data(pairs, s + 1), (v) => Math.floor(((v + 3) / 6) ** 3 * rows) % rows);
-      expect(Array.from(onWasm(n, (be) => be.gather(be.upload(x), rows, cols, be.upload(idx))))).toEqual(
-        Array.from(onCpu((be) => be.gather(be.upload(x), rows, cols, be.upload(idx)) as DeviceBuffer)),
-      );
+      same(onWasm(n, (be) => be.gather(be.upload(x), rows, cols, be.upload(idx))), onCpu((be) => be.gather(be.upload(x), rows, cols, be.upload(idx)) as DeviceBuffer));
       const src = data(pairs * cols, s + 2);
-      expect(Array.from(onWasm(n, (be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows)))).toEqual(
-        Array.from(onCpu((be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows) as DeviceBuffer)),
-      );
+      same(onWasm(n, (be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows)), onCpu((be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows) as DeviceBuffer));
       const ints = Int32Array.from(x, (v) => Math.round(v * 100));
-      expect(Array.from(onWasm(n, (be) => be.gather(be.upload(ints), rows, cols, be.upload(idx))))).toEqual(
-        Array.from(onCpu((be) => be.gather(be.upload(ints), rows, cols, be.upload(idx)) as DeviceBuffer)),
-      );
+      same(onWasm(n, (be) => be.gather(be.upload(ints), rows, cols, be.upload(idx))), onCpu((be) => be.gather(be.upload(ints), rows, cols, be.upload(idx)) as DeviceBuffer));
     },
   );
 });

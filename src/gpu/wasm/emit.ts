@@ -125,6 +125,15 @@ export class Func {
     }
     return this.get(local);
   }
+  /**
+   * i8x16.shuffle of the two v128 on the stack, by 32-bit lanes: result lane
+   * i is lane lanes[i] of the pair (0–3 the first operand, 4–7 the second).
+   */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    this.v(0x0d);
+    for (const l of lanes) for (let b = 0; b < 4; b++) this.code.push(4 * l + b);
+    return this;
+  }
   /** A lane instruction: the SIMD opcode, then the lane index byte. */
   lane(sub: number, index: number): this {
     this.v(sub);

@@ -45,6 +45,51 @@ export function gemmWorkBytes(g: GemmShape): number {
 }
 
 /**
+ * A full panel of W rows whose depth is contiguous (cs = 4 bytes: A
+ * row-major, or B read transposed): 4×4 blocks transposed in registers.
+ * Four rows' next four elements come in as four vectors, two rounds of
+ * shuffles turn them into four steps of the panel, and those go out as four
+ * stores — instead of sixteen scalar loads and stores. `row(i)` pushes the
+ * address of row i's first element; `d` ends past the panel.
+ */
+function transposedPanel(f: Func, W: number, row: (i: number) => void, depth: number, d: number): void {
+  const ptr = Array.from({ length: W }, () => f.local(I32));
+  const v = Array.from({ length: 4 }, () => f.local(V128));
+  const t = Array.from({ length: 4 }, () => f.local(V128));
+  const p = f.local(I32), end = f.local(I32);
+  ptr.forEach((x, i) => {
+    row(i);
+    f.set(x);
+  });
+  f.get(depth).i32(-4).emit(op.i32And).set(end);
+  f.forUp(p, end, 4, () => {
+    for (let q = 0; q < W / 4; q++) {
+      for (let i = 0; i < 4; i++) f.get(ptr[4 * q + i]!).vmem(simd.load, 0, 0).set(v[i]!);
+      // [a0 a1 a2 a3], [b0 …], [c0 …], [d0 …] → [a0 b0 a1 b1], [a2 b2 a3 b3], [c0 d0 c1 d1], [c2 d2 c3 d3]
+      f.get(v[0]!).get(v[1]!).shuffle32([0, 4, 1, 5]).set(t[0]!);
+      f.get(v[0]!).get(v[1]!).shuffle32([2, 6, 3, 7]).set(t[1]!);
+      f.get(v[2]!).get(v[3]!).shuffle32([0, 4, 1, 5]).set(t[2]!);
+      f.get(v[2]!).get(v[3]!).shuffle32([2, 6, 3, 7]).set(t[3]!);
+      // → [a0 b0 c0 d0], [a1 b1 c1 d1], [a2 …], [a3 …]: steps p … p+3 of these four rows.
+      const steps: [number, number, readonly [number, number, number, number]][] = [[0, 2, [0, 1, 4, 5]], [0, 2, [2, 3, 6, 7]], [1, 3, [0, 1, 4, 5]], [1, 3, [2, 3, 6, 7]]];
+      steps.forEach(([x, y, lanes], j) => {
+        f.get(d).get(t[x]!).get(t[y]!).shuffle32(lanes).vmem(simd.store, j * W * 4 + q * 16, 0);
+      });
+      for (let i = 0; i < 4; i++) f.inc(ptr[4 * q + i]!, 16);
+    }
+    f.inc(d, 4 * W * 4);
+  });
+  // The last depth mod 4 steps, one element at a time.
+  f.loopLt(p, depth, 1, () => {
+    ptr.forEach((x, i) => {
+      f.get(d).get(x).mem(op.f32Load).mem(op.f32Store, i * 4);
+      f.inc(x, 4);
+    });
+    f.inc(d, W * 4);
+  });
+}
+
+/**
  * pack(src, rs, cs, rows, depth, dst): rows × depth elements at
  * src + r·rs + p·cs into panels of W rows: dst[panel][p][w], zero-padded.
  * The loop order follows whichever stride is contiguous.
@@ -81,16 +126,25 @@ function packFunc(name: string, W: number): Func {
       () => {
         f.get(cs).get(rs).emit(op.i32LeS).ifThen(
           () => {
-            // Depth is the contiguous direction: walk each row along p.
-            f.forUp(i, w, 1, () => {
-              f.get(src).get(r0).get(i).emit(op.i32Add).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
-              f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
-              f.forUp(p, depth, 1, () => {
-                f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
-                f.inc(s, () => f.get(cs));
-                f.inc(d, W * 4);
-              });
-            });
+            // Depth is the contiguous direction: a full panel of dense rows in 4×4 transposes,
+            // anything else walking each row along p.
+            f.get(cs).i32(4).emit(op.i32Eq).get(w).i32(W).emit(op.i32Eq).emit(op.i32And).ifThen(
+              () => {
+                f.get(dst).set(d);
+                transposedPanel(f, W, (r) => f.get(s).get(rs).i32(r).emit(op.i32Mul).emit(op.i32Add), depth, d);
+              },
+              () => {
+                f.forUp(i, w, 1, () => {
+                  f.get(src).get(r0).get(i).emit(op.i32Add).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
+                  f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
+                  f.forUp(p, depth, 1, () => {
+                    f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
+                    f.inc(s, () => f.get(cs));
+                    f.inc(d, W * 4);
+                  });
+                });
+              },
+            );
           },
           () => {
             // Rows are the contiguous direction: walk each step across the panel.
@@ -132,16 +186,31 @@ function packGatheredFunc(name: string, W: number): Func {
         f.get(d).f32(0).mem(op.f32Store);
       });
     });
-    // Each of the panel's rows, wherever the index puts it, walked along p.
-    f.forUp(i, w, 1, () => {
-      f.get(src).get(idx).get(r0).get(i).emit(op.i32Add).i32(4).emit(op.i32Mul).emit(op.i32Add).mem(op.i32Load).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
-      f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
-      f.forUp(p, depth, 1, () => {
-        f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
-        f.inc(s, () => f.get(cs));
-        f.inc(d, W * 4);
-      });
-    });
+    // Each of the panel's rows, wherever the index puts it: in 4×4 transposes when the panel is full
+    // and its rows dense, else walked along p.
+    const rowAt = (r: () => void): void => {
+      f.get(src).get(idx).get(r0);
+      r();
+      f.emit(op.i32Add).i32(4).emit(op.i32Mul).emit(op.i32Add).mem(op.i32Load).get(rs).emit(op.i32Mul).emit(op.i32Add);
+    };
+    f.get(cs).i32(4).emit(op.i32Eq).get(w).i32(W).emit(op.i32Eq).emit(op.i32And).ifThen(
+      () => {
+        f.get(dst).set(d);
+        transposedPanel(f, W, (r) => rowAt(() => f.i32(r)), depth, d);
+      },
+      () => {
+        f.forUp(i, w, 1, () => {
+          rowAt(() => f.get(i));
+          f.set(s);
+          f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
+          f.forUp(p, depth, 1, () => {
+            f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
+            f.inc(s, () => f.get(cs));
+            f.inc(d, W * 4);
+          });
+        });
+      },
+    );
     f.inc(dst, () => f.get(panelBytes));
   });
   return f;
