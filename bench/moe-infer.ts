@@ -44,13 +44,7 @@ const MODES: [string, InferMode][] = [
   ['infer thresholdTopK ε=0.48', { mode: 'thresholdTopK', eps: 0.48 }],
 ];
 
-/**
- * Every mode on one backend, in interleaved rounds so that all see the same
- * background load. Each turn is four calls of one mode, the first untimed: a
- * server runs one mode, so each is timed in its own steady state, not in the
- * caches the previous mode left (topK after the k=8 row's 8 MiB of
- * gathered rows would otherwise pay for them).
- */
+/** Every mode on one backend, in interleaved rounds so that all see the same background load. */
 async function modesOn(backend: string): Promise<Row[]> {
   const { layer, x } = await benchLayer(backend);
   const active = new Map<string, number>();
@@ -62,7 +56,7 @@ async function modesOn(backend: string): Promise<Row[]> {
       active.set(name, r.stats.activeExperts);
     },
   }));
-  const ms = await interleave(runners, { warmup: 10, minRounds: 10, maxRounds: 30, budgetMs: 8000, block: 4 });
+  const ms = await interleave(runners, { warmup: 10, minRounds: 30, maxRounds: 80, budgetMs: 8000 });
   const dense = ms.get(MODES[0]![0])!;
   return runners.map((r) => {
     const m = ms.get(r.impl)!;

@@ -102,14 +102,9 @@ export interface Runner {
  * machine shared with other work, back-to-back blocks would compare
  * different moments, not different code. A runner whose warm-up took over
  * `slowMs` is timed once only (a 14-second peer kernel need not run ten times).
- *
- * With `block` > 1 each turn is `block` calls in a row, the first untimed:
- * every call then starts in the state its own previous call left (its
- * buffers in cache, its blocks on the heap's free lists), as when a service
- * runs one configuration, rather than in whatever the previous runner left.
  */
-export async function interleave(runners: readonly Runner[], opts: { warmup?: number; minRounds?: number; maxRounds?: number; budgetMs?: number; slowMs?: number; block?: number } = {}): Promise<Map<string, number>> {
-  const { warmup = 1, minRounds = 3, maxRounds = 15, budgetMs = 2000, slowMs = 1000, block = 1 } = opts;
+export async function interleave(runners: readonly Runner[], opts: { warmup?: number; minRounds?: number; maxRounds?: number; budgetMs?: number; slowMs?: number } = {}): Promise<Map<string, number>> {
+  const { warmup = 1, minRounds = 3, maxRounds = 15, budgetMs = 2000, slowMs = 1000 } = opts;
   const samples = new Map<string, number[]>(runners.map((r) => [r.impl, []]));
   const slow = new Set<string>();
   for (const r of runners) {
@@ -124,12 +119,9 @@ export async function interleave(runners: readonly Runner[], opts: { warmup?: nu
     for (const r of runners) {
       const s = samples.get(r.impl)!;
       if (slow.has(r.impl) && s.length > 0) continue;
-      const calls = slow.has(r.impl) ? 1 : block;
-      for (let b = 0; b < calls; b++) {
-        const t0 = performance.now();
-        await r.fn();
-        if (b > 0 || calls === 1) s.push(performance.now() - t0);
-      }
+      const t0 = performance.now();
+      await r.fn();
+      s.push(performance.now() - t0);
     }
   }
   return new Map([...samples].map(([k, v]) => [k, median(v)]));
