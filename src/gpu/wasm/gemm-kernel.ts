@@ -94,16 +94,16 @@ function transposedPanel(f: Func, W: number, row: (i: number) => void, depth: nu
  * src + r·rs + p·cs into panels of W rows: dst[panel][p][w], zero-padded.
  * The loop order follows whichever stride is contiguous.
  */
-function packFunc(name: string, W: number): Func {
-  const f = new Func(name, [I32, I32, I32, I32, I32, I32]);
-  const [src, rs, cs, rows, depth, dst] = [0, 1, 2, 3, 4, 5];
-  const r0 = f.local(I32), w = f.local(I32), p = f.local(I32), i = f.local(I32);
-  const s = f.local(I32), d = f.local(I32), panelBytes = f.local(I32), end = f.local(I32);
+/**
+ * The loop both packers share: for each panel of W rows starting at row r0
+ * (local), w = min(W, rows − r0) of them valid; a partial panel is zeroed
+ * first, then `fill` writes the valid rows at dst, and dst moves on.
+ */
+function forEachPanel(f: Func, W: number, rows: number, depth: number, dst: number, fill: (r0: number, w: number) => void): void {
+  const r0 = f.local(I32), w = f.local(I32), d = f.local(I32), panelBytes = f.local(I32), end = f.local(I32);
   f.get(depth).i32(W * 4).emit(op.i32Mul).set(panelBytes);
   f.forUp(r0, rows, W, () => {
-    // w = min(W, rows − r0)
     f.get(rows).get(r0).emit(op.i32Sub).tee(w).i32(W).get(w).i32(W).emit(op.i32LtS).emit(op.select).set(w);
-    // A partial panel: zero it first, then fill the valid rows.
     f.get(w).i32(W).emit(op.i32LtS).ifThen(() => {
       f.get(dst).get(panelBytes).emit(op.i32Add).set(end);
       f.get(dst).set(d);
@@ -111,6 +111,16 @@ function packFunc(name: string, W: number): Func {
         f.get(d).f32(0).mem(op.f32Store);
       });
     });
+    fill(r0, w);
+    f.inc(dst, () => f.get(panelBytes));
+  });
+}
+
+function packFunc(name: string, W: number): Func {
+  const f = new Func(name, [I32, I32, I32, I32, I32, I32]);
+  const [src, rs, cs, rows, depth, dst] = [0, 1, 2, 3, 4, 5];
+  const p = f.local(I32), i = f.local(I32), s = f.local(I32), d = f.local(I32);
+  forEachPanel(f, W, rows, depth, dst, (r0, w) => {
     f.get(src).get(r0).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
     const contiguousPanel = W % 4 === 0;
     f.get(rs).i32(4).emit(op.i32Eq).get(w).i32(W).emit(op.i32Eq).emit(op.i32And).i32(contiguousPanel ? 1 : 0).emit(op.i32And).ifThen(
@@ -133,17 +143,7 @@ function packFunc(name: string, W: number): Func {
                 f.get(dst).set(d);
                 transposedPanel(f, W, (r) => f.get(s).get(rs).i32(r).emit(op.i32Mul).emit(op.i32Add), depth, d);
               },
-              () => {
-                f.forUp(i, w, 1, () => {
-                  f.get(src).get(r0).get(i).emit(op.i32Add).get(rs).emit(op.i32Mul).emit(op.i32Add).set(s);
-                  f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
-                  f.forUp(p, depth, 1, () => {
-                    f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
-                    f.inc(s, () => f.get(cs));
-                    f.inc(d, W * 4);
-                  });
-                });
-              },
+              () => alongDepth(f, W, w, (i) => f.get(src).get(r0).get(i).emit(op.i32Add).get(rs).emit(op.i32Mul).emit(op.i32Add), cs, depth, dst),
             );
           },
           () => {
@@ -161,9 +161,23 @@ function packFunc(name: string, W: number): Func {
         );
       },
     );
-    f.inc(dst, () => f.get(panelBytes));
   });
   return f;
+}
+
+/** Each of a panel's w rows walked along p (row i's first element at the address `row(i)` pushes, i a local). */
+function alongDepth(f: Func, W: number, w: number, row: (i: number) => void, cs: number, depth: number, dst: number): void {
+  const i = f.local(I32), p = f.local(I32), s = f.local(I32), d = f.local(I32);
+  f.forUp(i, w, 1, () => {
+    row(i);
+    f.set(s);
+    f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
+    f.forUp(p, depth, 1, () => {
+      f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
+      f.inc(s, () => f.get(cs));
+      f.inc(d, W * 4);
+    });
+  });
 }
 
 /**
@@ -174,23 +188,13 @@ function packFunc(name: string, W: number): Func {
 function packGatheredFunc(name: string, W: number): Func {
   const f = new Func(name, [I32, I32, I32, I32, I32, I32, I32]);
   const [src, idx, rs, cs, rows, depth, dst] = [0, 1, 2, 3, 4, 5, 6];
-  const r0 = f.local(I32), w = f.local(I32), p = f.local(I32), i = f.local(I32);
-  const s = f.local(I32), d = f.local(I32), panelBytes = f.local(I32), end = f.local(I32);
-  f.get(depth).i32(W * 4).emit(op.i32Mul).set(panelBytes);
-  f.forUp(r0, rows, W, () => {
-    f.get(rows).get(r0).emit(op.i32Sub).tee(w).i32(W).get(w).i32(W).emit(op.i32LtS).emit(op.select).set(w);
-    f.get(w).i32(W).emit(op.i32LtS).ifThen(() => {
-      f.get(dst).get(panelBytes).emit(op.i32Add).set(end);
-      f.get(dst).set(d);
-      f.loopLt(d, end, 4, () => {
-        f.get(d).f32(0).mem(op.f32Store);
-      });
-    });
-    // Each of the panel's rows, wherever the index puts it: in 4×4 transposes when the panel is full
+  const d = f.local(I32);
+  forEachPanel(f, W, rows, depth, dst, (r0, w) => {
+    // Row r0 + i of the panel is stored row idx[r0 + i]: in 4×4 transposes when the panel is full
     // and its rows dense, else walked along p.
-    const rowAt = (r: () => void): void => {
+    const rowAt = (i: () => void): void => {
       f.get(src).get(idx).get(r0);
-      r();
+      i();
       f.emit(op.i32Add).i32(4).emit(op.i32Mul).emit(op.i32Add).mem(op.i32Load).get(rs).emit(op.i32Mul).emit(op.i32Add);
     };
     f.get(cs).i32(4).emit(op.i32Eq).get(w).i32(W).emit(op.i32Eq).emit(op.i32And).ifThen(
@@ -198,20 +202,8 @@ function packGatheredFunc(name: string, W: number): Func {
         f.get(dst).set(d);
         transposedPanel(f, W, (r) => rowAt(() => f.i32(r)), depth, d);
       },
-      () => {
-        f.forUp(i, w, 1, () => {
-          rowAt(() => f.get(i));
-          f.set(s);
-          f.get(dst).get(i).i32(4).emit(op.i32Mul).emit(op.i32Add).set(d);
-          f.forUp(p, depth, 1, () => {
-            f.get(d).get(s).mem(op.f32Load).mem(op.f32Store);
-            f.inc(s, () => f.get(cs));
-            f.inc(d, W * 4);
-          });
-        });
-      },
+      () => alongDepth(f, W, w, (i) => rowAt(() => f.get(i)), cs, depth, dst),
     );
-    f.inc(dst, () => f.get(panelBytes));
   });
   return f;
 }
