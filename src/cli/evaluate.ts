@@ -14,7 +14,7 @@ import { noGrad } from '../tensor/grad-mode.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { bytesOf } from './corpus.js';
 import { modeLabel } from './modes.js';
-import { releaseDeviceMemory } from './memory.js';
+import { freeResults, tidy } from '../tensor/tidy.js';
 
 export interface EvalRow {
   mode: InferMode;
@@ -62,7 +62,9 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     const { inputs, targets } = batchTensors(batch);
     const t0 = performance.now();
     const r = await model.infer(inputs, { mode, attention: o.attention });
-    const sum = await noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' })).item();
+    const ce = await tidy(() => noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' })));
+    const sum = await ce.item();
+    freeResults(r.logits, ce); // the call leaves nothing else on the device (LanguageModel.infer)
     seconds += (performance.now() - t0) / 1000;
     const n = targets.size;
     nats += sum;
@@ -76,7 +78,6 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     acc.ffnE += s.ffnActiveExperts * n;
     acc.attnE += s.attnActiveExperts * n;
     ffnLoad = addLoads(ffnLoad, s.layers.map((l) => l.ffn.load));
-    await releaseDeviceMemory();
   }
   const loss = nats / Math.max(tokens, 1);
   return {

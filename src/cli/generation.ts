@@ -11,7 +11,7 @@ import type { LMInferOptions } from '../moe/lm-stats.js';
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
-import { releaseDeviceMemory } from './memory.js';
+import { freeResults } from '../tensor/tidy.js';
 
 export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
@@ -39,6 +39,7 @@ export async function generate(model: LanguageModel, tokenizer: Tokenizer, promp
     const ctx = ids.slice(-window);
     const r = await model.infer(fromData(Int32Array.from(ctx), [1, ctx.length]), o.infer);
     const logits = await r.logits.data();
+    freeResults(r.logits); // the call leaves nothing else on the device (LanguageModel.infer)
     const v = model.config.vocabSize;
     const last = logits.subarray((ctx.length - 1) * v, ctx.length * v);
     const id = sampleToken(last, o, rng);
@@ -51,7 +52,6 @@ export async function generate(model: LanguageModel, tokenizer: Tokenizer, promp
     ids.push(id);
     out.push(tok);
     onToken?.(tok);
-    await releaseDeviceMemory();
   }
   return out;
 }

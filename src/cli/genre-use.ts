@@ -8,7 +8,7 @@
 import { batchTensors, sequentialBatches } from '../data/batches.js';
 import type { LanguageModel } from '../moe/lm.js';
 import { concatTokens, type Span } from './corpus.js';
-import { releaseDeviceMemory } from './memory.js';
+import { freeResults } from '../tensor/tidy.js';
 
 export interface GenreUse {
   genres: string[];
@@ -30,7 +30,7 @@ export async function expertUseByGenre(model: LanguageModel, val: Int32Array, sp
       const r = await model.infer(batchTensors(batch).inputs, { mode: { mode: 'dense' }, attention: 'dense' });
       r.layers.forEach((l, li) => l.ffn?.experts.forEach((es, t) => es.forEach((e, j) => (sums[li * experts + e]! += l.ffn!.gates[t]![j]!))));
       count += batch.batchSize * batch.seqLen;
-      await releaseDeviceMemory();
+      freeResults(r.logits); // the call leaves nothing else on the device (LanguageModel.infer)
     }
     use.push(sums.map((s) => s / Math.max(count, 1)));
   }

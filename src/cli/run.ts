@@ -14,7 +14,6 @@ import type { PreparedCorpus } from './corpus.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
 import { Trainer } from './trainer.js';
-import { releaseDeviceMemory } from './memory.js';
 import type { TrainSettings } from './train-settings.js';
 
 export interface RunOptions {
@@ -55,7 +54,6 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const firstStep = trainer.step;
   while (trainer.step < last) {
     const p = await trainer.trainStep();
-    await releaseDeviceMemory();
     if (s.evalEvery > 0 && p.step % s.evalEvery === 0 && p.step < s.steps) {
       p.valLoss = await trainer.validate();
       bar.log(`step ${p.step}: train loss ${p.ce.toFixed(3)}, val loss ${p.valLoss.toFixed(3)} (ppl ${Math.exp(p.valLoss).toFixed(2)})`);

@@ -21,7 +21,6 @@ import { crossEntropy } from '../tensor/ops/functional.js';
 import { tidy } from '../tensor/tidy.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { TrainSettings } from './train-settings.js';
-import { releaseDeviceMemory } from './memory.js';
 
 /** One logged step: what the training curves are drawn from. */
 export interface HistoryPoint {
@@ -111,10 +110,10 @@ async function validationLoss(model: LanguageModel, val: Int32Array, batchSize: 
   let count = 0;
   for (const batch of sequentialBatches(stream, batchSize, seqLen)) {
     const { inputs, targets } = batchTensors(batch);
-    const sum = noGrad(() => crossEntropy(model.forward(inputs).logits, targets, { reduction: 'sum' }));
+    const sum = await tidy(() => noGrad(() => crossEntropy(model.forward(inputs).logits, targets, { reduction: 'sum' })));
     nats += await sum.item();
+    sum.dispose();
     count += targets.size;
-    await releaseDeviceMemory();
   }
   model.train();
   return nats / Math.max(count, 1);

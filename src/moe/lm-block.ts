@@ -17,6 +17,7 @@ import { MultiHeadAttention } from '../nn/multi-head-attention.js';
 import { RMSNorm } from '../nn/rms-norm.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { freeResults, tidy } from '../tensor/tidy.js';
 import { DenseFeedForward } from './dense-ffn.js';
 import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
@@ -112,13 +113,22 @@ export class Block extends Module {
     return { h, aux };
   }
 
-  /** Sparse inference of the block: routing decided on the host, layer by layer. */
+  /**
+   * Sparse inference of the block: routing decided on the host, layer by
+   * layer. Each stage runs in a tidy and its result is freed once the next
+   * stage has used it, so a call leaves only the new residual stream h on
+   * the device (h itself is the caller's to free).
+   */
   async infer(h: Tensor, opts: LMInferOptions): Promise<BlockInfer> {
-    const attn = await this.inferAttention(noGrad(() => this.norm1.forward(h)), opts);
-    h = noGrad(() => h.add(attn.y));
-    const ffn = await this.inferFfn(noGrad(() => this.norm2.forward(h)), opts);
-    h = noGrad(() => h.add(ffn.y));
-    return { h, attnRouting: attn.routing, ffnRouting: ffn.routing, stats: { attn: attn.stats, ffn: ffn.stats } };
+    const x1 = await tidy(() => noGrad(() => this.norm1.forward(h)));
+    const attn = await this.inferAttention(x1, opts);
+    const h1 = await tidy(() => noGrad(() => h.add(attn.y)));
+    freeResults(x1, attn.y, attn.scores);
+    const x2 = await tidy(() => noGrad(() => this.norm2.forward(h1)));
+    const ffn = await this.inferFfn(x2, opts);
+    const h2 = await tidy(() => noGrad(() => h1.add(ffn.y)));
+    freeResults(x2, h1, ffn.y, ffn.scores);
+    return { h: h2, attnRouting: attn.routing, ffnRouting: ffn.routing, stats: { attn: attn.stats, ffn: ffn.stats } };
   }
 
   /** The attention layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */
@@ -127,7 +137,7 @@ export class Block extends Module {
     const attn = this.attn;
     if (!(attn instanceof MoEAttention)) {
       // Multiply-adds per token of the projections (the score and value products depend on position).
-      return { y: noGrad(() => attn.forward(x)), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
+      return { y: await tidy(() => noGrad(() => attn.forward(x))), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
     }
     const mode = clampK(attentionMode(opts), attn.nExperts);
     if (mode.mode === 'dense') return inferAllExperts(() => attn.forward(x), attn.costModel(tokens, x.shape[1]!));
@@ -139,15 +149,16 @@ export class Block extends Module {
     const tokens = x.size / this.config.dModel;
     const ffn = this.ffn;
     if (!(ffn instanceof MoEFeedForward)) {
-      return { y: noGrad(() => ffn.forward(x)), routing: null, stats: denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()) };
+      return { y: await tidy(() => noGrad(() => ffn.forward(x))), routing: null, stats: denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()) };
     }
     return ffn.infer(x, opts.mode); // dense mode included: the layer runs it as its training forward
   }
 }
 
-/** One layer's part of a block's sparse inference. */
+/** One layer's part of a block's sparse inference: its output and router scores realized, for the block to free. */
 interface LayerInfer {
   y: Tensor;
+  scores?: Tensor;
   routing: Routing | null;
   stats: RoutingStats;
 }

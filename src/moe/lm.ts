@@ -20,6 +20,7 @@ import { PositionalEmbedding } from '../nn/positional-embedding.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { freeResults, tidy } from '../tensor/tidy.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { type LMConfig, validateConfig } from './lm-config.js';
 import { Block, makeNorm, type BlockAux, type BlockInfer, type NormLayer } from './lm-block.js';
@@ -110,16 +111,20 @@ export class LanguageModel extends Module {
    * attention densely, and the FFN's mode otherwise). No gradients.
    */
   async infer(ids: Tensor, opts: LMInferOptions): Promise<LMInferResult> {
-    let h = noGrad(() => this.embedIds(ids));
+    // Every stage in a tidy, each residual stream freed once the next block has read it:
+    // a call leaves only the logits on the device, and a serving loop never waits for the collector.
+    let h = await tidy(() => noGrad(() => this.embedIds(ids)));
     const layers: LMInferResult['layers'] = [];
     const stats: LayerStats[] = [];
     for (const block of this.blocks) {
       const out: BlockInfer = await block.infer(h, opts);
+      freeResults(h);
       h = out.h;
       layers.push({ attn: out.attnRouting, ffn: out.ffnRouting });
       stats.push(out.stats);
     }
-    const logits = noGrad(() => this.head(h));
+    const logits = await tidy(() => noGrad(() => this.head(h)));
+    freeResults(h);
     return { logits, layers, stats: summarizeInfer(this, stats, ids.size) };
   }
 

@@ -42,6 +42,7 @@ import { gatherRows } from '../tensor/ops/indexing.js';
 import { cat } from '../tensor/ops/movement.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/tidy.js';
 import { fmt } from '../tensor/shape.js';
 import { routerZLoss } from './balance-loss.js';
 import { dispatch, sortByExpert, type ExpertBlock } from './dispatch.js';
@@ -250,16 +251,18 @@ export class MoEAttention extends Module {
     const x3 = this.sequences(x);
     const [b, s] = x3.shape as [number, number];
     const x2 = x3.reshape([b * s, this.dModel]);
-    const scores = noGrad(() => this.router.forward(x2).softmax(-1));
+    const scores = await tidy(() => noGrad(() => this.router.forward(x2).softmax(-1).reshape([...x.shape.slice(0, -1), this.nExperts])));
     const routing = route(await scores.data(), b * s, this.nExperts, mode);
     const pairs = sortByExpert(routing, this.nExperts);
     const offset = opts.cache?.length ?? 0;
-    const y = noGrad(() => {
+    const build = (): Tensor => noGrad(() => {
       const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
       return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset)).reshape(x.shape);
     });
+    // In a tidy, the call's intermediates are freed at once — unless a cache keeps this call's keys and values.
+    const y = opts.cache ? build() : await tidy(build);
     const stats = routingStats(routing, this.costModel(b * s, s, offset));
-    return { y, scores: scores.reshape([...x.shape.slice(0, -1), this.nExperts]), routing: { experts: routing.experts, gates: routing.gates }, stats };
+    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats };
   }
 
   /**

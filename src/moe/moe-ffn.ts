@@ -235,7 +235,7 @@ export class MoEFeedForward extends Module {
     const x2 = this.tokens(x);
     // Dense mode of a densely trained layer is its training forward (dense-mode.ts); an SMoE layer's masks all but its top k.
     if (mode.mode === 'dense' && this.trainingRouting.mode === 'dense') return inferAllExperts(() => this.forward(x), this.costModel(x2.shape[0]!));
-    const scores = await tidy(() => noGrad(() => this.router.forward(x2).softmax(-1)));
+    const scores = await tidy(() => noGrad(() => this.withExperts(x, this.router.forward(x2).softmax(-1))));
     const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
     const pairs = sortByExpert(routing, this.nExperts);
     const y = await tidy(() => noGrad(() => {
@@ -243,7 +243,7 @@ export class MoEFeedForward extends Module {
       return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
     }));
     const stats = routingStats(routing, this.costModel(x2.shape[0]!));
-    return { y, scores: this.withExperts(x, scores), routing: { experts: routing.experts, gates: routing.gates }, stats };
+    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats };
   }
 
   /** Parameters and multiply-adds: router and b2 always on, each expert d·h + h + h·d. */

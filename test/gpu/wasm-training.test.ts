@@ -9,7 +9,8 @@ import { describe, expect, beforeAll } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { fromData, manualSeed, realize, setBackend, type Tensor } from '../../src/index.js';
 import { startBackend } from '../../src/gpu/registry.js';
-import { MoEFeedForward } from '../../src/moe/index.js';
+import { LanguageModel, MoEFeedForward, lmConfig, type InferMode } from '../../src/moe/index.js';
+import { sizeClass } from '../../src/gpu/wasm/heap.js';
 import type { WasmBackend } from '../../src/gpu/wasm/index.js';
 
 const WASM = ['wasm:1', 'wasm:2'] as const;
@@ -93,4 +94,27 @@ describe('wasm backend: training', () => {
     expect(be.device.heap.live - before).toBeLessThanOrEqual(4 * t * d + 4 * t * n);
     await setBackend('cpu');
   });
+
+  // Every kind, every mode, attention experts dense or routed, rotary or learned positions: the layers are tidies
+  // joined by awaits, and each stage's result is freed once the next has read it.
+  const modes: InferMode[] = [{ mode: 'dense' }, { mode: 'topK', k: 2 }, { mode: 'threshold', eps: 0.5 }, { mode: 'thresholdTopK', eps: 0.5 }];
+  test.prop([fc.constantFrom(...WASM), fc.constantFrom('dsmoe', 'dense', 'smoe' as const), fc.constantFrom(...modes), fc.constantFrom('dense', 'follow' as const), fc.constantFrom('rotary', 'learned' as const)], { numRuns: 16 })(
+    'language-model inference leaves only its logits on the heap',
+    async (name, kind, mode, attention, positions) => {
+      const be = (await setBackend(name)) as WasmBackend;
+      manualSeed(5);
+      const config = lmConfig('tiny', { kind, vocabSize: 13, maxSeqLen: 8, dModel: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 4, attnExperts: 2, nExperts: 4, expertHidden: 8, positions, smoeTopK: 1 });
+      const model = new LanguageModel(config);
+      const ids = fromData(Int32Array.from({ length: 2 * 8 }, (_, i) => (i * 5 + 3) % 13), [2, 8]);
+      const first = await model.infer(ids, { mode, attention }); // parameters, caches (masks, rotary tables) realized
+      first.logits.dispose();
+      const before = be.device.heap.live;
+      const r = await model.infer(ids, { mode, attention });
+      expect(r.logits.lazy.isRealized).toBe(true);
+      // The logits [2, 8, 13] are all that is left (a finalizer of an earlier tensor may free more meanwhile, never less).
+      expect(be.device.heap.live - before).toBeLessThanOrEqual(sizeClass(4 * 2 * 8 * 13));
+      r.logits.dispose();
+      await setBackend('cpu');
+    },
+  );
 });
