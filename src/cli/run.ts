@@ -14,6 +14,7 @@ import type { PreparedCorpus } from './corpus.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
 import { Trainer } from './trainer.js';
+import { releaseDeviceMemory } from './memory.js';
 import type { TrainSettings } from './train-settings.js';
 
 export interface RunOptions {
@@ -54,6 +55,10 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const firstStep = trainer.step;
   while (trainer.step < last) {
     const p = await trainer.trainStep();
+    // The step's intermediates are freed by its tidy; what the collector still has to find (the parameters'
+    // and optimizer state's previous buffers) is collected every step: without it a 300-step run was 4% faster
+    // and peaked 95 MiB higher.
+    await releaseDeviceMemory();
     if (s.evalEvery > 0 && p.step % s.evalEvery === 0 && p.step < s.steps) {
       p.valLoss = await trainer.validate();
       bar.log(`step ${p.step}: train loss ${p.ce.toFixed(3)}, val loss ${p.valLoss.toFixed(3)} (ppl ${Math.exp(p.valLoss).toFixed(2)})`);

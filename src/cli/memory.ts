@@ -1,0 +1,21 @@
+/**
+ * Device memory between steps. Intermediate tensors are freed when the
+ * garbage collector finds them unreachable (a FinalizationRegistry in
+ * src/tensor/lazy.ts). On the cpu backend their storage is JS memory, so
+ * the collector sees the pressure and runs; on the wasm backend it lives in
+ * one WebAssembly.Memory the collector cannot see, and a training loop can
+ * reach the 2 GiB limit before any collection happens. So a long-running
+ * command on such a backend asks for a collection after each step and
+ * yields once, which lets the finalizers hand the blocks back.
+ */
+import { findCollector } from '../gpu/gc.js';
+import { getBackend } from '../gpu/registry.js';
+
+/** Collects garbage and lets finalizers run, where the backend's memory is invisible to the collector. */
+export async function releaseDeviceMemory(): Promise<void> {
+  if (getBackend().name === 'cpu') return;
+  const run = await findCollector();
+  if (!run) return;
+  run();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
