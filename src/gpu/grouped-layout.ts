@@ -1,8 +1,9 @@
 /**
  * What every backend's grouped matmul shares (backend.ts, GroupedMatmulSpec):
- * the check of the group offsets, and the strides that place each group's
- * matrix B_g inside the B operand.
+ * the checks of the group offsets and of the fused operands, and the strides
+ * that place each group's matrix B_g inside the B operand.
  */
+import type { GroupedMatmulSpec } from './backend.js';
 
 /**
  * The group offsets: G + 1 int32 boundaries 0 = o_0 ≤ o_1 ≤ … ≤ o_G = rows.
@@ -46,4 +47,17 @@ export function checkRowIndex(op: string, rowIndex: ArrayLike<number>, rows: num
     const r = rowIndex[i]!;
     if (!(Number.isInteger(r) && r >= 0 && r < aRows)) throw new Error(`${op}: row index ${r} at position ${i} is out of range for A's ${aRows} rows`);
   }
+}
+
+/**
+ * The fused operands a backend was handed, against the spec: a row index
+ * exactly when spec.aRows is set (its values checked when the backend has
+ * them on the host), a bias exactly when spec.bias is, of G·n values.
+ */
+export function checkFusedOperands(spec: GroupedMatmulSpec, rowIndex: { values?: ArrayLike<number> } | undefined, biasSize: number | undefined): void {
+  const rows = spec.kind === 'rows' ? spec : undefined;
+  if ((rows?.aRows !== undefined) !== (rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
+  if ((rows?.bias ?? false) !== (biasSize !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
+  if (rowIndex?.values) checkRowIndex('groupedMatmul', rowIndex.values, spec.rows, rows!.aRows!);
+  if (biasSize !== undefined && biasSize !== spec.groups * spec.n) throw new Error(`groupedMatmul: the bias has ${biasSize} values, not groups·n = ${spec.groups * spec.n}`);
 }

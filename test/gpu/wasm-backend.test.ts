@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { BINARY_OPS, UNARY_OPS, type Backend, type DeviceBuffer, type ViewSpec } from '../../src/gpu/backend.js';
+import { BINARY_OPS, UNARY_OPS, type Backend, type DeviceBuffer, type GroupedMatmulSpec, type ViewSpec } from '../../src/gpu/backend.js';
 import { startBackend } from '../../src/gpu/registry.js';
 import { CpuBackend } from '../../src/gpu/cpu/index.js';
 import { WasmBuffer } from '../../src/gpu/wasm/buffer.js';
@@ -176,6 +176,22 @@ describe('wasm backend: grouped matmul', () => {
     'equals the cpu backend past the cache blocks, across threads, over many groups, fused or not',
     (n, groupSizes, [k, nn], transB, columns, fuse, s) => check(n, groupSizes, k!, nn!, transB, columns, s, fuse),
   );
+
+  test.prop([name], { numRuns: 10 })('fused operands that do not match the spec are refused, naming them, here and on cpu', (n) => {
+    const spec = { kind: 'rows', groups: 2, rows: 3, k: 1, n: 2, bStrides: stackedStrides(1, 2, false) } as const;
+    for (const be of [backends[n]!, cpu as Backend]) {
+      const run = (s: GroupedMatmulSpec, extras: { rowIndex?: number[]; bias?: number }): unknown => be.groupedMatmul(be.upload(new Float32Array(3)), be.upload(new Float32Array(4)), be.upload(Int32Array.from([0, 1, 3])), s, {
+        ...(extras.rowIndex ? { rowIndex: be.upload(Int32Array.from(extras.rowIndex)) } : {}),
+        ...(extras.bias ? { bias: be.upload(new Float32Array(extras.bias)) } : {}),
+      });
+      expect(() => run(spec, { rowIndex: [0, 1, 2] })).toThrow(/a row index goes with spec.aRows/);
+      expect(() => run({ ...spec, aRows: 3 }, {})).toThrow(/a row index goes with spec.aRows/);
+      expect(() => run({ ...spec, bias: true }, {})).toThrow(/a bias goes with spec.bias/);
+      expect(() => run({ ...spec, bias: true }, { bias: 3 })).toThrow(/the bias has 3 values, not groups·n = 4/);
+      expect(() => run({ ...spec, aRows: 3 }, { rowIndex: [0, 3, 1] })).toThrow(/row index 3 at position 1 is out of range for A's 3 rows/);
+      expect(() => run({ ...spec, aRows: 3 }, { rowIndex: [0, 1] })).toThrow(/the row index has 2 entries for 3 rows/);
+    }
+  });
 
   test.prop([name], { numRuns: 10 })('bad offsets are refused, naming them', (n) => {
     const be = backends[n]!;

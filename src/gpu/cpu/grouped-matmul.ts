@@ -5,7 +5,7 @@
  * rounds once when stored, as in matmul.ts.
  */
 import type { GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
+import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
 import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 
 /** The fused operands of 'rows' (backend.ts, GroupedMatmulExtras), as host arrays. */
@@ -16,6 +16,7 @@ export interface HostExtras {
 
 export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array, s: GroupedMatmulSpec, extras: HostExtras = {}): TypedArray {
   checkGroupOffsets('groupedMatmul', offsets, s.groups, s.rows);
+  checkFusedOperands(s, extras.rowIndex && { values: extras.rowIndex }, extras.bias?.length);
   return s.kind === 'rows' ? byRows(a, b, offsets, s, extras) : byInner(a, b, offsets, s);
 }
 
@@ -26,7 +27,7 @@ export function groupedMatmul(a: TypedArray, b: TypedArray, offsets: Int32Array,
 function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: HostExtras): TypedArray {
   const { groups, rows, k, n } = s;
   const [sg, sp, sj] = s.bStrides;
-  const { rowIndex, bias } = fusedOperands(s, extras);
+  const { rowIndex, bias } = extras;
   const out = arrayFor(dtypeOf(a), rows * n);
   const acc = new Float64Array(n);
   for (let g = 0; g < groups; g++) {
@@ -43,15 +44,6 @@ function byRows(a: TypedArray, b: TypedArray, offsets: Int32Array, s: Extract<Gr
     }
   }
   return out;
-}
-
-/** The spec's fused operands, present exactly when it says so, the row index checked. */
-function fusedOperands(s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: HostExtras): HostExtras {
-  if ((s.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
-  if ((s.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
-  if (extras.rowIndex) checkRowIndex('groupedMatmul', extras.rowIndex, s.rows, s.aRows!);
-  if (extras.bias && extras.bias.length !== s.groups * s.n) throw new Error(`groupedMatmul: the bias has ${extras.bias.length} values, not groups·n = ${s.groups * s.n}`);
-  return extras;
 }
 
 /** C_g = Σ_{r in group g} A[r]ᵀ·B[r]: a sum of outer products of rows, in increasing r. */

@@ -11,7 +11,7 @@
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
 import type { DType, TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
-import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
+import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';
 import { KernelCache } from './cache.js';
@@ -328,12 +328,8 @@ export class GpujsBackend implements Backend {
   }
   /** A grouped matmul's fused operands, present exactly as the spec says; a row index known on the host is checked (as gather's indices are). */
   private fusedOperands(spec: GroupedMatmulSpec, extras: GroupedMatmulExtras): FusedBuffers {
-    const rows = spec.kind === 'rows' ? spec : undefined;
-    if ((rows?.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
-    if ((rows?.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
     const rowIndex = extras.rowIndex && gpujsBuffer(extras.rowIndex), bias = extras.bias && gpujsBuffer(extras.bias);
-    if (rowIndex?.hostInts) checkRowIndex('groupedMatmul', rowIndex.hostInts, spec.rows, rows!.aRows!);
-    if (bias && bias.size !== spec.groups * spec.n) throw new Error(`groupedMatmul: the bias has ${bias.size} values, not groups·n = ${spec.groups * spec.n}`);
+    checkFusedOperands(spec, rowIndex && { values: rowIndex.hostInts }, bias?.size);
     return { rowIndex, bias };
   }
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer> {

@@ -10,7 +10,7 @@
  * accumulators.
  */
 import type { GroupedMatmulExtras, GroupedMatmulSpec } from '../backend.js';
-import { checkGroupOffsets, checkRowIndex } from '../grouped-layout.js';
+import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
@@ -29,19 +29,14 @@ interface Gemm {
   aIdx: number; bias: number;
 }
 
-/** The fused operands as pointers (0: absent), checked against the spec. */
-function fusedPointers(dev: WasmDevice, s: Extract<GroupedMatmulSpec, { kind: 'rows' }>, extras: GroupedMatmulExtras): { rowIndex: number; bias: number } {
-  if ((s.aRows !== undefined) !== (extras.rowIndex !== undefined)) throw new Error('groupedMatmul: a row index goes with spec.aRows, and only with it');
-  if ((s.bias ?? false) !== (extras.bias !== undefined)) throw new Error('groupedMatmul: a bias goes with spec.bias, and only with it');
-  const idx = extras.rowIndex as WasmBuffer | undefined, bias = extras.bias as WasmBuffer | undefined;
-  if (idx) checkRowIndex('groupedMatmul', dev.view(idx), s.rows, s.aRows!);
-  if (bias && bias.size !== s.groups * s.n) throw new Error(`groupedMatmul: the bias has ${bias.size} values, not groups·n = ${s.groups * s.n}`);
-  return { rowIndex: idx?.ptr ?? 0, bias: bias?.ptr ?? 0 };
+/** The fused operands as pointers (0: absent). */
+function fusedPointers(extras: GroupedMatmulExtras): { rowIndex: number; bias: number } {
+  return { rowIndex: (extras.rowIndex as WasmBuffer | undefined)?.ptr ?? 0, bias: (extras.bias as WasmBuffer | undefined)?.ptr ?? 0 };
 }
 
 /** The gemm of each non-empty group; an empty 'inner' group's C block is zeroed here instead. */
 function groupGemms(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuffer, o: Int32Array, s: GroupedMatmulSpec, extras: GroupedMatmulExtras): Gemm[] {
-  const fused = s.kind === 'rows' ? fusedPointers(dev, s, extras) : { rowIndex: 0, bias: 0 };
+  const fused = fusedPointers(extras);
   const calls: Gemm[] = [];
   for (let g = 0; g < s.groups; g++) {
     const [start, rows] = [o[g]!, o[g + 1]! - o[g]!];
@@ -100,13 +95,14 @@ function sharesOf(call: Gemm, parts: number): Share[] {
 export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, offsets: WasmBuffer, s: GroupedMatmulSpec, extras: GroupedMatmulExtras = {}): WasmBuffer {
   const o = dev.view(offsets) as Int32Array;
   checkGroupOffsets('groupedMatmul', o, s.groups, s.rows);
+  const rowIndex = extras.rowIndex as WasmBuffer | undefined;
+  checkFusedOperands(s, rowIndex && { values: dev.view(rowIndex) }, extras.bias?.size);
   const out = dev.alloc('float32', s.kind === 'rows' ? s.rows * s.n : s.groups * s.m * s.n);
   if (s.kind === 'rows' && s.k === 0) {
     // An empty sum (the gemm kernel needs at least one step of k): zero, or each group's bias.
-    const fused = fusedPointers(dev, s, extras);
     const c = dev.view(out);
     c.fill(0);
-    if (fused.bias) {
+    if (extras.bias) {
       const bias = dev.view(extras.bias as WasmBuffer);
       for (let g = 0; g < s.groups; g++) for (let r = o[g]!; r < o[g + 1]!; r++) c.set(bias.subarray(g * s.n, (g + 1) * s.n), r * s.n);
     }
