@@ -92,14 +92,10 @@ function matmulRule(g: Tensor, a: Tensor, b: Tensor, transA: boolean, transB: bo
  *   rows   C_g = A_g·B_gᵀ  : dA_g = G_g·B_g  (rows)           dB_g = G_gᵀ·A_g (inner)
  *   inner  C_g = A_gᵀ·B_g  : dA_g = B_g·G_gᵀ (rows, transB)   dB_g = A_g·G_g  (rows)
  * 'inner' stacks the dB_g as [G, K1, K2]; a B stored as column blocks
- * [K1, G·K2] gets them moved side by side.
- */
-/**
- * 'rows' C_g = A_g·op(B_g): ∇A_g = ∇C_g·op(B_g)ᵀ, ∇B_g = A_gᵀ·∇C_g (an
- * 'inner'); 'inner' C_g = A_gᵀ·B_g: ∇A_g = B_g·∇C_gᵀ, ∇B_g = A_g·∇C_g (both
- * 'rows'). The fusions differentiate as what they fuse: a gathered A's rows
- * scatter-add their gradient back to the rows they came from, and group g's
- * bias gets the sum of its rows of ∇C.
+ * [K1, G·K2] gets them moved side by side. The fusions differentiate as
+ * what they fuse: a gathered A's rows scatter-add their gradient back to
+ * the rows they came from (and dB_g reads A_g as the product saw it), and
+ * group g's bias gets the sum of its rows of G.
  */
 function groupedMatmulRule(g: Tensor, x: readonly Tensor[], op: Extract<GradOp, { kind: 'groupedMatmul' }>, needs: readonly boolean[]): Grads {
   const [a, b, o] = x as [Tensor, Tensor, Tensor];

@@ -18,7 +18,7 @@ import { decayGroups } from '../nn/optim/param-groups.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { Generator } from '../tensor/random.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
-import { tidy } from '../tensor/tidy.js';
+import { freeResults, tidy } from '../tensor/tidy.js';
 import type { LanguageModel } from '../moe/lm.js';
 import type { TrainSettings } from './train-settings.js';
 
@@ -112,7 +112,7 @@ async function validationLoss(model: LanguageModel, val: Int32Array, batchSize: 
     const { inputs, targets } = batchTensors(batch);
     const sum = await tidy(() => noGrad(() => crossEntropy(model.forward(inputs).logits, targets, { reduction: 'sum' })));
     nats += await sum.item();
-    sum.dispose();
+    freeResults(sum);
     count += targets.size;
   }
   model.train();

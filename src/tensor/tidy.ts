@@ -54,12 +54,14 @@ export function untracked<T>(fn: () => T): T {
 /**
  * Frees tensors a caller alone holds — realized results of its own tidies
  * that it has finished with — and, for a reshaped result, the buffer it
- * reads (which a tidy keeps alive with it). A reshape made after the tidy
- * is still pending and knows no buffer yet: make it inside the tidy. For pipelines whose stages are tidies joined by
- * awaits (a language model's layers, each of which routes on the host),
- * where no single tidy can span the whole: each stage's result is freed as
- * soon as the next stage has consumed it. Never for a tensor someone else
- * may hold: a view of a parameter would free the parameter.
+ * reads (which a tidy keeps alive with it). For pipelines whose stages are
+ * tidies joined by awaits (a language model's layers, each of which routes
+ * on the host), where no single tidy can span the whole: each stage's
+ * result is freed as soon as the next stage has consumed it.
+ *
+ * A reshape made after the tidy is still pending and knows no buffer yet:
+ * make it inside the tidy. Never for a tensor someone else may hold: a view
+ * of a parameter would free the parameter.
  */
 export function freeResults(...ts: readonly (Tensor | null | undefined)[]): void {
   for (const t of ts) {
