@@ -18,6 +18,7 @@ export type { Shape } from './tensor/shape.js';
 export { broadcastShapes } from './tensor/shape.js';
 export { where } from './tensor/ops/elementwise.js';
 export { cat, stack } from './tensor/ops/movement.js';
+export { writeAt } from './tensor/ops/write.js';
 export { softmax, logSoftmax, logsumexp, oneHot, crossEntropy, type Reduction } from './tensor/ops/functional.js';
 export { gatherRows, scatterAddRows } from './tensor/ops/indexing.js';
 export { bmm } from './tensor/ops/matmul.js';

@@ -44,6 +44,19 @@ export interface ViewSpec {
 }
 
 /**
+ * An in-place strided write, the one mutating primitive (a KV cache's
+ * append): for each multi-index i of `shape` (the source's shape),
+ * dst[offset + Σ_d i_d·strides_d] = src[flat(i)]. It returns dst itself;
+ * everything else in the graph stays immutable, so the op layer donates
+ * dst to the result (ops/write.ts).
+ */
+export interface WriteSpec {
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
  * Batched matmul: for each b < batch, C_b (m×n) = op(A_b) · op(B_b) with
  * op(A) = A (m×k, stored m×k) or Aᵀ (stored k×m) when transA. A batch stride
  * of 0 broadcasts one operand across the batch.
@@ -132,5 +145,11 @@ export interface Backend {
   /** src is [idx.size, cols]; out[r] = Σ_{i: idx[i]=r} src[i], summed in increasing i → [outRows, cols]. */
   scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): Maybe<DeviceBuffer>;
   view(x: DeviceBuffer, spec: ViewSpec): Maybe<DeviceBuffer>;
+  /**
+   * Writes src into dst in place and returns dst. Optional: a backend whose
+   * kernels can only write whole outputs (gpu.js) leaves it out, and the op
+   * layer composes the same result from view and where instead.
+   */
+  write?(dst: DeviceBuffer, src: DeviceBuffer, spec: WriteSpec): DeviceBuffer;
   cast(x: DeviceBuffer, to: DType): Maybe<DeviceBuffer>;
 }

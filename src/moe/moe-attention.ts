@@ -144,7 +144,11 @@ export class MoEAttention extends Module {
     return Math.floor(((j * this.nExperts + e) * this.nKvHeads) / heads);
   }
 
-  /** Shared keys and values of the new tokens (rotated), appended to the cache if any. */
+  /**
+   * Shared keys and values of the new tokens (rotated), [B, Hkv, S, D]; with
+   * a cache, written into it and the whole cache returned, [B, Hkv, capacity, D]
+   * (readers mask past each query's position, which hides the unfilled tail).
+   */
   private keysValues(x3: Tensor, offset: number, cache?: KvCache): { k: Tensor; v: Tensor } {
     let k = splitHeads(x3.matmul(this.wk), this.nKvHeads, this.headDim);
     if (this.positional === 'rotary') k = applyRotary(k, offset, { base: this.ropeBase });
@@ -164,7 +168,7 @@ export class MoEAttention extends Module {
     // [B, S, N·hpe·D] → head-major [B, hpe·N, S, D]
     let q = x3.matmul(this.wq).reshape([b, s, n, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n, s, dh]);
     if (this.positional === 'rotary') q = applyRotary(q, offset, { base: this.ropeBase });
-    const heads = causalAttention(q, k, v).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
+    const heads = causalAttention(q, k, v, { past: offset }).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
     const gated = heads.mul(scores.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
     const y = gated.matmul(this.wo).reshape(x.shape);
     const lead = x.shape.slice(0, -1);
@@ -259,8 +263,8 @@ export class MoEAttention extends Module {
       const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
       return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset)).reshape(x.shape);
     });
-    // In a tidy, the call's intermediates are freed at once — unless a cache keeps this call's keys and values.
-    const y = opts.cache ? build() : await tidy(build);
+    // In a tidy, the call's intermediates are freed at once (a cache's buffers live outside every tidy).
+    const y = await tidy(build);
     const stats = routingStats(routing, this.costModel(b * s, s, offset));
     return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats };
   }

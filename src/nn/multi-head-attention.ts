@@ -98,8 +98,8 @@ export class MultiHeadAttention extends Module {
     const q = this.rotate(splitHeads(this.wq.forward(x), this.nHeads, this.headDim), offset);
     let k = this.rotate(splitHeads(this.wk.forward(x), this.nKvHeads, this.headDim), offset);
     let v = splitHeads(this.wv.forward(x), this.nKvHeads, this.headDim);
-    if (cache) ({ k, v } = cache.append(k, v));
-    const heads = causalAttention(q, k, v); // [B, H, S, D]
+    if (cache) ({ k, v } = cache.append(k, v)); // [B, Hkv, capacity, D], positions < offset + S filled
+    const heads = causalAttention(q, k, v, { past: offset }); // [B, H, S, D]
     return this.wo.forward(heads.transpose(1, 2).reshape([b, s, this.nHeads * this.headDim]));
   }
 }

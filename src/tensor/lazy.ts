@@ -5,7 +5,7 @@
  * a LazyBuffer never changes its value once defined, so `assign` on a
  * Tensor swaps its LazyBuffer rather than mutating one other nodes read.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../gpu/backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../gpu/backend.js';
 import type { DType } from './dtype.js';
 import type { Shape } from './shape.js';
 
@@ -22,6 +22,8 @@ export type LazyOp =
   | { readonly kind: 'gather'; readonly rows: number; readonly cols: number }
   | { readonly kind: 'scatterAdd'; readonly cols: number; readonly outRows: number }
   | { readonly kind: 'view'; readonly spec: ViewSpec }
+  /** Sources: dst, src. In place where the backend can: dst's buffer then moves to the result (donate). */
+  | { readonly kind: 'write'; readonly spec: WriteSpec }
   | { readonly kind: 'cast'; readonly to: DType }
   /** Same buffer, new shape: costs nothing. */
   | { readonly kind: 'reshape' }
@@ -42,6 +44,8 @@ export class LazyBuffer {
   /** For reshape: the LazyBuffer whose device buffer this one shares. */
   private owner: LazyBuffer | null = null;
   private disposed = false;
+  /** Its buffer was handed to an in-place write's result: reading it now would see the new values. */
+  private donated = false;
 
   constructor(
     readonly backend: Backend,
@@ -75,7 +79,7 @@ export class LazyBuffer {
   }
 
   get buffer(): DeviceBuffer {
-    if (this.isDisposed) throw disposedError();
+    if (this.isDisposed) throw this.donated ? donatedError() : disposedError();
     if (!this._buf) throw new Error(`internal: LazyBuffer ${this.id} read before it was realized`);
     return this._buf;
   }
@@ -87,6 +91,25 @@ export class LazyBuffer {
     else reaper.register(this, { backend: this.backend, buf }, this);
     this.op = null;
     this.srcs = [];
+  }
+
+  /**
+   * Hands the buffer to `to`, the result of an in-place write into it: this
+   * value no longer exists (the buffer now holds the written one), so any
+   * later read throws rather than seeing the new contents.
+   */
+  donate(to: LazyBuffer): void {
+    const buf = this.buffer;
+    if (this.owner) throw new Error('internal: a reshaped view cannot donate its buffer');
+    reaper.unregister(this);
+    this._buf = null;
+    this.disposed = true;
+    this.donated = true;
+    to.setBuffer(buf);
+  }
+
+  get wasDonated(): boolean {
+    return this.donated;
   }
 
   /**
@@ -104,6 +127,10 @@ export class LazyBuffer {
     this.op = null;
     this.srcs = [];
   }
+}
+
+export function donatedError(): Error {
+  return new Error('tensor read after an in-place write into it (writeAt donates its destination, as a KV cache does each step): use the tensor the write returned');
 }
 
 export function disposedError(): Error {

@@ -5,7 +5,7 @@
  * on the device. Only what the caller reads is copied back to the host.
  */
 import type { DeviceBuffer, Maybe } from '../gpu/backend.js';
-import { disposedError, LazyBuffer } from './lazy.js';
+import { disposedError, donatedError, LazyBuffer } from './lazy.js';
 
 /** Pending LazyBuffers reachable from `targets`, inputs before consumers (iterative: graphs can be deep). */
 export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
@@ -18,7 +18,7 @@ export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
       order.push(lb);
       continue;
     }
-    if (lb.isDisposed) throw disposedError();
+    if (lb.isDisposed) throw lb.wasDonated ? donatedError() : disposedError();
     if (lb.isRealized || seen.has(lb.id)) continue;
     seen.add(lb.id);
     stack.push([lb, true]);
@@ -52,6 +52,7 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
     case 'gather': return be.gather(b(0), op.rows, op.cols, b(1));
     case 'scatterAdd': return be.scatterAdd(b(0), op.cols, b(1), op.outRows);
     case 'view': return be.view(b(0), op.spec);
+    case 'write': return be.write!(b(0), b(1), op.spec);
     case 'cast': return be.cast(b(0), op.to);
     case 'reshape': return b(0);
     case 'transfer': {
@@ -64,6 +65,8 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
 }
 
 function finish(lb: LazyBuffer, buf: DeviceBuffer): void {
+  const dst = lb.op?.kind === 'write' ? lb.srcs[0]! : undefined;
+  if (dst && buf === dst.buffer) return dst.donate(lb);
   const shared = lb.op?.kind === 'reshape' ? lb.srcs[0] : undefined;
   lb.setBuffer(buf, shared);
 }

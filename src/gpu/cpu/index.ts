@@ -3,7 +3,7 @@
  * float64. It is the reference every other backend is tested against, and
  * the code to read first.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import { toTypedArray, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
 import { CpuBuffer, cpu } from './buffer.js';
@@ -13,6 +13,7 @@ import { matmul } from './matmul.js';
 import { groupedMatmul } from './grouped-matmul.js';
 import * as ix from './indexing.js';
 import { view } from './view.js';
+import { write as writeStrided } from './write.js';
 
 function ints(buf: DeviceBuffer): Int32Array {
   const d = cpu(buf);
@@ -70,6 +71,10 @@ export class CpuBackend implements Backend {
   }
   view(x: DeviceBuffer, spec: ViewSpec): DeviceBuffer {
     return new CpuBuffer(view(cpu(x), spec));
+  }
+  write(dst: DeviceBuffer, src: DeviceBuffer, spec: WriteSpec): DeviceBuffer {
+    writeStrided(cpu(dst), cpu(src), spec);
+    return dst;
   }
   cast(x: DeviceBuffer, to: DType): DeviceBuffer {
     const src = cpu(x);

@@ -9,7 +9,7 @@
  * Names: 'wasm' (one thread per core, at most 16), 'wasm:N' (N threads;
  * 'wasm:1' never starts a worker). float32 and int32.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import * as ix from '../cpu/indexing.js';
 import { dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
 import type { Shape } from '../../tensor/shape.js';
@@ -21,6 +21,7 @@ import { groupedMatmul } from './grouped-matmul.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
 import { view } from './view.js';
+import { write as writeStrided } from '../cpu/write.js';
 
 function ints(buf: DeviceBuffer): WasmBuffer {
   const b = wasmBuf(buf);
@@ -87,6 +88,11 @@ export class WasmBackend implements Backend {
   }
   view(x: DeviceBuffer, spec: ViewSpec): DeviceBuffer {
     return view(this.device, wasmBuf(x), spec);
+  }
+  /** The reference loop on views of the heap: a write is block copies, nothing to vectorise. */
+  write(dst: DeviceBuffer, src: DeviceBuffer, spec: WriteSpec): DeviceBuffer {
+    writeStrided(this.device.view(wasmBuf(dst)), this.device.view(wasmBuf(src)), spec);
+    return dst;
   }
   cast(x: DeviceBuffer, to: DType): DeviceBuffer {
     if (to === 'float64') throw new Error(`backend ${this.name} does not support float64 (float64 runs on the cpu backend only)`);
