@@ -10,6 +10,7 @@ export { routingStats, type RoutingStats, type CostModel } from './stats.js';
 export { MoEAttention, type MoEAttentionOptions, type AttentionPositional } from './moe-attention.js';
 export { attentionOracle, attentionHostWeights, attentionExpertOnToken, kvHeadOf, type AttentionHostWeights } from './attention-oracle.js';
 export { LanguageModel, type LMAux, type LMLoss, type LMInferResult } from './lm.js';
+export { DecodeState, type DecodeStateOptions } from './decode-state.js';
 export { lmConfig, configFromJSON, validateConfig, presetNames, PRESETS, type LMConfig, type ModelKind } from './lm-config.js';
 export type { LMInferOptions, LMStats, LayerStats } from './lm-stats.js';
 export { DenseFeedForward } from './dense-ffn.js';

@@ -11,6 +11,7 @@
  *   dense  dense attention + DenseFeedForward, no routers.
  */
 import { Dropout } from '../nn/dropout.js';
+import type { KvCache } from '../nn/kv-cache.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { Module } from '../nn/module.js';
 import { MultiHeadAttention } from '../nn/multi-head-attention.js';
@@ -119,9 +120,9 @@ export class Block extends Module {
    * stage has used it, so a call leaves only the new residual stream h on
    * the device (h itself is the caller's to free).
    */
-  async infer(h: Tensor, opts: LMInferOptions): Promise<BlockInfer> {
+  async infer(h: Tensor, opts: LMInferOptions, cache?: KvCache): Promise<BlockInfer> {
     const x1 = await tidy(() => noGrad(() => this.norm1.forward(h)));
-    const attn = await this.inferAttention(x1, opts);
+    const attn = await this.inferAttention(x1, opts, cache);
     const h1 = await tidy(() => noGrad(() => h.add(attn.y)));
     freeResults(x1, attn.y, attn.scores);
     const x2 = await tidy(() => noGrad(() => this.norm2.forward(h1)));
@@ -131,17 +132,22 @@ export class Block extends Module {
     return { h: h2, attnRouting: attn.routing, ffnRouting: ffn.routing, stats: { attn: attn.stats, ffn: ffn.stats } };
   }
 
-  /** The attention layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */
-  private async inferAttention(x: Tensor, opts: LMInferOptions): Promise<LayerInfer> {
+  /**
+   * The attention layer on the normed states x [B, S, d]: its output, routing
+   * (null when dense) and cost. With a cache (decoding), x holds the new
+   * tokens only, at positions cache.length …
+   */
+  private async inferAttention(x: Tensor, opts: LMInferOptions, cache?: KvCache): Promise<LayerInfer> {
     const tokens = x.size / this.config.dModel;
     const attn = this.attn;
     if (!(attn instanceof MoEAttention)) {
       // Multiply-adds per token of the projections (the score and value products depend on position).
-      return { y: await tidy(() => noGrad(() => attn.forward(x))), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
+      return { y: await tidy(() => noGrad(() => attn.forward(x, cache))), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
     }
     const mode = clampK(attentionMode(opts), attn.nExperts);
-    if (mode.mode === 'dense') return inferAllExperts(() => attn.forward(x), attn.costModel(tokens, x.shape[1]!));
-    return attn.infer(x, mode);
+    const offset = cache?.length ?? 0;
+    if (mode.mode === 'dense') return inferAllExperts(() => attn.forward(x, cache), attn.costModel(tokens, x.shape[1]!, offset));
+    return attn.infer(x, mode, { cache });
   }
 
   /** The FFN layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */

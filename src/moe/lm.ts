@@ -26,6 +26,8 @@ import { type LMConfig, validateConfig } from './lm-config.js';
 import { Block, makeNorm, type BlockAux, type BlockInfer, type NormLayer } from './lm-block.js';
 import { summarizeInfer, type LMInferOptions, type LMStats, type LayerStats } from './lm-stats.js';
 import type { Routing } from './routing.js';
+import { DecodeState } from './decode-state.js';
+import { fromData } from '../tensor/create.js';
 
 export interface LMAux {
   /** Per layer, the MI loss of the attention router / FFN router (dsmoe). */
@@ -128,12 +130,69 @@ export class LanguageModel extends Module {
     return { logits, layers, stats: summarizeInfer(this, stats, ids.size) };
   }
 
-  private embedIds(ids: Tensor): Tensor {
+  /**
+   * Incremental decoding: ids [B, S] are the *new* tokens of the state's B
+   * sequences; their keys and values join the state's caches and the result
+   * holds their logits [B, S, vocab] only. The first call is the prefill (the
+   * prompts), each later one usually a single token. Routing is the new
+   * tokens' own, in `opts.mode`, attention experts included. When the window
+   * is full the state slides it (decode-state.ts) and the kept tokens are
+   * encoded again before the new ones; the logits are those of a full
+   * recompute over the tokens held.
+   */
+  async decode(state: DecodeState, ids: Tensor, opts: LMInferOptions): Promise<LMInferResult> {
+    if (ids.dtype !== 'int32') throw new Error(`LanguageModel.decode: ids must be int32 [B, S], got ${ids.dtype} ${fmt(ids.shape)}`);
+    state.check(this, ids.shape);
+    const [b, s] = ids.shape as [number, number];
+    const fresh = Array.from(await ids.data());
+    const kept = state.slide(s);
+    if (kept && kept[0]!.length > 0) {
+      // Re-encode the kept window and the new tokens in one pass; only the new tokens' logits are returned.
+      const all = Int32Array.from(kept.flatMap((row, i) => [...row, ...fresh.slice(i * s, (i + 1) * s)]));
+      const r = await this.step(state, fromData(all, [b, kept[0]!.length + s], { backend: ids.backend }), all, opts);
+      return this.lastPositions(r, s);
+    }
+    return this.step(state, ids, fresh, opts);
+  }
+
+  /** One cached pass over ids [B, S] (`host`: the same ids, read) at positions state.length …; records them in the state. */
+  private async step(state: DecodeState, ids: Tensor, host: ArrayLike<number>, opts: LMInferOptions): Promise<LMInferResult> {
+    const offset = state.length;
+    let h = await tidy(() => noGrad(() => this.embedIds(ids, offset)));
+    const layers: LMInferResult['layers'] = [];
+    const stats: LayerStats[] = [];
+    for (const [i, block] of this.blocks.entries()) {
+      const out: BlockInfer = await block.infer(h, opts, state.cache(i));
+      freeResults(h);
+      h = out.h;
+      layers.push({ attn: out.attnRouting, ffn: out.ffnRouting });
+      stats.push(out.stats);
+    }
+    const logits = await tidy(() => noGrad(() => this.head(h)));
+    freeResults(h);
+    state.record(host, ids.shape[1]!);
+    return { logits, layers, stats: summarizeInfer(this, stats, ids.size) };
+  }
+
+  /** The result for the last s positions of each sequence (after a slide re-encoded the kept ones). */
+  private async lastPositions(r: LMInferResult, s: number): Promise<LMInferResult> {
+    const [b, total] = r.logits.shape as [number, number];
+    const logits = await tidy(() => r.logits.slice(1, total - s, total));
+    freeResults(r.logits);
+    const rows = (x: Routing | null): Routing | null => {
+      if (!x) return null;
+      const pick = <T>(a: readonly T[]): T[] => Array.from({ length: b }, (_, i) => a.slice(i * total + total - s, (i + 1) * total)).flat();
+      return { experts: pick(x.experts), gates: pick(x.gates) };
+    };
+    return { logits, layers: r.layers.map((l) => ({ attn: rows(l.attn), ffn: rows(l.ffn) })), stats: r.stats };
+  }
+
+  private embedIds(ids: Tensor, offset = 0): Tensor {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`LanguageModel: ids must be int32 [B, S], got ${ids.dtype} ${fmt(ids.shape)}`);
     const s = ids.shape[1]!;
-    if (s > this.config.maxSeqLen) throw new Error(`LanguageModel: sequence length ${s} exceeds maxSeqLen ${this.config.maxSeqLen}`);
+    if (offset + s > this.config.maxSeqLen) throw new Error(`LanguageModel: sequence length ${offset + s} exceeds maxSeqLen ${this.config.maxSeqLen}`);
     const x = this.embed.forward(ids);
-    return this.pos ? this.pos.forward(x) : x;
+    return this.pos ? this.pos.forward(x, offset) : x;
   }
 
   /** Final norm, then the tied head: logits = h·Eᵀ. */
