@@ -1,28 +1,39 @@
 /**
  * `dsmoe generate`: sample text from a trained model, in any inference mode,
- * optionally with the experts each token went through.
+ * optionally with the experts each token went through; one prompt streamed,
+ * or a file of prompts decoded as one batch.
  */
+import { readFileSync } from 'node:fs';
 import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './checkpoint.js';
-import { generate, StreamDecoder, type GeneratedToken } from './generation.js';
+import { generate, generateBatch, StreamDecoder, type GeneratedToken } from './generation.js';
 import { parseMode } from './modes.js';
 
 export const GENERATE_USAGE = `dsmoe generate --run DIR [options]
 
   --run DIR | --checkpoint FILE   the run folder, or a .safetensors file
-  --prompt TEXT         text to continue (default "The ")
-  --tokens N            tokens to generate (default 200)
+  --prompt TEXT         text to continue (default "The "); an empty one starts from a newline
+  --prompts FILE        one prompt per line, generated together as a batch (each
+                        sequence routed and sampled on its own, seeded seed + line − 1);
+                        printed in order once all are done
+  --tokens N            tokens to generate per prompt (default 200)
   --temperature T       0 is greedy (default 0.8)
   --top-p P             nucleus sampling mass (default 0.95)
   --mode MODE           dense, topK:K, threshold:EPS, thresholdTopK:EPS (default dense)
   --attention dense|follow   attention experts' mode (see dsmoe eval --help)
   --trace               print each token with the FFN experts it used, per layer
   --seed N              (default 0)
-  --backend NAME`;
+  --backend NAME
+
+Decoding is incremental (a KV cache per layer): each new token costs one position.
+The context is a sliding window of the model's maxSeqLen tokens: a longer prompt
+keeps its last maxSeqLen tokens, and when the window fills, the oldest half is
+dropped and the rest encoded again, so every prediction sees between half and
+all of the window.`;
 
 const FLAGS = {
-  run: { type: 'string' }, checkpoint: { type: 'string' }, prompt: { type: 'string' }, tokens: { type: 'string' },
+  run: { type: 'string' }, checkpoint: { type: 'string' }, prompt: { type: 'string' }, prompts: { type: 'string' }, tokens: { type: 'string' },
   temperature: { type: 'string' }, 'top-p': { type: 'string' }, mode: { type: 'string' }, attention: { type: 'string' },
   trace: { type: 'boolean' }, seed: { type: 'string' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
@@ -34,19 +45,46 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe generate: give --run DIR or --checkpoint FILE');
   const { model, tokenizer } = loadModel(path);
-  const prompt = str(flags, 'prompt') ?? 'The ';
   const trace = bool(flags, 'trace');
-  const decoder = new StreamDecoder(tokenizer);
-  const write = (s: string): boolean => process.stdout.write(s);
-  if (!trace) write(prompt);
-  await generate(model, tokenizer, prompt, {
+  const opts = {
     maxTokens: num(flags, 'tokens', { integer: true, min: 1 }) ?? 200,
     temperature: num(flags, 'temperature', { min: 0 }) ?? 0.8,
     topP: num(flags, 'top-p', { min: 1e-6, max: 1 }) ?? 0.95,
     seed: num(flags, 'seed', { integer: true, min: 0 }) ?? 0,
     infer: { mode: parseMode(str(flags, 'mode') ?? 'dense'), attention: choice(flags, 'attention', ['dense', 'follow'] as const) },
-  }, (t) => write(trace ? traceLine(t, tokenizer.decode([t.id])) : decoder.push(t.id)));
+  };
+  const write = (s: string): boolean => process.stdout.write(s);
+  const file = str(flags, 'prompts');
+  if (file !== undefined) {
+    if (str(flags, 'prompt') !== undefined) throw new Error('dsmoe generate: give --prompt or --prompts, not both');
+    const prompts = readPrompts(file);
+    const outs = await generateBatch(model, tokenizer, prompts, opts);
+    outs.forEach((toks, b) => {
+      write(`--- prompt ${b + 1} ---\n`);
+      write(trace ? toks.map((t) => traceLine(t, tokenizer.decode([t.id]))).join('') : `${prompts[b]}${tokenizer.decode(toks.map((t) => t.id))}\n`);
+    });
+    return;
+  }
+  const prompt = str(flags, 'prompt') ?? 'The ';
+  const decoder = new StreamDecoder(tokenizer);
+  if (!trace) write(prompt);
+  await generate(model, tokenizer, prompt, opts, (t) => write(trace ? traceLine(t, tokenizer.decode([t.id])) : decoder.push(t.id)));
   write(trace ? '' : `${decoder.flush()}\n`);
+}
+
+/** The prompts of a --prompts file: one per line (a final newline ends the last); an empty line is an error, naming it. */
+export function readPrompts(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`dsmoe generate: cannot read --prompts ${file}: ${(e as Error).message}`);
+  }
+  const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
+  if (text.length === 0) throw new Error(`dsmoe generate: --prompts ${file} is empty (one prompt per line)`);
+  const empty = lines.findIndex((l) => l.length === 0);
+  if (empty >= 0) throw new Error(`dsmoe generate: --prompts ${file}: line ${empty + 1} is empty (one prompt per line; use --prompt "" for an empty prompt)`);
+  return lines;
 }
 
 /** One line per token: its text (escaped) and, per layer, the FFN experts it used. */

@@ -131,6 +131,24 @@ describe('dsmoe eval, generate and compare', () => {
     await expect(capture(() => generateCommand(['--run', join(tempDir(), 'nothing')]))).rejects.toThrow(/checkpoint '.*nothing' does not exist/);
   });
 
+  it('generate --prompts decodes ragged prompts as one batch, each as it would be alone', async () => {
+    await ready;
+    const dir = tempDir();
+    const file = join(dir, 'prompts.txt');
+    const prompts = ['The ', 'A much longer prompt than the others', 'x'];
+    writeFileSync(file, `${prompts.join('\n')}\n`);
+    const args = ['--run', out, '--backend', 'cpu', '--tokens', '6', '--temperature', '0', '--mode', 'threshold:0.5'];
+    const batch = await capture(() => generateCommand([...args, '--prompts', file]));
+    const alone: string[] = [];
+    for (const p of prompts) alone.push((await capture(() => generateCommand([...args, '--prompt', p]))).stdout);
+    expect(batch.stdout).toBe(alone.map((text, b) => `--- prompt ${b + 1} ---\n${text}`).join(''));
+    writeFileSync(file, 'one\n\nthree\n');
+    await expect(capture(() => generateCommand([...args, '--prompts', file]))).rejects.toThrow(/line 2 is empty/);
+    await expect(capture(() => generateCommand([...args, '--prompts', file, '--prompt', 'x']))).rejects.toThrow(/not both/);
+    await expect(capture(() => generateCommand([...args, '--tokens', '0']))).rejects.toThrow(/--tokens/);
+    await expect(capture(() => generateCommand([...args, '--mode', 'topk:two']))).rejects.toThrow(/topk:two/);
+  });
+
   it('compare trains Dense, SMoE and DS-MoE and prints one table', async () => {
     const dir = join(tempDir(), 'compare');
     const { stdout } = await capture(() => compareCommand([...tinyFlags(corpus, dir), '--steps', '2']));
