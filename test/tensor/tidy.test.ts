@@ -47,6 +47,7 @@ describe('tidy', () => {
 
   it('keeps every tensor of a returned list, frees the rest', async () => {
     const x = f32([1, 2, 3, 4], [2, 2]);
+    await tidy(() => x.mul(2).add(1)); // uploads the lifted constants 2 and 1, which stay (scalarOn keeps them)
     const before = live();
     const [a, b] = await tidy(() => {
       const h = x.mul(2).add(1);

@@ -8,7 +8,7 @@ import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { isEager, isGradEnabled } from '../grad-mode.js';
 import type { GradOp } from '../grad-op.js';
-import { LazyBuffer, type LazyOp } from '../lazy.js';
+import { creationScopes, LazyBuffer, type LazyOp } from '../lazy.js';
 import { realizeBuffersSync } from '../realize.js';
 import { fmt, type Shape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
@@ -42,7 +42,27 @@ export function lift(op: string, x: TensorLike, like: Tensor): Tensor {
   return scalarOn(like.backend, x, like.dtype);
 }
 
+/**
+ * The constants ops lift (1/√d, a norm's ε, the 1 of a reciprocal) recur every
+ * step: each is uploaded once per backend and kept, outside every tidy, up to
+ * a bound, so a decoding step is not dozens of one-number uploads.
+ */
+const scalars = new WeakMap<Backend, Map<string, Tensor>>();
+const MAX_SCALARS = 512;
+
 export function scalarOn(backend: Backend, value: number, dtype: DType): Tensor {
+  let held = scalars.get(backend);
+  if (!held) scalars.set(backend, (held = new Map()));
+  const key = `${dtype}:${Object.is(value, -0) ? '-0' : value}`;
+  const hit = held.get(key);
+  if (hit && !hit.lazy.isDisposed) return hit;
   const data = dtype === 'float64' ? new Float64Array([value]) : dtype === 'int32' ? new Int32Array([value]) : new Float32Array([value]);
-  return new Tensor(LazyBuffer.realized(backend, [], backend.upload(data)));
+  const open = creationScopes.splice(0); // untracked: a tidy must not free a shared constant
+  try {
+    const t = new Tensor(LazyBuffer.realized(backend, [], backend.upload(data)));
+    if (held.size < MAX_SCALARS) held.set(key, t);
+    return t;
+  } finally {
+    creationScopes.push(...open);
+  }
 }
