@@ -77,7 +77,9 @@ const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headD
 
 /**
  * tiny trains in minutes on two CPU cores (what `npm start` runs); small
- * and base are the same shape grown for a real backend. The MI weights are
+ * is the serving preset (1.2M parameters, 8 experts of 128 hidden units:
+ * expert GEMMs big enough for sparse inference to pay, bench lm-infer);
+ * base is the same shape grown for a real backend. The MI weights are
  * far above the paper's 2e-4…6e-4: those were for 0.5M–2M-token batches
  * and 100k+ steps; a few hundred steps on 1k-token batches need a stronger
  * push for the routers to become sparse in time. Measured on tiny (600
@@ -92,7 +94,7 @@ const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headD
  */
 export const PRESETS: Readonly<Record<string, LMConfig>> = Object.freeze({
   tiny: { ...base, maxSeqLen: 64, dModel: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 8, expertHidden: 32 },
-  small: { ...base, maxSeqLen: 128, dModel: 128, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 16, expertHidden: 32, alphaFfn: 0.005, alphaAttn: 0.002 },
+  small: { ...base, maxSeqLen: 128, dModel: 128, nLayers: 4, nHeads: 8, nKvHeads: 2, headDim: 16, attnExperts: 4, nExperts: 8, expertHidden: 128, alphaFfn: 0.005, alphaAttn: 0.002 },
   base: { ...base, maxSeqLen: 256, dModel: 256, nLayers: 6, nHeads: 8, nKvHeads: 2, headDim: 32, attnExperts: 8, nExperts: 32, expertHidden: 32, alphaFfn: 0.002, alphaAttn: 0.001 },
 });
 
