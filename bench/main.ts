@@ -1,14 +1,17 @@
 /**
- * The benchmark entry: `npm run bench -- <kernels|moe-step|moe-infer|lm-train> [--json] [sizes]`.
+ * The benchmark entry: `npm run bench -- <kernels|moe-step|moe-infer|lm-train|lm-infer> [--json] [sizes]`.
  * Prints markdown tables (ours and every peer from the same run, with the
  * speedup); --json prints the rows as JSON as well. `sizes` (comma or space
  * separated numbers) overrides the matmul sizes of `kernels`, the steps of
- * `lm-train`. `profile <moe-step|lm-train> [backend]` breaks a step down by primitive.
+ * `lm-train`; `lm-infer` (the whole model's prefill and decode tokens/s in
+ * every routing mode) takes none. `profile <moe-step|lm-train> [backend]`
+ * breaks a step down by primitive.
  */
 import { kernels } from './kernels.js';
 import { moeStep } from './moe-step.js';
 import { moeInfer } from './moe-infer.js';
 import { lmTrain } from './lm-train.js';
+import { lmInfer } from './lm-infer.js';
 import { profile } from './profile.js';
 import type { Row } from './util.js';
 
@@ -17,6 +20,7 @@ const BENCHES: Record<string, (sizes: number[], args: string[]) => Promise<Row[]
   'moe-step': () => moeStep(),
   'moe-infer': () => moeInfer(),
   'lm-train': lmTrain,
+  'lm-infer': () => lmInfer(),
   profile: (_, args) => profile(args[0] ?? 'moe-step', args[1]),
 };
 
