@@ -6,16 +6,17 @@
  * one WebAssembly.Memory the collector cannot see, and a training loop can
  * reach the 2 GiB limit before any collection happens. So a long-running
  * command on such a backend asks for a collection after each step and
- * yields once, which lets the finalizers hand the blocks back.
+ * yields once, which lets the finalizers hand the blocks back. On cpu the
+ * collector runs by itself, but finalizers still need the event loop to
+ * turn: a loop whose awaits are all on settled promises never yields, and
+ * its freed tensors' arrays stay reachable from the pending callbacks
+ * (measured: RSS from 149 to 600 MB over 300 tiny steps; flat with one yield).
  */
 import { findCollector } from '../gpu/gc.js';
 import { getBackend } from '../gpu/registry.js';
 
 /** Collects garbage and lets finalizers run, where the backend's memory is invisible to the collector. */
 export async function releaseDeviceMemory(): Promise<void> {
-  if (getBackend().name === 'cpu') return;
-  const run = await findCollector();
-  if (!run) return;
-  run();
+  if (getBackend().name !== 'cpu') (await findCollector())?.();
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
