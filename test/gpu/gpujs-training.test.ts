@@ -106,10 +106,12 @@ describe.each(['headlessgl', 'webgpu'] as const)('gpujs:%s device memory', (mode
   it('device memory stays bounded over a training loop (dead intermediates are collected)', async () => {
     const mlp = new Mlp(be, 5);
     const before = gpujsStats();
-    for (let step = 0; step < 100; step++) await mlp.step(step);
+    for (let step = 0; step < 200; step++) await mlp.step(step);
     const after = gpujsStats();
-    // About 2,800 device buffers were allocated; without collection all of them would still be live.
-    expect(after.kernelCalls - before.kernelCalls).toBeGreaterThan(2500);
-    expect(after.liveBuffers - before.liveBuffers).toBeLessThan(1500);
+    // About 6,000 device buffers were allocated; without collection all of them would still be live.
+    // The backend collects each time 128 MiB is charged (64 KiB a buffer at least: 2,048 buffers,
+    // src/gpu/gpujs/memory.ts), so what is live stays below that plus the model's own.
+    expect(after.kernelCalls - before.kernelCalls).toBeGreaterThan(5000);
+    expect(after.liveBuffers - before.liveBuffers).toBeLessThan(2300);
   });
 });
