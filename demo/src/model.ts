@@ -9,7 +9,7 @@
  * loaded checkpoint brings its own tokenizer (byte or BPE).
  */
 import {
-  AdamW, ByteTokenizer, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
+  AdamW, ByteTokenizer, DecodeState, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
   type InferMode, type LMConfig, type LMStats, type Tensor, type Tokenizer,
 } from 'dsmoe';
 
@@ -186,25 +186,33 @@ export class DemoModel {
   }
 
   /**
-   * Sparse generation: sample `n` tokens one at a time, each from a sparse
-   * forward over the last maxSeqLen tokens. `onText` sees the text so far.
+   * Sparse generation: the prompt encoded once, then `n` tokens sampled one
+   * at a time, each a single-token step through the KV cache (DecodeState;
+   * the window slides past maxSeqLen). `onText` sees the text so far.
    */
   async generate(prompt: string, n: number, mode: InferMode, onText?: (text: string) => void, temperature = 0.7): Promise<string> {
     const out = Array.from(this.tokenizer.encode(prompt.length ? prompt : ' '));
     const v = this.config.vocabSize;
-    for (let i = 0; i < n; i++) {
-      const window = out.slice(-this.config.maxSeqLen);
-      const res = await this.lm.infer(ids([window]), { mode });
-      const logits = await res.logits.data();
-      const probs = softmaxRow(logits, (window.length - 1) * v, v, temperature);
-      let r = this.rng.uniform();
-      let next = probs.length - 1;
-      for (let b = 0; b < probs.length; b++) {
-        r -= probs[b]!;
-        if (r <= 0) { next = b; break; }
+    const state = new DecodeState(this.lm);
+    let feed = out.slice(-this.config.maxSeqLen);
+    try {
+      for (let i = 0; i < n; i++) {
+        const res = await this.lm.decode(state, ids([feed]), { mode });
+        const logits = await res.logits.data();
+        res.logits.dispose();
+        const probs = softmaxRow(logits, (feed.length - 1) * v, v, temperature);
+        let r = this.rng.uniform();
+        let next = probs.length - 1;
+        for (let b = 0; b < probs.length; b++) {
+          r -= probs[b]!;
+          if (r <= 0) { next = b; break; }
+        }
+        out.push(next);
+        feed = [next];
+        onText?.(this.tokenizer.decode(out));
       }
-      out.push(next);
-      onText?.(this.tokenizer.decode(out));
+    } finally {
+      state.dispose();
     }
     return this.tokenizer.decode(out);
   }
