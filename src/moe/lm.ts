@@ -112,14 +112,22 @@ export class LanguageModel extends Module {
    * `opts.attention` ('dense' by default for topK, as the paper's TopK runs
    * attention densely, and the FFN's mode otherwise). No gradients.
    */
-  async infer(ids: Tensor, opts: LMInferOptions): Promise<LMInferResult> {
-    // Every stage in a tidy, each residual stream freed once the next block has read it:
-    // a call leaves only the logits on the device, and a serving loop never waits for the collector.
-    let h = await tidy(() => noGrad(() => this.embedIds(ids)));
+  infer(ids: Tensor, opts: LMInferOptions): Promise<LMInferResult> {
+    return this.pass(ids, opts);
+  }
+
+  /**
+   * The inference pass over ids at positions offset …, through the state's
+   * caches when decoding. Every stage in a tidy, each residual stream freed
+   * once the next block has read it: a call leaves only the logits on the
+   * device, and a serving loop never waits for the collector.
+   */
+  private async pass(ids: Tensor, opts: LMInferOptions, state?: DecodeState): Promise<LMInferResult> {
+    let h = await tidy(() => noGrad(() => this.embedIds(ids, state?.length ?? 0)));
     const layers: LMInferResult['layers'] = [];
     const stats: LayerStats[] = [];
-    for (const block of this.blocks) {
-      const out: BlockInfer = await block.infer(h, opts);
+    for (const [i, block] of this.blocks.entries()) {
+      const out: BlockInfer = await block.infer(h, opts, state?.cache(i));
       freeResults(h);
       h = out.h;
       layers.push({ attn: out.attnRouting, ffn: out.ffnRouting });
@@ -157,21 +165,9 @@ export class LanguageModel extends Module {
 
   /** One cached pass over ids [B, S] (`host`: the same ids, read) at positions state.length …; records them in the state. */
   private async step(state: DecodeState, ids: Tensor, host: ArrayLike<number>, opts: LMInferOptions): Promise<LMInferResult> {
-    const offset = state.length;
-    let h = await tidy(() => noGrad(() => this.embedIds(ids, offset)));
-    const layers: LMInferResult['layers'] = [];
-    const stats: LayerStats[] = [];
-    for (const [i, block] of this.blocks.entries()) {
-      const out: BlockInfer = await block.infer(h, opts, state.cache(i));
-      freeResults(h);
-      h = out.h;
-      layers.push({ attn: out.attnRouting, ffn: out.ffnRouting });
-      stats.push(out.stats);
-    }
-    const logits = await tidy(() => noGrad(() => this.head(h)));
-    freeResults(h);
+    const r = await this.pass(ids, opts, state);
     state.record(host, ids.shape[1]!);
-    return { logits, layers, stats: summarizeInfer(this, stats, ids.size) };
+    return r;
   }
 
   /** The result for the last s positions of each sequence (after a slide re-encoded the kept ones). */
