@@ -26,7 +26,7 @@ import { type LMConfig, validateConfig } from './lm-config.js';
 import { Block, makeNorm, type BlockAux, type BlockInfer, type NormLayer } from './lm-block.js';
 import { summarizeInfer, type LMInferOptions, type LMStats, type LayerStats } from './lm-stats.js';
 import type { Routing } from './routing.js';
-import { DecodeState } from './decode-state.js';
+import type { DecodeState } from './decode-state.js';
 import { fromData } from '../tensor/create.js';
 
 export interface LMAux {
@@ -170,7 +170,7 @@ export class LanguageModel extends Module {
     return r;
   }
 
-  /** The result for the last s positions of each sequence (after a slide re-encoded the kept ones). */
+  /** The logits and routing of the last s positions of each sequence (after a slide re-encoded the kept ones); the stats stay the whole pass's, the cost actually paid. */
   private async lastPositions(r: LMInferResult, s: number): Promise<LMInferResult> {
     const [b, total] = r.logits.shape as [number, number];
     const logits = await tidy(() => r.logits.slice(1, total - s, total));
