@@ -1,6 +1,6 @@
 /**
  * The `dsmoe` command (main.ts runs it). Each subcommand has its own file
- * (train.ts, eval.ts, generate.ts, compare.ts, demo.ts); the rest of this
+ * (train.ts, eval.ts, generate.ts, compare.ts, study.ts, demo.ts); the rest of this
  * folder is what they share. Errors end the process with a one-line
  * message (and the usage for command-line mistakes), not a stack trace: the
  * user needs to know what to fix, not where in our code it was noticed.
@@ -11,6 +11,7 @@ import { compareCommand, COMPARE_USAGE } from './compare.js';
 import { demoCommand, DEMO_USAGE } from './demo.js';
 import { evalCommand, EVAL_USAGE } from './eval.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
+import { studyCommand, STUDY_USAGE } from './study.js';
 import { trainCommand, TRAIN_USAGE } from './train.js';
 
 type Command = (argv: readonly string[]) => Promise<void>;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'perplexity in dense and every sparse mode, with active parameters' },
   generate: { run: generateCommand, usage: GENERATE_USAGE, summary: 'sample text, optionally with the experts each token used' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'train Dense, SMoE and DS-MoE on the same budget: the paper-shaped table' },
+  study: { run: studyCommand, usage: STUDY_USAGE, summary: 'the reproduction study: seeds, sizes, ablations, spreads and pictures' },
 };
 
 export const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)

@@ -5,6 +5,7 @@
  * preset supplies whatever is not given.
  */
 import { LM_ACTIVATIONS, lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { GATE_SCALES } from '../moe/gate.js';
 import { ROUTER_KINDS } from '../moe/router.js';
 import { choice, num, str, type FlagSpec, type Flags } from './args.js';
 import type { CorpusOptions, TokenizerKind } from './corpus.js';
@@ -30,6 +31,8 @@ export const MODEL_FLAGS: FlagSpec = {
   dropout: { type: 'string' },
   'alpha-ffn': { type: 'string' },
   'alpha-attn': { type: 'string' },
+  'ffn-gate': { type: 'string' },
+  'attn-gate': { type: 'string' },
   'smoe-top-k': { type: 'string' },
   'balance-weight': { type: 'string' },
   'z-loss-weight': { type: 'string' },
@@ -88,6 +91,8 @@ export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
     dropout: num(f, 'dropout', { min: 0, max: 0.99 }),
     alphaFfn: num(f, 'alpha-ffn', { min: 0 }),
     alphaAttn: num(f, 'alpha-attn', { min: 0 }),
+    ffnGate: choice(f, 'ffn-gate', GATE_SCALES),
+    attnGate: choice(f, 'attn-gate', GATE_SCALES),
     smoeTopK: num(f, 'smoe-top-k', int),
     balanceWeight: num(f, 'balance-weight', { min: 0 }),
     zLossWeight: num(f, 'z-loss-weight', { min: 0 }),

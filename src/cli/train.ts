@@ -43,6 +43,9 @@ expert-load and expert-genre (.svg) to --out.
   --router linear|mlp  --router-hidden N  --positions rotary|learned
   --norm rms|layer  --activation gelu|relu|silu  --dropout P
   --alpha-ffn X  --alpha-attn X      MI-loss weights (dsmoe)
+  --ffn-gate convex|scaled  --attn-gate convex|scaled
+                             experts weighed by S_e, or by N·S_e (a uniform
+                             router is then the dense layer; default convex)
   --smoe-top-k K  --balance-weight X  --z-loss-weight X   (smoe)
   --stop-after N             stop after step N with a checkpoint (as if killed)
   --quiet                    no progress output`;

@@ -1,7 +1,9 @@
 /**
  * Line charts (training and validation loss against steps). Points that
  * are not finite, or not positive on a log axis, break the line rather than
- * bend it, so a diverged run shows as a gap, not a lie.
+ * bend it, so a diverged run shows as a gap, not a lie. A series may carry
+ * a vertical interval per point (min–max over seeds, say), drawn as an
+ * error bar, and markers at its points.
  */
 import {
   axisTitles, checkSize, esc, fmt, legend, legendWidth, logTicks, n, niceTicks, seriesColor, svgDocument, yAxis, type Frame,
@@ -12,6 +14,10 @@ export interface LineSeries {
   points: readonly (readonly [number, number])[];
   color?: string;
   dashed?: boolean;
+  /** Per point, the [low, high] of its y: an error bar (same length as points). */
+  errors?: readonly (readonly [number, number])[];
+  /** A dot at every point, not only at lone ones. */
+  markers?: boolean;
 }
 
 export interface LineChartOptions {
@@ -30,7 +36,14 @@ export function lineChart(opts: LineChartOptions): string {
   checkSize('lineChart', width, height);
   if (opts.series.length === 0) throw new Error('lineChart: no series to draw');
   const usable = (p: readonly [number, number]): boolean => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (!logY || p[1] > 0);
-  const all = opts.series.flatMap((s) => s.points.filter(usable));
+  for (const s of opts.series) {
+    if (s.errors && s.errors.length !== s.points.length) throw new Error(`lineChart: series '${s.name}' has ${s.points.length} points but ${s.errors.length} error bars`);
+  }
+  // The bars' ends are in the range too, so a bar never runs off the plot.
+  const all = opts.series.flatMap((s) => [
+    ...s.points.filter(usable),
+    ...(s.errors ?? []).flatMap((e, i) => [[s.points[i]![0], e[0]], [s.points[i]![0], e[1]]] as const).filter(usable),
+  ]);
 
   const names = opts.series.map((s) => s.name);
   const f: Frame = { left: 64, top: opts.title ? 44 : 20, width: 0, height: 0 };
@@ -92,7 +105,14 @@ function seriesPath(
     else if (runs[runs.length - 1]!.length > 0) runs.push([]);
   }
   const out: string[] = [];
+  s.errors?.forEach(([lo, hi], i) => {
+    const [px] = s.points[i]!;
+    if (!usable([px, lo]) || !usable([px, hi])) return;
+    const [cx, y0, y1] = [n(x(px)), n(y(lo)), n(y(hi))];
+    out.push(`<path d="M${cx} ${y0}L${cx} ${y1}M${n(x(px) - 4)} ${y0}h8M${n(x(px) - 4)} ${y1}h8" stroke="${color}" stroke-width="1.2"/>`);
+  });
   for (const run of runs) {
+    if (s.markers && run.length > 1) for (const p of run) out.push(`<circle cx="${n(x(p[0]))}" cy="${n(y(p[1]))}" r="3" fill="${color}" stroke="none"/>`);
     if (run.length === 1) out.push(`<circle cx="${n(x(run[0]![0]))}" cy="${n(y(run[0]![1]))}" r="2.5" fill="${color}" stroke="none"/>`);
     if (run.length < 2) continue;
     const d = run.map((p, i) => `${i ? 'L' : 'M'}${n(x(p[0]))} ${n(y(p[1]))}`).join('');

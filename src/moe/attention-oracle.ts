@@ -21,6 +21,8 @@ export interface AttentionHostWeights {
   nKvHeads: number;
   positional: Positional;
   ropeBase: number;
+  /** Every gate is multiplied by this (gate.ts); 1 when absent. */
+  gateScale?: number;
   wq: ArrayLike<number>;
   wk: ArrayLike<number>;
   wv: ArrayLike<number>;
@@ -87,13 +89,13 @@ export function attentionExpertOnToken(w: AttentionHostWeights, e: number, x: Ar
   return out;
 }
 
-/** The naive sparse MoEAttention: y[t] = Σ_{(e, g) ∈ routing[t]} g·a_e(x_t). */
+/** The naive sparse MoEAttention: y[t] = Σ_{(e, g) ∈ routing[t]} c·g·a_e(x_t), c the gate scale. */
 export function attentionOracle(w: AttentionHostWeights, x: ArrayLike<number>, seqLen: number, routing: Routing): Float64Array {
   const d = w.dModel;
   const y = new Float64Array(routing.experts.length * d);
   routing.experts.forEach((es, t) => es.forEach((e, j) => {
     const a = attentionExpertOnToken(w, e, x, t, seqLen);
-    const g = routing.gates[t]![j]!;
+    const g = (w.gateScale ?? 1) * routing.gates[t]![j]!;
     for (let o = 0; o < d; o++) y[t * d + o]! += g * a[o]!;
   }));
   return y;
@@ -102,13 +104,13 @@ export function attentionOracle(w: AttentionHostWeights, x: ArrayLike<number>, s
 /** Reads a layer's weights back to the host for the oracle. */
 export async function attentionHostWeights(layer: {
   dModel: number; nExperts: number; headsPerExpert: number; headDim: number; nKvHeads: number;
-  positional: Positional; ropeBase: number;
+  positional: Positional; ropeBase: number; gateScale?: number;
   wq: { data(): Promise<ArrayLike<number>> }; wk: { data(): Promise<ArrayLike<number>> };
   wv: { data(): Promise<ArrayLike<number>> }; wo: { data(): Promise<ArrayLike<number>> };
 }): Promise<AttentionHostWeights> {
-  const { dModel, nExperts, headsPerExpert, headDim, nKvHeads, positional, ropeBase } = layer;
+  const { dModel, nExperts, headsPerExpert, headDim, nKvHeads, positional, ropeBase, gateScale } = layer;
   return {
-    dModel, nExperts, headsPerExpert, headDim, nKvHeads, positional, ropeBase,
+    dModel, nExperts, headsPerExpert, headDim, nKvHeads, positional, ropeBase, gateScale,
     wq: await layer.wq.data(), wk: await layer.wk.data(), wv: await layer.wv.data(), wo: await layer.wo.data(),
   };
 }

@@ -111,11 +111,12 @@ export type GroupedExpertFn = (groups: ExpertGroups) => Tensor;
  * given the router's scores [T, N], gathered from them so that gradients
  * reach the router (sparse training).
  */
-function gateColumn(x: Tensor, pairs: SortedPairs, scores?: Tensor): Tensor {
+function gateColumn(x: Tensor, pairs: SortedPairs, { scores, gateScale = 1 }: DispatchOptions): Tensor {
   const total = pairs.token.length;
   const opts = { backend: x.backend };
   if (!scores) {
-    const data = x.dtype === 'float64' ? Float64Array.from(pairs.gate) : Float32Array.from(pairs.gate);
+    const data = x.dtype === 'float64' ? new Float64Array(total) : new Float32Array(total);
+    for (let i = 0; i < total; i++) data[i] = gateScale * pairs.gate[i]!;
     return fromData(data, [total, 1], opts);
   }
   const [tokens, n] = [x.shape[0]!, pairs.nExperts];
@@ -124,7 +125,16 @@ function gateColumn(x: Tensor, pairs: SortedPairs, scores?: Tensor): Tensor {
   }
   const flat = new Int32Array(total);
   for (let i = 0; i < total; i++) flat[i] = pairs.token[i]! * n + pairs.expert[i]!;
-  return gatherRows(scores.reshape([tokens * n, 1]), fromData(flat, [total], opts));
+  const gates = gatherRows(scores.reshape([tokens * n, 1]), fromData(flat, [total], opts));
+  return gateScale === 1 ? gates : gates.mul(gateScale);
+}
+
+/** How the dispatcher reads its gates. */
+export interface DispatchOptions {
+  /** The router's scores [T, N]: gates gathered from them, differentiably (sparse training); else the host values. */
+  scores?: Tensor;
+  /** Every gate multiplied by this (a layer's GateScale, gate.ts); default 1. */
+  gateScale?: number;
 }
 
 function checkTokens(x: Tensor): void {
@@ -138,13 +148,13 @@ function checkTokens(x: Tensor): void {
  * the experts' outputs. With `scores` the gates are read from that tensor
  * (differentiably) instead of the host values.
  */
-export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: { scores?: Tensor } = {}): Tensor {
+export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: DispatchOptions = {}): Tensor {
   checkTokens(x);
   const [tokens, total, on] = [x.shape[0]!, pairs.token.length, { backend: x.backend }];
   if (total === 0) return zeros([tokens, outCols], { ...on, dtype: x.dtype });
   const token = fromData(pairs.token, [total], on);
   const offsets = fromData(pairs.offsets, [pairs.nExperts + 1], on);
-  const out = experts({ x, token, offsets, gates: gateColumn(x, pairs, opts.scores), pairs });
+  const out = experts({ x, token, offsets, gates: gateColumn(x, pairs, opts), pairs });
   return scatterAddRows(out, token, tokens);
 }
 
@@ -153,7 +163,7 @@ export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, 
  * block's gated output is scatter-added into [T, D] and the experts' results
  * summed in increasing expert index (the sorted order, as above).
  */
-export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert: ExpertFn, opts: { scores?: Tensor } = {}): Tensor {
+export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert: ExpertFn, opts: DispatchOptions = {}): Tensor {
   checkTokens(x);
   const tokens = x.shape[0]!;
   const on = { backend: x.backend };
@@ -161,7 +171,7 @@ export function dispatch(x: Tensor, pairs: SortedPairs, outCols: number, expert:
   const total = pairs.offsets[pairs.nExperts]!;
   if (total > 0) {
     const xs = gatherRows(x, fromData(pairs.token, [total], on));
-    const gates = gateColumn(x, pairs, opts.scores);
+    const gates = gateColumn(x, pairs, opts);
     for (let e = 0; e < pairs.nExperts; e++) {
       const [start, end] = [pairs.offsets[e]!, pairs.offsets[e + 1]!];
       if (start === end) continue;

@@ -72,7 +72,7 @@ export class Block extends Module {
     this.attn = c.kind === 'dsmoe'
       ? new MoEAttention({
         dModel: c.dModel, nExperts: c.attnExperts, headsPerExpert: c.nHeads / c.attnExperts, headDim: c.headDim,
-        nKvHeads: c.nKvHeads, positional, router: c.router, routerHidden: c.routerHidden,
+        nKvHeads: c.nKvHeads, positional, router: c.router, routerHidden: c.routerHidden, gate: c.attnGate,
       })
       : new MultiHeadAttention({ dModel: c.dModel, nHeads: c.nHeads, nKvHeads: c.nKvHeads, headDim: c.headDim, positional });
     const width = c.nExperts * c.expertHidden;
@@ -80,7 +80,7 @@ export class Block extends Module {
       ? new DenseFeedForward(c.dModel, width, c.activation)
       : new MoEFeedForward({
         dModel: c.dModel, nExperts: c.nExperts, expertHidden: c.expertHidden, activation: c.activation,
-        router: c.router, routerHidden: c.routerHidden,
+        router: c.router, routerHidden: c.routerHidden, gate: c.ffnGate,
         training: c.kind === 'smoe' ? { mode: 'topK', k: c.smoeTopK } : { mode: 'dense' },
       });
     this.drop = new Dropout(c.dropout);

@@ -13,6 +13,7 @@
  *   smoe   a router on the FFN trained sparsely (top-K) with the Switch
  *          load-balancing loss, dense attention (the paper's SMoE baseline).
  */
+import { GATE_SCALES, type GateScale } from './gate.js';
 import { ROUTER_KINDS, type RouterKind } from './router.js';
 
 /** The choices of each string field, listed once: validateConfig and the command-line flags both check against them. */
@@ -53,6 +54,9 @@ export interface LMConfig {
   /** MI-loss weights (dsmoe): the FFN routers' and the attention routers'. */
   alphaFfn: number;
   alphaAttn: number;
+  /** How the FFN and attention experts' outputs are weighed (gate.ts): S_e ('convex', eq. 1) or N·S_e ('scaled'). */
+  ffnGate: GateScale;
+  attnGate: GateScale;
   /** SMoE baseline: experts per token in training, Switch-loss and z-loss weights. */
   smoeTopK: number;
   balanceWeight: number;
@@ -70,6 +74,8 @@ const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headD
   dropout: 0,
   alphaFfn: 0.01,
   alphaAttn: 0.005,
+  ffnGate: 'convex',
+  attnGate: 'convex',
   smoeTopK: 2,
   balanceWeight: 0.01,
   zLossWeight: 0.001,
@@ -128,6 +134,8 @@ export function validateConfig(c: LMConfig): void {
   oneOf('norm', c.norm, NORM_KINDS);
   oneOf('router', c.router, ROUTER_KINDS);
   oneOf('activation', c.activation, LM_ACTIVATIONS);
+  oneOf('ffnGate', c.ffnGate, GATE_SCALES);
+  oneOf('attnGate', c.attnGate, GATE_SCALES);
   for (const k of POSITIVE_INTS) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
   }
@@ -144,7 +152,8 @@ export function validateConfig(c: LMConfig): void {
 /** Parses a config read back from a checkpoint: every field present and valid. */
 export function configFromJSON(json: unknown): LMConfig {
   if (typeof json !== 'object' || json === null) throw new Error('model config: expected a JSON object');
-  const c = json as Record<string, unknown>;
+  // Checkpoints written before the gate fields existed were all trained with convex gates.
+  const c = { ffnGate: 'convex', attnGate: 'convex', ...(json as Record<string, unknown>) };
   const missing = (Object.keys(PRESETS.tiny!) as (keyof LMConfig)[]).filter((k) => !(k in c));
   if (missing.length) throw new Error(`model config: missing fields ${missing.join(', ')}`);
   const cfg = c as unknown as LMConfig;

@@ -6,7 +6,10 @@
  * by every expert (grouped-query attention). For a token x at position p,
  *
  *   a_e(x) = concat_j softmax(q_{e,j}(x)·K_{≤p}ᵀ/√D)·V_{≤p} · W_o,e
- *   y(x)   = Σ_e S_e(x)·a_e(x),        S = softmax(router(x)).
+ *   y(x)   = Σ_e S_e(x)·a_e(x),        S = softmax(router(x))
+ *
+ * (or N·S_e, the 'scaled' gate of gate.ts: a uniform router then gives
+ * exactly the dense attention of the same heads).
  *
  * Training (forward) is dense: all N·hpe heads in one causal attention, the
  * heads' outputs scaled by their expert's score, then one GEMM with W_o,
@@ -46,6 +49,7 @@ import { tidy } from '../tensor/tidy.js';
 import { fmt } from '../tensor/shape.js';
 import { routerZLoss } from './balance-loss.js';
 import { dispatch, sortByExpert, type ExpertBlock } from './dispatch.js';
+import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.js';
 import { miLoss } from './mi-loss.js';
 import type { MoEForwardOutput, MoEInferOutput } from './moe-ffn.js';
 import { Router, type RouterKind } from './router.js';
@@ -70,6 +74,8 @@ export interface MoEAttentionOptions {
   positional?: AttentionPositional;
   /** The rotary wavelength base; default 10000. */
   ropeBase?: number;
+  /** How the experts' outputs are weighed (gate.ts): 'convex' (default) or 'scaled' (N·S_e). */
+  gate?: GateScale;
   /** Parameter dtype (default float32; float64 runs on the cpu backend). */
   dtype?: DType;
 }
@@ -86,6 +92,9 @@ export class MoEAttention extends Module {
   readonly nKvHeads: number;
   readonly positional: AttentionPositional;
   readonly ropeBase: number;
+  readonly gate: GateScale;
+  /** gateFactor(gate, N): every gate S_e is multiplied by it. */
+  readonly gateScale: number;
   readonly router: Router;
   /** [dModel, N·hpe·D]: expert e owns columns e·hpe·D … (e+1)·hpe·D − 1. */
   readonly wq: Tensor;
@@ -121,13 +130,16 @@ export class MoEAttention extends Module {
     this.nKvHeads = nKvHeads;
     this.positional = positional;
     this.ropeBase = opts.ropeBase ?? 10000;
+    this.gate = opts.gate ?? 'convex';
+    checkGateScale('MoEAttention', this.gate);
+    this.gateScale = gateFactor(this.gate, nExperts);
     const dtype = opts.dtype;
     this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
     this.wq = kaimingUniform([dModel, heads * headDim], dModel, { dtype });
     this.wk = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
     this.wv = kaimingUniform([dModel, nKvHeads * headDim], dModel, { dtype });
-    // Each expert's W_o block has its own fan-in hpe·D: the output is a convex combination of expert outputs.
-    this.wo = kaimingUniform([heads * headDim, dModel], headsPerExpert * headDim, { dtype });
+    // Each expert's W_o block has its own fan-in hpe·D under convex gates, all N experts' under scaled ones (gate.ts).
+    this.wo = kaimingUniform([heads * headDim, dModel], outputFanIn(this.gate, nExperts, headsPerExpert * headDim), { dtype });
   }
 
   /** [B, S, d] as it is, [S, d] as one sequence. */
@@ -169,7 +181,8 @@ export class MoEAttention extends Module {
     let q = x3.matmul(this.wq).reshape([b, s, n, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n, s, dh]);
     if (this.positional === 'rotary') q = applyRotary(q, offset, { base: this.ropeBase });
     const heads = causalAttention(q, k, v, { past: offset }).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
-    const gated = heads.mul(scores.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
+    const gates = this.gateScale === 1 ? scores : scores.mul(this.gateScale);
+    const gated = heads.mul(gates.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
     const y = gated.matmul(this.wo).reshape(x.shape);
     const lead = x.shape.slice(0, -1);
     return {
@@ -261,7 +274,7 @@ export class MoEAttention extends Module {
     const offset = opts.cache?.length ?? 0;
     const build = (): Tensor => noGrad(() => {
       const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
-      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset)).reshape(x.shape);
+      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset), { gateScale: this.gateScale }).reshape(x.shape);
     });
     // In a tidy, the call's intermediates are freed at once (a cache's buffers live outside every tidy).
     const y = await tidy(build);

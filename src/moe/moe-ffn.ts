@@ -8,6 +8,9 @@
  *   e_e(x) = act(x·W1_e + b1_e)·W2_e
  *   y(x)   = Σ_e S_e(x)·e_e(x) + b2,        S = softmax(router(x))   (eq. 1)
  *
+ * (or N·S_e in place of S_e, the 'scaled' gate of gate.ts, under which a
+ * uniform router gives exactly the dense FFN).
+ *
  * Training (forward) is dense (paper §3.1): every expert runs, and the whole
  * layer is one GEMM pair and a gate multiply,
  *
@@ -47,6 +50,7 @@ import { fmt } from '../tensor/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
 import { inferAllExperts } from './dense-mode.js';
 import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
+import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.js';
 import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
 import { route, type InferMode, type Routing } from './routing.js';
@@ -71,6 +75,8 @@ export interface MoEFeedForwardOptions {
   bias?: boolean;
   /** Default { mode: 'dense' }. */
   training?: TrainingRouting;
+  /** How the experts' outputs are weighed (gate.ts): 'convex' (default, eq. 1) or 'scaled' (N·S_e). */
+  gate?: GateScale;
   /** Parameter dtype (default float32; float64 runs on the cpu backend). */
   dtype?: DType;
 }
@@ -110,6 +116,9 @@ export class MoEFeedForward extends Module {
   readonly expertHidden: number;
   readonly activation: ExpertActivation;
   readonly trainingRouting: TrainingRouting;
+  readonly gate: GateScale;
+  /** gateFactor(gate, N): every gate S_e is multiplied by it. */
+  readonly gateScale: number;
   readonly router: Router;
   /** [dModel, N·h]: expert e owns columns e·h … (e+1)·h − 1. */
   readonly w1: Tensor;
@@ -139,15 +148,18 @@ export class MoEFeedForward extends Module {
     this.expertHidden = expertHidden;
     this.activation = act;
     this.trainingRouting = training;
+    this.gate = opts.gate ?? 'convex';
+    checkGateScale('MoEFeedForward', this.gate);
+    this.gateScale = gateFactor(this.gate, nExperts);
     const dtype = opts.dtype;
     this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
     const width = nExperts * expertHidden;
     const bias = opts.bias ?? true;
-    // W1 as a Linear(d → N·h); W2 with each expert's fan-in h, so every expert is a standard FFN
-    // and the output, a convex combination of expert outputs, has a standard FFN's scale.
+    // W1 as a Linear(d → N·h); W2 with each expert's fan-in h under convex gates (every expert a
+    // standard FFN), or the whole layer's N·h under scaled gates (the dense FFN's): gate.ts.
     this.w1 = kaimingUniform([dModel, width], dModel, { dtype });
     this.b1 = bias ? kaimingUniform([width], dModel, { dtype }) : null;
-    this.w2 = kaimingUniform([width, dModel], expertHidden, { dtype });
+    this.w2 = kaimingUniform([width, dModel], outputFanIn(this.gate, nExperts, expertHidden), { dtype });
     this.b2 = bias ? zerosParam([dModel], { dtype }) : null;
   }
 
@@ -177,6 +189,7 @@ export class MoEFeedForward extends Module {
       gates = scores.mul(mask);
       aux.switch = switchLoss(scores, indices);
     }
+    if (this.gateScale !== 1) gates = gates.mul(this.gateScale);
     let hidden = x2.matmul(this.w1);
     if (this.b1) hidden = hidden.add(this.b1);
     hidden = activation(this.activation, hidden);
@@ -219,7 +232,7 @@ export class MoEFeedForward extends Module {
     const tokens = x2.shape[0]!;
     const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'topK', k: kk });
     const chosen = fromData(Int32Array.from(routing.experts.flat()), [tokens, kk], { backend: x2.backend });
-    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { scores });
+    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { scores, gateScale: this.gateScale });
     const y = this.b2 ? out.add(this.b2) : out;
     const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits), switch: switchLoss(scores, chosen) };
     return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
@@ -239,7 +252,7 @@ export class MoEFeedForward extends Module {
     const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
     const pairs = sortByExpert(routing, this.nExperts);
     const y = await tidy(() => noGrad(() => {
-      const out = dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g));
+      const out = dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g), { gateScale: this.gateScale });
       return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
     }));
     const stats = routingStats(routing, this.costModel(x2.shape[0]!));

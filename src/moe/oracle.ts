@@ -3,7 +3,9 @@
  * per token, over its chosen experts, in plain float64 arithmetic on the
  * host with no sorting, gathering or batching,
  *
- *   y[t] = b2 + Σ_{(e, g) ∈ routing[t]} g · act(x[t]·W1_e + b1_e)·W2_e.
+ *   y[t] = b2 + Σ_{(e, g) ∈ routing[t]} c·g · act(x[t]·W1_e + b1_e)·W2_e,
+ *
+ * c the layer's gate scale (1, or N: gate.ts).
  *
  * It shares nothing with the fast path but the weights and the routing, so
  * agreement between them checks the counting sort, the block slicing and
@@ -31,6 +33,8 @@ export interface FfnHostWeights {
   nExperts: number;
   expertHidden: number;
   activation: ExpertActivation;
+  /** Every gate is multiplied by this (gate.ts); 1 when absent. */
+  gateScale?: number;
   w1: ArrayLike<number>;
   b1: ArrayLike<number> | null;
   w2: ArrayLike<number>;
@@ -58,7 +62,7 @@ export function ffnOracle(w: FfnHostWeights, x: ArrayLike<number>, routing: Rout
   for (let t = 0; t < tokens; t++) {
     for (let o = 0; o < d; o++) y[t * d + o] = w.b2 ? w.b2[o]! : 0;
     routing.experts[t]!.forEach((e, j) => {
-      const g = routing.gates[t]![j]!;
+      const g = (w.gateScale ?? 1) * routing.gates[t]![j]!;
       const out = expertOnToken(w, e, x, t * d);
       for (let o = 0; o < d; o++) y[t * d + o]! += g * out[o]!;
     });
@@ -68,13 +72,13 @@ export function ffnOracle(w: FfnHostWeights, x: ArrayLike<number>, routing: Rout
 
 /** Reads a layer's weights back to the host for the oracle. */
 export async function ffnHostWeights(layer: {
-  dModel: number; nExperts: number; expertHidden: number; activation: ExpertActivation;
+  dModel: number; nExperts: number; expertHidden: number; activation: ExpertActivation; gateScale?: number;
   w1: { data(): Promise<ArrayLike<number>> }; b1: { data(): Promise<ArrayLike<number>> } | null;
   w2: { data(): Promise<ArrayLike<number>> }; b2: { data(): Promise<ArrayLike<number>> } | null;
 }): Promise<FfnHostWeights> {
-  const { dModel, nExperts, expertHidden, activation } = layer;
+  const { dModel, nExperts, expertHidden, activation, gateScale } = layer;
   return {
-    dModel, nExperts, expertHidden, activation,
+    dModel, nExperts, expertHidden, activation, gateScale,
     w1: await layer.w1.data(),
     b1: layer.b1 ? await layer.b1.data() : null,
     w2: await layer.w2.data(),

@@ -1,0 +1,179 @@
+/**
+ * The reproduction study's plan: which models are trained, at which sizes,
+ * on which budget and seeds. A plan is plain data, so the study folder can
+ * keep it (study.json) and refuse to mix in runs of another plan.
+ *
+ * Every run of one size reads the same tokens: the corpus split is drawn
+ * once (SPLIT_SEED), and the run's seed moves only its initialisation and
+ * its batch order. The spread across seeds is then the training's own
+ * variance, and perplexities of different seeds are on the same text.
+ *
+ * Arms are the rows of the study. The main arms (every size) are the
+ * paper's comparison: Dense, SMoE (top-2 training, Switch loss) and DS-MoE,
+ * in its default configuration and in the paper's (mixture-of-attention
+ * heads, convex gates). The ablations (the first size only) each change one
+ * thing of the default DS-MoE, or of a baseline, and say which question
+ * they answer.
+ */
+import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { UsageError } from './args.js';
+import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+
+export const SPLIT_SEED = 1;
+
+/** A size: a model preset and the budget every arm of that size trains on. */
+export interface StudySize {
+  preset: string;
+  settings: TrainSettings;
+}
+
+export interface StudyArm {
+  /** A folder name: letters, digits and dashes. */
+  id: string;
+  label: string;
+  kind: ModelKind;
+  /** Config fields changed from the preset (as the preset's defaults are, for the default arms). */
+  config: Partial<LMConfig>;
+  /** Multiplies the size's steps (the training-length ablation). */
+  stepsScale?: number;
+  lr?: number;
+  /** The question the arm answers, for the report. */
+  question: string;
+}
+
+export interface StudyPlan {
+  sizes: StudySize[];
+  seeds: number[];
+  main: StudyArm[];
+  ablations: StudyArm[];
+}
+
+/** One run of the plan: an arm at a size and a seed. */
+export interface PlannedRun {
+  size: StudySize;
+  arm: StudyArm;
+  seed: number;
+  config: LMConfig;
+  settings: TrainSettings;
+  /** Relative to the study folder: <preset>/<arm>/seed-<s>. */
+  dir: string;
+}
+
+/**
+ * The budgets of the default sizes. tiny's is its preset's (what `npm
+ * start` trains); small's is cut to 600 steps of 16×64 tokens so that
+ * twelve of its runs fit in the study's hour on two cores.
+ */
+const STUDY_BUDGETS: Record<string, Partial<TrainSettings>> = {
+  tiny: {},
+  small: { steps: 600, seqLen: 64, warmup: 60, evalEvery: 100, evalTokens: 32768, checkpointEvery: 100 },
+};
+
+/** The paper's DS-MoE: attention heads grouped into experts (the preset's count), every gate convex. */
+function paperConfig(preset: string): Partial<LMConfig> {
+  return { attnExperts: PAPER_ATTN_EXPERTS[preset] ?? lmConfig(preset).nHeads / 2, ffnGate: 'convex', attnGate: 'convex' };
+}
+const PAPER_ATTN_EXPERTS: Record<string, number> = { tiny: 4, small: 4, base: 8 };
+
+export function mainArms(preset: string): StudyArm[] {
+  return [
+    { id: 'dense', label: 'Dense', kind: 'dense', config: {}, question: 'the dense model of the same total size' },
+    { id: 'smoe', label: 'SMoE', kind: 'smoe', config: {}, question: 'sparse top-2 training with the Switch loss' },
+    { id: 'dsmoe', label: 'DS-MoE', kind: 'dsmoe', config: {}, question: 'dsmoe\'s default DS-MoE' },
+    { id: 'dsmoe-paper', label: 'DS-MoE (paper)', kind: 'dsmoe', config: paperConfig(preset), question: 'the paper\'s architecture: MoA attention experts, convex gates' },
+  ];
+}
+
+/** The ablations, on top of the default DS-MoE unless the row says otherwise. */
+export function ablationArms(preset: string): StudyArm[] {
+  const c = lmConfig(preset);
+  const arms: StudyArm[] = [
+    { id: 'attn-experts-h1', label: `attention experts: ${c.nHeads} of 1 head`, kind: 'dsmoe', config: { attnExperts: c.nHeads }, question: 'attention experts on, one head each' },
+    { id: 'attn-experts-h2', label: `attention experts: ${c.nHeads / 2} of 2 heads`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2 }, question: 'heads per attention expert' },
+    { id: 'attn-gate-convex', label: `attention experts ×${c.nHeads / 2}, convex gate`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2, attnGate: 'convex' }, question: 'MoA gating: S_e against N·S_e' },
+    { id: 'attn-alpha-0', label: `attention experts ×${c.nHeads / 2}, α_att = 0`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2, alphaAttn: 0 }, question: 'does the attention routers\' MI loss cost quality?' },
+    { id: 'ffn-gate-convex', label: 'FFN gate convex (S_e)', kind: 'dsmoe', config: { ffnGate: 'convex' }, question: 'the 1/N scale of Σ S_e = 1' },
+    { id: 'alpha-ffn-0', label: 'α_ffn = 0', kind: 'dsmoe', config: { alphaFfn: 0 }, question: 'no MI loss: dense quality, sparse quality' },
+    { id: 'alpha-ffn-low', label: `α_ffn = ${c.alphaFfn / 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn / 3 }, question: 'a weaker MI loss' },
+    { id: 'alpha-ffn-high', label: `α_ffn = ${c.alphaFfn * 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn * 3 }, question: 'a stronger MI loss' },
+    { id: 'router-mlp', label: 'MLP router', kind: 'dsmoe', config: { router: 'mlp' }, question: 'router kind' },
+    { id: 'smoe-gate-scaled', label: 'SMoE, gate N·S_e', kind: 'smoe', config: { ffnGate: 'scaled' }, question: 'does the gate scale help the baseline too?' },
+    { id: 'lr-high-dense', label: 'Dense, 2× learning rate', kind: 'dense', config: {}, lr: 2, question: 'is the budget\'s learning rate the dense model\'s best?' },
+    { id: 'lr-high-dsmoe', label: 'DS-MoE, 2× learning rate', kind: 'dsmoe', config: {}, lr: 2, question: 'is the budget\'s learning rate DS-MoE\'s best?' },
+    { id: 'long-dense', label: 'Dense, 2× tokens', kind: 'dense', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
+    { id: 'long-smoe', label: 'SMoE, 2× tokens', kind: 'smoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
+    { id: 'long-dsmoe', label: 'DS-MoE, 2× tokens', kind: 'dsmoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
+  ];
+  return arms;
+}
+
+export interface PlanOptions {
+  presets: string[];
+  seeds: number;
+  /** Ablation ids to run, 'all' (default) or none (empty list). */
+  ablations?: string[] | 'all';
+  /** Training tokens per run at the first size (default: the budget's steps × batch × seqLen). */
+  tokens?: number;
+}
+
+/** The plan the options describe; every bad value is refused by name. */
+export function makePlan(o: PlanOptions): StudyPlan {
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer, got ${o.seeds}`);
+  if (o.presets.length === 0) throw new UsageError('--sizes: give at least one preset');
+  const sizes = o.presets.map((p) => studySize(p));
+  if (o.tokens !== undefined) {
+    const s = sizes[0]!.settings;
+    const batch = s.batchSize * s.seqLen;
+    if (!Number.isInteger(o.tokens) || o.tokens < batch) throw new UsageError(`--tokens ${o.tokens} is less than one batch of ${s.batchSize}×${s.seqLen} = ${batch} tokens`);
+    const scale = Math.floor(o.tokens / batch) / s.steps;
+    for (const size of sizes) rescaleSteps(size.settings, scale);
+  }
+  const all = ablationArms(sizes[0]!.preset);
+  const wanted = o.ablations ?? 'all';
+  const ablations = wanted === 'all' ? all : wanted.map((id) => {
+    const arm = all.find((a) => a.id === id);
+    if (!arm) throw new UsageError(`--ablations: unknown ablation '${id}' (known: ${all.map((a) => a.id).join(', ')})`);
+    return arm;
+  });
+  return { sizes, seeds: Array.from({ length: o.seeds }, (_, i) => i + 1), main: mainArms(sizes[0]!.preset), ablations };
+}
+
+function studySize(preset: string): StudySize {
+  lmConfig(preset); // refuses an unknown preset by name
+  const settings = { ...trainPreset(preset), ...(STUDY_BUDGETS[preset] ?? {}) };
+  return { preset, settings };
+}
+
+/** Scales steps (and the warmup, evaluation and checkpoint intervals with them), at least one step. */
+function rescaleSteps(s: TrainSettings, scale: number): void {
+  const steps = Math.max(1, Math.round(s.steps * scale));
+  const ratio = steps / s.steps;
+  s.steps = steps;
+  s.warmup = Math.min(steps, Math.round(s.warmup * ratio));
+  s.evalEvery = Math.max(0, Math.round(s.evalEvery * ratio));
+  s.checkpointEvery = Math.max(0, Math.round(s.checkpointEvery * ratio));
+}
+
+/** Every run of the plan, in the order the study trains them: size, then seed, then arm. */
+export function plannedRuns(plan: StudyPlan): PlannedRun[] {
+  const runs: PlannedRun[] = [];
+  plan.sizes.forEach((size, i) => {
+    const arms = i === 0 ? [...mainArms(size.preset), ...plan.ablations] : mainArms(size.preset);
+    for (const seed of plan.seeds) {
+      for (const arm of arms) runs.push(plannedRun(size, arm, seed));
+    }
+  });
+  return runs;
+}
+
+function plannedRun(size: StudySize, arm: StudyArm, seed: number): PlannedRun {
+  const config = lmConfig(size.preset, { ...arm.config, kind: arm.kind });
+  const settings: TrainSettings = { ...size.settings, seed };
+  if (arm.stepsScale) rescaleSteps(settings, arm.stepsScale);
+  if (arm.lr) {
+    settings.lr *= arm.lr;
+    settings.minLr *= arm.lr;
+  }
+  validateSettings(settings, config.maxSeqLen);
+  return { size, arm, seed, config, settings, dir: `${size.preset}/${arm.id}/seed-${seed}` };
+}

@@ -1,0 +1,151 @@
+/**
+ * `dsmoe study`: does DS-MoE beat SMoE here? Trains the plan of
+ * study-plan.ts (Dense, SMoE, DS-MoE and the paper's DS-MoE at every size,
+ * the ablations at the first, each for several seeds) on one corpus split,
+ * evaluates every run in its sparse modes, and writes report.md and the
+ * pictures into the study folder. Resumable (study-record.ts): run it again
+ * and it continues where it stopped; with every run finished it only
+ * reprints the report.
+ */
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { LMConfig } from '../moe/lm-config.js';
+import type { InferMode } from '../moe/routing.js';
+import { writeFileAtomic } from '../io/fs.js';
+import { bool, commandFlags, num, str, UsageError } from './args.js';
+import { useBackend } from './backend.js';
+import { CHECKPOINT_FILE } from './checkpoint.js';
+import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import { evaluateModes } from './evaluate.js';
+import { releaseDeviceMemory } from './memory.js';
+import { COMMON_FLAGS } from './run-flags.js';
+import { runTraining } from './run.js';
+import { makePlan, plannedRuns, SPLIT_SEED, type PlannedRun, type StudyPlan } from './study-plan.js';
+import { openStudyFolder, readRecord, writeRecord, type RunRecord } from './study-record.js';
+import { ablationTable, claimsTable, mainTable, writeStudyPictures } from './study-report.js';
+import { formatDuration } from './table.js';
+import { existsSync } from 'node:fs';
+
+export const STUDY_USAGE = `dsmoe study [options]
+
+The reproduction study (docs/results.md): Dense, SMoE, DS-MoE and the
+paper's DS-MoE trained on the same tokens and budget for several seeds at
+each size, plus the ablations at the first size; every run evaluated in its
+sparse modes; mean and min–max over seeds, the paper's comparisons paired by
+seed, and the pictures, into --out. Stopped, it continues where it was.
+
+  --sizes LIST        presets, the first also runs the ablations (default tiny,small)
+  --seeds N           seeds 1…N per row (default 3)
+  --ablations LIST    ablation ids, 'all' (default) or 'none'
+  --tokens N          training tokens per run at the first size (default:
+                      its budget); the other sizes scale with it
+  --out DIR           the study folder (default runs/study)
+  --corpus PATH       a text file or folder instead of Brown
+  --backend NAME      (default wasm, else cpu)
+  --quiet             no progress lines`;
+
+const FLAGS = {
+  ...COMMON_FLAGS, sizes: { type: 'string' }, seeds: { type: 'string' }, ablations: { type: 'string' }, tokens: { type: 'string' }, corpus: { type: 'string' },
+} as const;
+
+export async function studyCommand(argv: readonly string[]): Promise<void> {
+  const flags = commandFlags('study', argv, FLAGS, STUDY_USAGE);
+  if (!flags) return;
+  const plan = makePlan({
+    presets: (str(flags, 'sizes') ?? 'tiny,small').split(',').map((s) => s.trim()),
+    seeds: num(flags, 'seeds', { integer: true, min: 1 }) ?? 3,
+    ablations: ablationList(str(flags, 'ablations')),
+    tokens: num(flags, 'tokens', { integer: true, min: 1 }),
+  });
+  const backend = await useBackend(str(flags, 'backend'));
+  const outDir = str(flags, 'out') ?? join('runs', 'study');
+  const corpus: Omit<CorpusOptions, 'reuse'> = { corpus: str(flags, 'corpus'), tokenizer: 'byte', bpeVocab: 512, valFraction: 0.1, seed: SPLIT_SEED };
+  const runs = plannedRuns(plan);
+  mkdirSync(outDir, { recursive: true });
+  openStudyFolder(outDir, corpus, runs);
+  const quiet = bool(flags, 'quiet');
+  const log = (s: string): void => {
+    if (!quiet) process.stderr.write(`${s}\n`);
+  };
+  const data = prepareCorpus(corpus);
+  const t0 = performance.now();
+  const records: RunRecord[] = [];
+  for (const [i, run] of runs.entries()) {
+    const done = readRecord(outDir, run);
+    if (done) {
+      records.push(done);
+      continue;
+    }
+    const rec = await trainAndEvaluate(outDir, run, data, corpus, backend);
+    writeRecord(outDir, rec);
+    records.push(rec);
+    log(`[${i + 1}/${runs.length}] ${run.dir}: ${formatDuration(rec.trainSeconds + rec.evalSeconds)}, ${rec.rows.map((r) => `${r.label} ${r.perplexity.toFixed(3)}`).join(', ')}`);
+  }
+  const report = studyReport(outDir, plan, records, (performance.now() - t0) / 1000);
+  writeFileAtomic(join(outDir, 'report.md'), report);
+  process.stdout.write(report);
+}
+
+function ablationList(raw: string | undefined): string[] | 'all' | undefined {
+  if (raw === undefined || raw === 'all') return raw;
+  if (raw === 'none') return [];
+  const ids = raw.split(',').map((s) => s.trim());
+  if (ids.some((s) => s === '')) throw new UsageError(`--ablations: empty item in '${raw}'`);
+  return ids;
+}
+
+async function trainAndEvaluate(outDir: string, run: PlannedRun, data: ReturnType<typeof prepareCorpus>, corpus: Omit<CorpusOptions, 'reuse'>, backend: string): Promise<RunRecord> {
+  const dir = join(outDir, run.dir);
+  const resume = existsSync(join(dir, CHECKPOINT_FILE));
+  const res = await runTraining({
+    config: run.config, settings: run.settings, data, outDir: dir, resume, quiet: true,
+    info: { settings: run.settings, corpus, backend }, label: `${run.dir}`,
+  });
+  const t0 = performance.now();
+  const s = run.settings;
+  const evals = await evaluateModes(res.trainer.model, data.val, data.tokenizer, studyModes(run.config), {
+    batchSize: s.batchSize, seqLen: s.seqLen, maxTokens: s.evalTokens,
+    // As in compare: sparse rows prune FFN experts only (SMoE's attention is dense).
+    attention: 'dense',
+  });
+  const evalSeconds = (performance.now() - t0) / 1000;
+  const curve = res.trainer.history.filter((h) => h.valLoss !== undefined).map((h): [number, number] => [h.step, h.valLoss!]);
+  await releaseDeviceMemory();
+  return {
+    dir: run.dir, preset: run.size.preset, arm: run.arm.id, seed: run.seed, kind: run.config.kind, backend,
+    trainSeconds: res.trainer.seconds, evalSeconds,
+    rows: evals.map((r) => ({
+      label: r.label, mode: r.mode.mode, ...('k' in r.mode ? { param: r.mode.k } : 'eps' in r.mode ? { param: r.mode.eps } : {}),
+      perplexity: r.perplexity, totalParams: r.totalParams, activeParams: r.activeParams, ffnActive: r.ffnActive,
+    })),
+    curve,
+  };
+}
+
+/** Dense models densely; SMoE at top-1, its training k and twice it; DS-MoE densely, at top-1/2/4 and two thresholds. */
+function studyModes(c: LMConfig): InferMode[] {
+  const ks = (list: number[]): InferMode[] => [...new Set(list.filter((k) => k <= c.nExperts))].map((k) => ({ mode: 'topK', k }));
+  if (c.kind === 'dense') return [{ mode: 'dense' }];
+  if (c.kind === 'smoe') return ks([1, c.smoeTopK, 2 * c.smoeTopK]);
+  return [{ mode: 'dense' }, ...ks([1, c.smoeTopK, 2 * c.smoeTopK]), { mode: 'threshold', eps: 0.5 }, { mode: 'threshold', eps: 1 }];
+}
+
+function studyReport(outDir: string, plan: StudyPlan, records: readonly RunRecord[], wallSeconds: number): string {
+  const topK = plannedRuns(plan).find((r) => r.config.kind === 'smoe')?.config.smoeTopK ?? 2;
+  const parts: string[] = ['# dsmoe study\n'];
+  const compute = records.reduce((a, r) => a + r.trainSeconds + r.evalSeconds, 0);
+  parts.push(`${records.length} runs, seeds ${plan.seeds.join(', ')}; training and evaluation ${formatDuration(compute)} in all (this invocation ${formatDuration(wallSeconds)}); backend ${[...new Set(records.map((r) => r.backend))].join(', ')}.\n`);
+  for (const size of plan.sizes) {
+    const s = size.settings;
+    parts.push(`## ${size.preset}: ${s.steps} steps of ${s.batchSize}×${s.seqLen} tokens, lr ${s.lr}\n`);
+    parts.push(`${mainTable(records, size.preset)}\n`);
+    parts.push(`${claimsTable(records, size.preset, topK)}\n`);
+    const pics = writeStudyPictures(outDir, records, size.preset);
+    parts.push(`${pics.map((p) => `![${p.slice(outDir.length + 1)}](${p.slice(outDir.length + 1)})`).join('\n')}\n`);
+  }
+  if (plan.ablations.length) {
+    parts.push(`## Ablations (${plan.sizes[0]!.preset})\n`);
+    parts.push(`${ablationTable(records, plan, topK)}\n`);
+  }
+  return parts.join('\n');
+}
