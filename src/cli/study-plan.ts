@@ -43,7 +43,9 @@ export interface StudyArm {
 
 export interface StudyPlan {
   sizes: StudySize[];
+  /** The main arms' seeds, and the ablations' (a prefix of them). */
   seeds: number[];
+  ablationSeeds: number[];
   main: StudyArm[];
   ablations: StudyArm[];
 }
@@ -61,19 +63,25 @@ export interface PlannedRun {
 
 /**
  * The budgets of the default sizes. tiny's is its preset's (what `npm
- * start` trains); small's is cut to 600 steps of 16×64 tokens so that
+ * start` trains); small's is cut to 500 steps of 16×64 tokens so that
  * twelve of its runs fit in the study's hour on two cores.
  */
 const STUDY_BUDGETS: Record<string, Partial<TrainSettings>> = {
   tiny: {},
-  small: { steps: 600, seqLen: 64, warmup: 60, evalEvery: 100, evalTokens: 32768, checkpointEvery: 100 },
+  small: { steps: 500, seqLen: 64, warmup: 50, evalEvery: 100, evalTokens: 16384, checkpointEvery: 100 },
 };
 
-/** The paper's DS-MoE: attention heads grouped into experts (the preset's count), every gate convex. */
+/** The paper's DS-MoE: attention heads grouped into experts of one head (at most 8), every gate convex. */
 function paperConfig(preset: string): Partial<LMConfig> {
-  return { attnExperts: PAPER_ATTN_EXPERTS[preset] ?? lmConfig(preset).nHeads / 2, ffnGate: 'convex', attnGate: 'convex' };
+  const c = lmConfig(preset);
+  return { attnExperts: paperAttnExperts(c.nHeads), ffnGate: 'convex', attnGate: 'convex' };
 }
-const PAPER_ATTN_EXPERTS: Record<string, number> = { tiny: 4, small: 4, base: 8 };
+
+/** The most attention experts ≤ 8 that divide the heads: one head each on the small presets. */
+function paperAttnExperts(heads: number): number {
+  for (let n = Math.min(8, heads); n > 1; n--) if (heads % n === 0) return n;
+  return 1;
+}
 
 export function mainArms(preset: string): StudyArm[] {
   return [
@@ -84,32 +92,41 @@ export function mainArms(preset: string): StudyArm[] {
   ];
 }
 
-/** The ablations, on top of the default DS-MoE unless the row says otherwise. */
+/**
+ * The ablations, each one change to the default DS-MoE (or to a baseline):
+ * the attention experts put back (how many heads each, how they are gated,
+ * their MI loss), the FFN gate, the MI weight, the router, the learning
+ * rate and the training length.
+ */
 export function ablationArms(preset: string): StudyArm[] {
   const c = lmConfig(preset);
-  const arms: StudyArm[] = [
-    { id: 'attn-experts-h1', label: `attention experts: ${c.nHeads} of 1 head`, kind: 'dsmoe', config: { attnExperts: c.nHeads }, question: 'attention experts on, one head each' },
-    { id: 'attn-experts-h2', label: `attention experts: ${c.nHeads / 2} of 2 heads`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2 }, question: 'heads per attention expert' },
-    { id: 'attn-gate-convex', label: `attention experts ×${c.nHeads / 2}, convex gate`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2, attnGate: 'convex' }, question: 'MoA gating: S_e against N·S_e' },
-    { id: 'attn-alpha-0', label: `attention experts ×${c.nHeads / 2}, α_att = 0`, kind: 'dsmoe', config: { attnExperts: c.nHeads / 2, alphaAttn: 0 }, question: 'does the attention routers\' MI loss cost quality?' },
-    { id: 'ffn-gate-convex', label: 'FFN gate convex (S_e)', kind: 'dsmoe', config: { ffnGate: 'convex' }, question: 'the 1/N scale of Σ S_e = 1' },
+  const moa = paperAttnExperts(c.nHeads);
+  const hpe = c.nHeads / moa;
+  return [
+    { id: 'moa', label: `MoA: ${moa} attention experts of ${hpe} head${hpe > 1 ? 's' : ''}`, kind: 'dsmoe', config: { attnExperts: moa }, question: 'attention experts on (the paper\'s MoA)' },
+    { id: 'moa-wide', label: `MoA: ${moa / 2} attention experts of ${2 * hpe} heads`, kind: 'dsmoe', config: { attnExperts: moa / 2 }, question: 'heads per attention expert' },
+    { id: 'moa-scaled', label: `MoA ×${moa}, gate N·S_e`, kind: 'dsmoe', config: { attnExperts: moa, attnGate: 'scaled' }, question: 'MoA gating: the paper\'s S_e against N·S_e' },
+    { id: 'moa-alpha-0', label: `MoA ×${moa}, α_att = 0`, kind: 'dsmoe', config: { attnExperts: moa, alphaAttn: 0 }, question: 'does the attention routers\' MI loss cost quality?' },
+    { id: 'moa-alpha-high', label: `MoA ×${moa}, α_att = ${c.alphaAttn * 3}`, kind: 'dsmoe', config: { attnExperts: moa, alphaAttn: c.alphaAttn * 3 }, question: 'a stronger attention MI loss' },
+    { id: 'ffn-gate-convex', label: 'FFN gate S_e (convex, the paper\'s)', kind: 'dsmoe', config: { ffnGate: 'convex' }, question: 'the 1/N scale that Σ S_e = 1 puts on the FFN' },
     { id: 'alpha-ffn-0', label: 'α_ffn = 0', kind: 'dsmoe', config: { alphaFfn: 0 }, question: 'no MI loss: dense quality, sparse quality' },
     { id: 'alpha-ffn-low', label: `α_ffn = ${c.alphaFfn / 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn / 3 }, question: 'a weaker MI loss' },
     { id: 'alpha-ffn-high', label: `α_ffn = ${c.alphaFfn * 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn * 3 }, question: 'a stronger MI loss' },
     { id: 'router-mlp', label: 'MLP router', kind: 'dsmoe', config: { router: 'mlp' }, question: 'router kind' },
     { id: 'smoe-gate-scaled', label: 'SMoE, gate N·S_e', kind: 'smoe', config: { ffnGate: 'scaled' }, question: 'does the gate scale help the baseline too?' },
     { id: 'lr-high-dense', label: 'Dense, 2× learning rate', kind: 'dense', config: {}, lr: 2, question: 'is the budget\'s learning rate the dense model\'s best?' },
-    { id: 'lr-high-dsmoe', label: 'DS-MoE, 2× learning rate', kind: 'dsmoe', config: {}, lr: 2, question: 'is the budget\'s learning rate DS-MoE\'s best?' },
+    { id: 'lr-high-dsmoe', label: 'DS-MoE, 2× learning rate', kind: 'dsmoe', config: {}, lr: 2, question: 'is it DS-MoE\'s best?' },
     { id: 'long-dense', label: 'Dense, 2× tokens', kind: 'dense', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
     { id: 'long-smoe', label: 'SMoE, 2× tokens', kind: 'smoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
     { id: 'long-dsmoe', label: 'DS-MoE, 2× tokens', kind: 'dsmoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
   ];
-  return arms;
 }
 
 export interface PlanOptions {
   presets: string[];
   seeds: number;
+  /** Seeds per ablation (default: min(seeds, 2), to keep the default study inside its hour). */
+  ablationSeeds?: number;
   /** Ablation ids to run, 'all' (default) or none (empty list). */
   ablations?: string[] | 'all';
   /** Training tokens per run at the first size (default: the budget's steps × batch × seqLen). */
@@ -135,7 +152,12 @@ export function makePlan(o: PlanOptions): StudyPlan {
     if (!arm) throw new UsageError(`--ablations: unknown ablation '${id}' (known: ${all.map((a) => a.id).join(', ')})`);
     return arm;
   });
-  return { sizes, seeds: Array.from({ length: o.seeds }, (_, i) => i + 1), main: mainArms(sizes[0]!.preset), ablations };
+  const ablationSeeds = o.ablationSeeds ?? Math.min(o.seeds, 2);
+  if (!Number.isInteger(ablationSeeds) || ablationSeeds < 1 || ablationSeeds > o.seeds) {
+    throw new UsageError(`--ablation-seeds must be an integer in [1, --seeds = ${o.seeds}], got ${ablationSeeds}`);
+  }
+  const seeds = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+  return { sizes, seeds: seeds(o.seeds), ablationSeeds: seeds(ablationSeeds), main: mainArms(sizes[0]!.preset), ablations };
 }
 
 function studySize(preset: string): StudySize {
@@ -158,9 +180,9 @@ function rescaleSteps(s: TrainSettings, scale: number): void {
 export function plannedRuns(plan: StudyPlan): PlannedRun[] {
   const runs: PlannedRun[] = [];
   plan.sizes.forEach((size, i) => {
-    const arms = i === 0 ? [...mainArms(size.preset), ...plan.ablations] : mainArms(size.preset);
     for (const seed of plan.seeds) {
-      for (const arm of arms) runs.push(plannedRun(size, arm, seed));
+      for (const arm of mainArms(size.preset)) runs.push(plannedRun(size, arm, seed));
+      if (i === 0 && plan.ablationSeeds.includes(seed)) for (const arm of plan.ablations) runs.push(plannedRun(size, arm, seed));
     }
   });
   return runs;

@@ -35,7 +35,8 @@ sparse modes; mean and min–max over seeds, the paper's comparisons paired by
 seed, and the pictures, into --out. Stopped, it continues where it was.
 
   --sizes LIST        presets, the first also runs the ablations (default tiny,small)
-  --seeds N           seeds 1…N per row (default 3)
+  --seeds N           seeds 1…N per main row (default 3)
+  --ablation-seeds N  seeds 1…N per ablation row (default 2)
   --ablations LIST    ablation ids, 'all' (default) or 'none'
   --tokens N          training tokens per run at the first size (default:
                       its budget); the other sizes scale with it
@@ -45,7 +46,7 @@ seed, and the pictures, into --out. Stopped, it continues where it was.
   --quiet             no progress lines`;
 
 const FLAGS = {
-  ...COMMON_FLAGS, sizes: { type: 'string' }, seeds: { type: 'string' }, ablations: { type: 'string' }, tokens: { type: 'string' }, corpus: { type: 'string' },
+  ...COMMON_FLAGS, sizes: { type: 'string' }, seeds: { type: 'string' }, 'ablation-seeds': { type: 'string' }, ablations: { type: 'string' }, tokens: { type: 'string' }, corpus: { type: 'string' },
 } as const;
 
 export async function studyCommand(argv: readonly string[]): Promise<void> {
@@ -54,6 +55,7 @@ export async function studyCommand(argv: readonly string[]): Promise<void> {
   const plan = makePlan({
     presets: (str(flags, 'sizes') ?? 'tiny,small').split(',').map((s) => s.trim()),
     seeds: num(flags, 'seeds', { integer: true, min: 1 }) ?? 3,
+    ablationSeeds: num(flags, 'ablation-seeds', { integer: true, min: 1 }),
     ablations: ablationList(str(flags, 'ablations')),
     tokens: num(flags, 'tokens', { integer: true, min: 1 }),
   });
@@ -134,7 +136,7 @@ function studyReport(outDir: string, plan: StudyPlan, records: readonly RunRecor
   const topK = plannedRuns(plan).find((r) => r.config.kind === 'smoe')?.config.smoeTopK ?? 2;
   const parts: string[] = ['# dsmoe study\n'];
   const compute = records.reduce((a, r) => a + r.trainSeconds + r.evalSeconds, 0);
-  parts.push(`${records.length} runs, seeds ${plan.seeds.join(', ')}; training and evaluation ${formatDuration(compute)} in all (this invocation ${formatDuration(wallSeconds)}); backend ${[...new Set(records.map((r) => r.backend))].join(', ')}.\n`);
+  parts.push(`${records.length} runs, seeds ${plan.seeds.join(', ')} (ablations ${plan.ablationSeeds.join(', ')}); training and evaluation ${formatDuration(compute)} in all (this invocation ${formatDuration(wallSeconds)}); backend ${[...new Set(records.map((r) => r.backend))].join(', ')}.\n`);
   for (const size of plan.sizes) {
     const s = size.settings;
     parts.push(`## ${size.preset}: ${s.steps} steps of ${s.batchSize}×${s.seqLen} tokens, lr ${s.lr}\n`);

@@ -19,6 +19,7 @@ const configArb = fc
     headDim: fc.constantFrom(2, 4),
     positional: fc.constantFrom('rotary', 'none' as const),
     router: fc.constantFrom('linear', 'mlp' as const),
+    gate: fc.constantFrom('convex', 'scaled' as const),
     batch: fc.integer({ min: 1, max: 3 }),
     seqLen: fc.integer({ min: 1, max: 5 }),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
@@ -43,6 +44,19 @@ describe.each(backends)('MoEAttention on %s', (backendName) => {
       const { y, scores } = layer.forward(x);
       expect(Array.from(await scores.data()).every((s) => s === 1)).toBe(true);
       const r = closeTo(await y.data(), await mha.forward(x).data());
+      if (!r.ok) throw new Error(r.worst);
+    }), runs);
+  });
+
+  it('scaled gates under a uniform router are multi-head attention with the same weights (one head per expert)', async () => {
+    await setBackend(backendName);
+    await fc.assert(fc.asyncProperty(configArb, async (c) => {
+      // One head per expert: expert e's heads are MHA's head e, so the weights carry over as they are.
+      const { layer, x } = build({ ...c, headsPerExpert: 1, nKvHeads: 1, gate: 'scaled' });
+      for (const [, p] of layer.router.namedParameters()) p.assign(p.mul(0));
+      const mha = new MultiHeadAttention({ dModel: c.dModel, nHeads: c.nExperts, nKvHeads: 1, headDim: c.headDim, positional: c.positional });
+      mha.loadStateDict({ 'wq.weight': layer.wq, 'wk.weight': layer.wk, 'wv.weight': layer.wv, 'wo.weight': layer.wo });
+      const r = closeTo(await layer.forward(x).y.data(), await mha.forward(x).data());
       if (!r.ok) throw new Error(r.worst);
     }), runs);
   });
@@ -105,7 +119,7 @@ describe.each(backends)('MoEAttention on %s', (backendName) => {
           largest = Math.max(largest, rowNorm(attentionExpertOnToken(w, e, xs, t, s), 0, d));
         }
         const diff = Array.from({ length: d }, (_, o) => ya[t * d + o]! - dense[t * d + o]!);
-        expect(rowNorm(diff, 0, d)).toBeLessThanOrEqual(mass * largest + 1e-5 * (1 + largest + rowNorm(dense, t * d, d)));
+        expect(rowNorm(diff, 0, d)).toBeLessThanOrEqual(layer.gateScale * mass * largest + 1e-5 * (1 + largest + rowNorm(dense, t * d, d)));
       });
     }), runs);
   });

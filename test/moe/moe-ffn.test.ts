@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { functionalCall, grad, gradcheck, manualSeed, setBackend, type Tensor } from '../../src/index.js';
 import { MoEFeedForward, type MoEFeedForwardOptions } from '../../src/moe/moe-ffn.js';
+import { DenseFeedForward } from '../../src/moe/dense-ffn.js';
 import { expertOnToken, ffnHostWeights, ffnOracle } from '../../src/moe/oracle.js';
 import type { InferMode } from '../../src/moe/routing.js';
 import { moeBackends } from './backends.js';
@@ -17,6 +18,7 @@ const configArb = fc.record({
   activation: fc.constantFrom('gelu', 'relu', 'silu' as const),
   router: fc.constantFrom('linear', 'mlp' as const),
   bias: fc.boolean(),
+  gate: fc.constantFrom('convex', 'scaled' as const),
   tokens: fc.integer({ min: 1, max: 7 }),
   seed: fc.integer({ min: 0, max: 1_000_000 }),
 });
@@ -48,6 +50,19 @@ describe.each(backends)('MoEFeedForward on %s', (backendName) => {
     expect(out.routing.experts).toHaveLength(6);
     const flat = layer.forward(x.reshape([6, 8]));
     expect(closeTo(await flat.y.data(), await y.data()).ok).toBe(true);
+  });
+
+  it('scaled gates under a uniform router are the dense FFN with the same weights (gate.ts)', async () => {
+    await setBackend(backendName);
+    await fc.assert(fc.asyncProperty(configArb, async (c) => {
+      const { layer, x } = build({ ...c, gate: 'scaled', bias: true });
+      // A zero router gives S_e = 1/N exactly for every token.
+      for (const [, p] of layer.router.namedParameters()) p.assign(p.mul(0));
+      const dense = new DenseFeedForward(c.dModel, c.nExperts * c.expertHidden, c.activation);
+      dense.loadStateDict({ w1: layer.w1, b1: layer.b1!, w2: layer.w2, b2: layer.b2! });
+      const r = closeTo(await layer.forward(x).y.data(), await dense.forward(x).data());
+      if (!r.ok) throw new Error(r.worst);
+    }), runs);
   });
 
   it('topK with k = N, threshold with eps = 0, dense mode and the dense forward agree', async () => {
@@ -123,7 +138,8 @@ describe.each(backends)('MoEFeedForward on %s', (backendName) => {
         }
         const diff = Array.from({ length: d }, (_, o) => ys[t * d + o]! - yd[t * d + o]!);
         const scale = rowNorm(yd, t * d, d) + largest;
-        expect(rowNorm(diff, 0, d)).toBeLessThanOrEqual(mass * largest + 1e-5 * (1 + scale));
+        // The gate scale (1, or N) multiplies every gate, so the dropped mass too.
+        expect(rowNorm(diff, 0, d)).toBeLessThanOrEqual(layer.gateScale * mass * largest + 1e-5 * (1 + scale));
       }
     }), runs);
   });
