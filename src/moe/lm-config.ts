@@ -98,6 +98,8 @@ const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headD
  *                  dense FFN (gate.ts), which learns faster in this budget
  *                  than the paper's convex S_e.
  * `dsmoe train --attn-experts 4 --ffn-gate convex` is the paper's DS-MoE.
+ * The SMoE baseline keeps the Switch Transformer's convex gate unless
+ * --ffn-gate says otherwise (lmConfig): it is the baseline as published.
  * base keeps the paper's MoA (8 experts of one head): not measured here.
  */
 export const PRESETS: Readonly<Record<string, LMConfig>> = Object.freeze({
@@ -114,7 +116,10 @@ export function presetNames(): string[] {
 export function lmConfig(name: string, overrides: Partial<LMConfig> = {}): LMConfig {
   const preset = PRESETS[name];
   if (!preset) throw new Error(`unknown preset '${name}' (known: ${presetNames().join(', ')})`);
-  const cfg = { ...preset, ...withoutUndefined(overrides) };
+  const given = withoutUndefined(overrides);
+  // A preset's FFN gate is DS-MoE's; the SMoE baseline is the published one (convex) unless asked.
+  const kindDefaults: Partial<LMConfig> = given.kind === 'smoe' ? { ffnGate: 'convex' } : {};
+  const cfg = { ...preset, ...kindDefaults, ...given };
   validateConfig(cfg);
   return cfg;
 }

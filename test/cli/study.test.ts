@@ -52,6 +52,13 @@ describe('study plan', () => {
     expect(paper.config.ffnGate).toBe('convex');
     expect(paper.config.attnGate).toBe('convex');
   });
+
+  it('the SMoE baseline keeps the published convex gate; its ablation is the one that scales it', () => {
+    const runs = plannedRuns(makePlan({ presets: ['tiny'], seeds: 1, ablations: ['smoe-gate-scaled'] }));
+    expect(runs.find((r) => r.arm.id === 'smoe')!.config.ffnGate).toBe('convex');
+    expect(runs.find((r) => r.arm.id === 'smoe-gate-scaled')!.config.ffnGate).toBe('scaled');
+    expect(runs.find((r) => r.arm.id === 'dsmoe')!.config.ffnGate).toBe('scaled');
+  });
 });
 
 describe('study statistics', () => {
