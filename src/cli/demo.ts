@@ -46,7 +46,8 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   say('DS-MoE demo: dense training, sparse inference (Pan et al., 2024)');
   const data = prepareCorpus(corpusOpts);
   say(`corpus: ${data.source}, ${data.trainDocs} training and ${data.valDocs} validation documents, ${data.train.length} + ${data.val.length} ${data.tokenizer.kind} tokens`);
-  say(`model: ${config.nLayers} layers, d=${config.dModel}, ${config.attnExperts} attention experts and ${config.nExperts} FFN experts per layer; MI weights α_ffn=${config.alphaFfn}, α_attn=${config.alphaAttn}\n`);
+  const attention = config.attnExperts > 1 ? `${config.attnExperts} attention experts (α_attn=${config.alphaAttn})` : 'dense attention';
+  say(`model: ${config.nLayers} layers, d=${config.dModel}, ${attention} and ${config.nExperts} FFN experts per layer (gate ${config.ffnGate}, α_ffn=${config.alphaFfn})\n`);
 
   const res = await runTraining({ config, settings, data, outDir, info: { settings, corpus: corpusOpts, backend }, label: 'train', quiet: bool(flags, 'quiet') });
   const model = res.trainer.model;
@@ -55,7 +56,7 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const evalOpts = { batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192 };
   say(`\nSparse inference on ${evalOpts.maxTokens} validation tokens:\n`);
   const rows: EvalRow[] = [];
-  for (const part of demoModes(config.nExperts)) {
+  for (const part of demoModes(config.nExperts, config.attnExperts > 1)) {
     rows.push(...await evaluateModes(model, data.val, data.tokenizer, part.modes, { ...evalOpts, attention: part.attention }));
   }
   say(evalTable(rows));
@@ -91,13 +92,15 @@ function signed(fraction: number): string {
 /**
  * A readable subset of the eval sweep: dense; topK up to N/2 (attention
  * dense, as the paper's TopK); thresholds on the FFN alone; and thresholds
- * on FFN and attention experts both (+attn), as in the paper's Fig. 5.
+ * on FFN and attention experts both (+attn), as in the paper's Fig. 5,
+ * when the model has attention experts to prune.
  */
-function demoModes(n: number): { modes: InferMode[]; attention: 'dense' | 'follow' }[] {
+function demoModes(n: number, attentionExperts: boolean): { modes: InferMode[]; attention: 'dense' | 'follow' }[] {
   const topK: InferMode[] = Array.from({ length: Math.max(1, Math.floor(n / 2)) }, (_, i) => ({ mode: 'topK', k: i + 1 }));
-  return [
+  const parts: { modes: InferMode[]; attention: 'dense' | 'follow' }[] = [
     { modes: [{ mode: 'dense' }, ...topK], attention: 'dense' },
     { modes: [0.5, 1, 1.5].map((eps): InferMode => ({ mode: 'threshold', eps })), attention: 'dense' },
-    { modes: [{ mode: 'threshold', eps: 0.5 }, { mode: 'thresholdTopK', eps: 0.5 }], attention: 'follow' },
   ];
+  if (attentionExperts) parts.push({ modes: [{ mode: 'threshold', eps: 0.5 }, { mode: 'thresholdTopK', eps: 0.5 }], attention: 'follow' });
+  return parts;
 }

@@ -159,8 +159,10 @@ export function validateConfig(c: LMConfig): void {
 /** Parses a config read back from a checkpoint: every field present and valid. */
 export function configFromJSON(json: unknown): LMConfig {
   if (typeof json !== 'object' || json === null) throw new Error('model config: expected a JSON object');
-  // Checkpoints written before the gate fields existed were all trained with convex gates.
-  const c = { ffnGate: 'convex', attnGate: 'convex', ...(json as Record<string, unknown>) };
+  // Checkpoints written before the gate fields existed were all trained with convex gates. (Filled in
+  // after the fields read, so a new checkpoint's config keeps its order and a resumed run writes the same bytes.)
+  const c: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+  for (const k of ['ffnGate', 'attnGate']) if (!(k in c)) c[k] = 'convex';
   const missing = (Object.keys(PRESETS.tiny!) as (keyof LMConfig)[]).filter((k) => !(k in c));
   if (missing.length) throw new Error(`model config: missing fields ${missing.join(', ')}`);
   const cfg = c as unknown as LMConfig;

@@ -168,4 +168,14 @@ describe('dsmoe eval, generate and compare', () => {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
   });
+
+  it('demo with dense attention says so and prints no attention-pruning rows', async () => {
+    const dir = join(tempDir(), 'demo-dense-attn');
+    const flags = tinyFlags(corpus, dir);
+    flags[flags.indexOf('--attn-experts') + 1] = '1';
+    const { stdout } = await capture(() => demoCommand([...flags, '--steps', '2', '--demo-tokens', '64', '--sample', '3']));
+    expect(stdout).toContain('dense attention and 4 FFN experts per layer');
+    expect(stdout).toContain('threshold ε=0.5');
+    expect(stdout).not.toContain('+attn');
+  });
 });

@@ -188,6 +188,14 @@ describe('LanguageModel', () => {
     }
   });
 
+  it('a checkpoint config from before the gate fields reads as convex gates; a new one keeps its fields and their order', () => {
+    const { ffnGate: _f, attnGate: _a, ...old } = lmConfig('tiny');
+    const read = configFromJSON(old);
+    expect([read.ffnGate, read.attnGate]).toEqual(['convex', 'convex']);
+    const fresh = lmConfig('tiny', { attnGate: 'scaled' });
+    expect(JSON.stringify(configFromJSON(JSON.parse(JSON.stringify(fresh))))).toBe(JSON.stringify(fresh));
+  });
+
   it('rejects bad configurations and inputs with errors that name the problem', () => {
     expect(() => lmConfig('huge')).toThrow(/unknown preset 'huge'.*tiny/);
     expect(() => lmConfig('tiny', { nHeads: 4, attnExperts: 3 })).toThrow(/attnExperts=3 must divide nHeads=4/);
@@ -196,6 +204,7 @@ describe('LanguageModel', () => {
     expect(() => lmConfig('tiny', { smoeTopK: 9 })).toThrow(/smoeTopK=9 exceeds nExperts=8/);
     expect(() => validateConfig({ ...lmConfig('tiny'), kind: 'moe' as ModelKind })).toThrow(/kind must be one of/);
     expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
+    expect(() => lmConfig('tiny', { ffnGate: 'half' as 'convex' })).toThrow(/ffnGate must be one of convex, scaled; got 'half'/);
     const m = new LanguageModel(lmConfig('tiny', { nLayers: 1 }));
     expect(() => m.forward(fromData(new Float32Array(4), [1, 4]))).toThrow(/ids must be int32/);
     expect(() => m.forward(fromData(new Int32Array(65), [1, 65]))).toThrow(/exceeds maxSeqLen 64/);
