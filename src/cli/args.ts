@@ -14,11 +14,32 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * `--steps -5` as `--steps=-5`: parseArgs reads a value that starts with a
+ * dash as another flag and answers "argument is ambiguous"; a number is
+ * what the user meant, and the flag's own check then names it (≥ 1, got -5).
+ */
+function joinNegativeValues(argv: readonly string[], options: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d|^-\.\d|^-Infinity$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** Parses argv strictly: unknown flags and stray positionals are errors naming them. */
 export function parseFlags(command: string, argv: readonly string[], options: FlagSpec, positionals = 0): { flags: Flags; positionals: string[] } {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: positionals > 0 });
   } catch (e) {
     throw new UsageError(`dsmoe ${command}: ${(e as Error).message}`);
   }

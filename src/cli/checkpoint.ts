@@ -16,14 +16,17 @@
  * (an atomic replace on POSIX filesystems), so a kill at any moment leaves
  * the previous complete checkpoint, never a torn one.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/fs.js';
+import { readFileChecked, removeStaleTemps, writeFileAtomic } from '../io/fs.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
+import { decodeSafetensorsMetadata, safetensorsHeaderLength } from '../io/safetensors.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { LanguageModel } from '../moe/lm.js';
+import { stateDictEntries } from '../moe/lm-shapes.js';
+import { fmt, sameShape } from '../tensor/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CorpusOptions } from './corpus.js';
@@ -56,6 +59,8 @@ export async function saveCheckpoint(dir: string, trainer: Trainer, tokenizer: T
     history: JSON.stringify(trainer.history),
     seconds: String(trainer.seconds),
   });
+  // Leftovers of a writer killed mid-save (this run's earlier life, usually) go first.
+  for (const f of [CHECKPOINT_FILE, MODEL_FILE]) removeStaleTemps(join(dir, f));
   writeFileAtomic(join(dir, CHECKPOINT_FILE), full);
   writeFileAtomic(join(dir, MODEL_FILE), await stateDictToSafetensors(model.stateDict(), base));
 }
@@ -82,12 +87,49 @@ export interface LoadedModel {
   extra: Record<string, Tensor>;
 }
 
-/** A run folder (its model.safetensors), or a .safetensors file of either kind. */
+/**
+ * A run folder, or a .safetensors file of either kind. In a folder, the
+ * newer of model.safetensors and checkpoint.safetensors (by their step): a
+ * run killed between the two writes has a checkpoint one save ahead, and
+ * the checkpoint holds the same weights.
+ */
 export function resolveModelPath(path: string): string {
   if (!existsSync(path)) throw new Error(`checkpoint '${path}' does not exist`);
-  if (path.endsWith('.safetensors')) return path;
-  for (const f of [MODEL_FILE, CHECKPOINT_FILE]) if (existsSync(join(path, f))) return join(path, f);
-  throw new Error(`no ${MODEL_FILE} or ${CHECKPOINT_FILE} in '${path}': train a model there first (dsmoe train --out ${path})`);
+  const isDir = statSync(path).isDirectory();
+  if (path.endsWith('.safetensors') && !isDir) return path;
+  if (!isDir) throw new Error(`checkpoint '${path}' is neither a run folder nor a .safetensors file`);
+  const found = [MODEL_FILE, CHECKPOINT_FILE].map((f) => join(path, f)).filter((f) => existsSync(f) && statSync(f).isFile());
+  if (found.length === 0) throw new Error(`no ${MODEL_FILE} or ${CHECKPOINT_FILE} in '${path}': train a model there first (dsmoe train --out ${path})`);
+  if (found.length === 1) return found[0]!;
+  const [model, checkpoint] = found as [string, string];
+  return stepOf(checkpoint) > stepOf(model) ? checkpoint : model;
+}
+
+/** A safetensors file's metadata, reading its header only. */
+export function readSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = openSync(file, 'r');
+  try {
+    const first = new Uint8Array(8);
+    readSync(fd, first, 0, 8, 0);
+    const n = safetensorsHeaderLength(first);
+    const size = statSync(file).size;
+    if (8 + n > size) throw new Error(`${file}: header length ${n} runs past the file's ${size} bytes`);
+    const head = new Uint8Array(8 + n);
+    readSync(fd, head, 0, 8 + n, 0);
+    return decodeSafetensorsMetadata(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The step a file was written at, from its header alone (−1 when unreadable: the other file wins). */
+function stepOf(file: string): number {
+  try {
+    const step = Number(readSafetensorsMetadata(file).step);
+    return Number.isInteger(step) ? step : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** Rebuilds the model from a file written by saveCheckpoint; errors name the file and what is wrong. */
@@ -95,7 +137,7 @@ export function loadModel(path: string): LoadedModel {
   const file = resolveModelPath(path);
   let parsed;
   try {
-    parsed = safetensorsToTensors(new Uint8Array(readFileSync(file)));
+    parsed = safetensorsToTensors(readFileChecked(file, { what: 'checkpoint' }), { finite: true });
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
@@ -104,6 +146,10 @@ export function loadModel(path: string): LoadedModel {
   const config = configFromJSON(parseJSON(file, metadata, 'config'));
   const tokenizer = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
   if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${file}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
+  const step = Number(metadata.step ?? 0);
+  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${file}: metadata step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
+  // The config must describe the tensors the file holds before it is allowed to allocate anything.
+  checkTensorsMatch(file, config, tensors);
   const model = new LanguageModel(config);
   const own = new Set(Object.keys(model.stateDict()));
   const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
@@ -114,7 +160,16 @@ export function loadModel(path: string): LoadedModel {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   model.eval();
-  return { model, tokenizer, step: Number(metadata.step ?? 0), metadata, extra };
+  return { model, tokenizer, step, metadata, extra };
+}
+
+/** Every tensor the config implies is in the file, with that shape; errors name the tensor and both shapes. */
+function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<string, Tensor>): void {
+  for (const [k, shape] of stateDictEntries(config)) {
+    const t = tensors[k];
+    if (!t) throw new Error(`${file}: tensor '${k}', which the config implies (nLayers ${config.nLayers}, ${config.positions} positions, ${config.norm} norm), is not in the file: the config and the weights disagree`);
+    if (!sameShape(t.shape, shape)) throw new Error(`${file}: tensor '${k}' is ${fmt(t.shape)} in the file but the config implies ${fmt(shape)}`);
+  }
 }
 
 /** Loads a checkpoint into a fresh trainer's state: optimizer, generators, step, history. */

@@ -5,7 +5,7 @@
  * default, --json for scripts.
  */
 import { join } from 'node:path';
-import { bool, choice, commandFlags, num, numList, str } from './args.js';
+import { bool, choice, commandFlags, num, numList, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions } from './corpus.js';
@@ -48,8 +48,13 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
   const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
   const given = str(flags, 'corpus');
+  // A path in a file's metadata is read only when the user names it: a checkpoint must not make eval read /etc/passwd.
+  if (given === undefined && corpus.corpus !== undefined) {
+    throw new UsageError(`${file} was trained on the corpus '${corpus.corpus}'; eval reads a path from a checkpoint only when asked: pass --corpus '${corpus.corpus}' (or another corpus)`);
+  }
   const data = prepareCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
   const modeList = str(flags, 'modes');
+  if (modeList !== undefined && modeList.trim() === '') throw new UsageError('--modes is empty: give modes like dense,topK:2,threshold:0.5, or leave the flag out for the full sweep');
   const modes = modeList
     ? modeList.split(',').map((m) => parseMode(m.trim(), 'modes'))
     : model.config.kind === 'dense' ? [{ mode: 'dense' as const }] : sweepModes(model.config.nExperts, numList(flags, 'thresholds', { min: 0 }) ?? DEFAULT_THRESHOLDS);

@@ -44,3 +44,31 @@ export function validateSettings(s: TrainSettings, maxSeqLen: number): void {
   if (s.warmup > s.steps) throw new Error(`--warmup ${s.warmup} exceeds --steps ${s.steps}`);
   if (s.minLr > s.lr) throw new Error(`--min-lr ${s.minLr} exceeds --lr ${s.lr}`);
 }
+
+const POSITIVE_INTS = ['steps', 'batchSize', 'seqLen', 'evalTokens'] as const;
+const COUNTS = ['warmup', 'evalEvery', 'checkpointEvery', 'seed'] as const;
+const RATES = ['lr', 'minLr', 'weightDecay', 'clip'] as const;
+
+/**
+ * Settings read back from a checkpoint, every field checked as the flags
+ * would check it: a file is input too, and `batchSize: -3` must fail here
+ * by name, not as a shape error twenty calls later. `where` prefixes errors.
+ */
+export function settingsFromJSON(where: string, json: unknown, maxSeqLen: number): TrainSettings {
+  if (typeof json !== 'object' || json === null) throw new Error(`${where}: settings must be a JSON object`);
+  const o = json as Record<string, unknown>;
+  const bad = (k: string, what: string): never => { throw new Error(`${where}: settings.${k} must be ${what}, got ${JSON.stringify(o[k])}`); };
+  for (const k of POSITIVE_INTS) if (!Number.isSafeInteger(o[k]) || (o[k] as number) < 1) bad(k, 'a positive integer');
+  for (const k of COUNTS) if (!Number.isSafeInteger(o[k]) || (o[k] as number) < 0) bad(k, 'a non-negative integer');
+  for (const k of RATES) if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || (o[k] as number) < 0) bad(k, 'a finite number ≥ 0');
+  if ((o.clip as number) <= 0) bad('clip', 'positive');
+  // In the file's own order, so a resumed run writes the same metadata bytes as an unbroken one.
+  const known = new Set<string>([...POSITIVE_INTS, ...COUNTS, ...RATES]);
+  const s = Object.fromEntries(Object.entries(o).filter(([k]) => known.has(k))) as unknown as TrainSettings;
+  try {
+    validateSettings(s, maxSeqLen);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
+  return s;
+}

@@ -3,13 +3,12 @@
  * SMoE baselines with --kind) and leave in the run folder the checkpoint,
  * the weights, and the training curves as an SVG.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeSafetensors } from '../io/safetensors.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
-import { CHECKPOINT_FILE, parseJSON } from './checkpoint.js';
+import { CHECKPOINT_FILE, MODEL_FILE, parseJSON, readSafetensorsMetadata } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
 import { useBackend } from './backend.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
@@ -18,7 +17,7 @@ import { expertUseByGenre } from './genre-use.js';
 import type { LanguageModel } from '../moe/lm.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';
-import type { TrainSettings } from './train-settings.js';
+import { settingsFromJSON, type TrainSettings } from './train-settings.js';
 
 export const TRAIN_USAGE = `dsmoe train [options]
 
@@ -30,6 +29,7 @@ expert-load and expert-genre (.svg) to --out.
   --kind dsmoe|dense|smoe    DS-MoE, or a baseline (default dsmoe)
   --out DIR                  run folder (default runs/<kind>-<preset>)
   --resume                   continue the run in --out from its checkpoint
+  --force                    start over in an --out that already holds a run
   --backend NAME             wasm, cpu, gpujs[:mode] (default wasm, else cpu;
                              a resumed run keeps its own)
   --corpus PATH              a UTF-8 text file or folder instead of Brown
@@ -50,7 +50,7 @@ expert-load and expert-genre (.svg) to --out.
   --stop-after N             stop after step N with a checkpoint (as if killed)
   --quiet                    no progress output`;
 
-const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, resume: { type: 'boolean' }, 'stop-after': { type: 'string' } } as const;
+const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, resume: { type: 'boolean' }, force: { type: 'boolean' }, 'stop-after': { type: 'string' } } as const;
 
 export async function trainCommand(argv: readonly string[]): Promise<void> {
   const flags = commandFlags('train', argv, FLAGS, TRAIN_USAGE);
@@ -98,6 +98,11 @@ function freshSetup(flags: Flags): Setup {
   const settings = settingsFromFlags(flags, config.maxSeqLen);
   const corpus = corpusFromFlags(flags, settings.seed);
   const outDir = str(flags, 'out') ?? join('runs', `${config.kind}-${str(flags, 'preset') ?? 'tiny'}`);
+  // A run's checkpoint is hours of work: starting over on top of it must be asked for.
+  const held = [CHECKPOINT_FILE, MODEL_FILE].filter((f) => existsSync(join(outDir, f)));
+  if (held.length && !bool(flags, 'force')) {
+    throw new UsageError(`'${outDir}' already holds a run (${held.join(', ')}): continue it with --resume, or pass --force to start over there`);
+  }
   return { config, settings, corpus, outDir, resume: false };
 }
 
@@ -111,9 +116,9 @@ function resumeSetup(flags: Flags): Setup {
   if (clash.length) throw new UsageError(`--resume continues with the checkpoint's own settings; drop --${clash.join(', --')}`);
   const file = join(outDir, CHECKPOINT_FILE);
   if (!existsSync(file)) throw new UsageError(`--resume: no ${CHECKPOINT_FILE} in '${outDir}'`);
-  const { metadata } = decodeSafetensors(new Uint8Array(readFileSync(file)));
+  const metadata = readSafetensorsMetadata(file);
   const config = configFromJSON(parseJSON(file, metadata, 'config'));
-  const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
+  const settings = settingsFromJSON(file, parseJSON(file, metadata, 'settings'), config.maxSeqLen);
   const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
   corpus.reuse = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
   return { config, settings, corpus, outDir, resume: true, backend: metadata.backend };

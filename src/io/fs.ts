@@ -7,11 +7,12 @@
  * so a reader, or a process killed at any moment, sees either the old file
  * or the new one. The folder is fsynced too, so after a power cut the rename
  * itself is not lost. A process killed before the rename leaves a temp file
- * named `.<name>.<pid>.<random>.tmp` beside the target; the target is intact.
+ * named `.<name>.<pid>.<random>.tmp` beside the target; the target is intact,
+ * and removeStaleTemps clears such leftovers once their writer is gone.
  */
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
+  closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,6 +37,45 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw new Error(`cannot write ${path}: ${(e as Error).message}`);
   }
   syncFolder(dirname(path));
+}
+
+/**
+ * Deletes the temp files that killed writers of `path` left behind
+ * (`.<name>.<pid>.<random>.tmp`), except those of a process still alive,
+ * which may be writing right now. Returns how many were removed.
+ */
+export function removeStaleTemps(path: string): number {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m || isAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // Gone already, or not ours to delete: either way not this writer's concern.
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, but another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Keep an existing file's permissions; new files get the usual 0666 (less umask). */

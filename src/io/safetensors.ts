@@ -10,10 +10,11 @@
  *
  * Nothing else: no code, no pickle, so loading a file cannot run anything.
  * The reader trusts nothing in the file. Every length is checked against the
- * file's size before anything is allocated, so a hostile header cannot make
- * us allocate more than the file itself, and the tensors must tile the data
- * region exactly (no gaps, no overlaps), as the reference implementation
- * requires.
+ * file's size before anything is allocated, and the header's entries are
+ * counted (MAX_TENSORS) and checked for repeated names before it is parsed,
+ * so a hostile header cannot make us allocate more than a small multiple of
+ * the file; the tensors must tile the data region exactly (no gaps, no
+ * overlaps), as the reference implementation requires.
  */
 import {
   arrayFromLittleEndian, arrayMatches, bytesPerElement, dtypeOfArray, isSafetensorsDType, littleEndianBytes,
@@ -41,6 +42,13 @@ export interface SafetensorsFile {
 
 /** The reference implementation's limit; real headers are kilobytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * At most this many tensors in one file. JSON.parse spends about a kilobyte
+ * per small object, so a header of a million empty tensors (80 MB) would
+ * cost gigabytes to parse; the entries are counted before parsing. Real
+ * files hold hundreds to a few thousand tensors.
+ */
+export const MAX_TENSORS = 65_536;
 const METADATA_KEY = '__metadata__';
 
 // ---------------------------------------------------------------- writing
@@ -112,6 +120,25 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
+/**
+ * The metadata alone, from bytes that hold at least the 8-byte length and
+ * the header (the tensors' bytes may be left out): for reading a file's
+ * step or format without reading its weights.
+ */
+export function decodeSafetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+  const { header } = readHeader(bytes);
+  const value = header[METADATA_KEY];
+  return value === undefined ? {} : checkMetadata(value, `header '${METADATA_KEY}'`);
+}
+
+/** The header's length N from the first 8 bytes: the file's first 8 + N bytes hold the whole header. */
+export function safetensorsHeaderLength(first8: Uint8Array): number {
+  if (first8.length < 8) throw new Error(`safetensors: ${first8.length} bytes, too short for the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`safetensors: header length ${n} is over the ${MAX_HEADER_BYTES}-byte limit`);
+  return Number(n);
+}
+
 /** The parsed JSON header and where the data region starts. */
 function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
   if (bytes.length < 8) throw new Error(`safetensors: the file is ${bytes.length} bytes, too short for the 8-byte header length`);
@@ -126,6 +153,7 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
     // Report the offset in the file, not in the header.
     throw new Error((e as Error).message.replace(/at offset (\d+)/, (_, k: string) => `at file offset ${8 + Number(k)}`));
   }
+  checkKeys(text, headerEnd);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -136,6 +164,49 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
     throw new Error(`safetensors: the header must be a JSON object, got ${Array.isArray(header) ? 'an array' : header === null ? 'null' : typeof header}`);
   }
   return { header: header as Record<string, unknown>, dataStart: headerEnd };
+}
+
+/**
+ * Counts the header's top-level entries before JSON.parse, and refuses a
+ * name given twice (JSON.parse would silently keep the last).
+ */
+function checkKeys(text: string, headerEnd: number): void {
+  const seen = new Set<string>();
+  for (const raw of topLevelKeys(text)) {
+    if (seen.size >= MAX_TENSORS + 1) throw new Error(`safetensors: the header (file offsets 8–${headerEnd}) has more than ${MAX_TENSORS} entries`);
+    let name = raw;
+    try {
+      name = JSON.parse(raw) as string;
+    } catch {
+      // A malformed key: JSON.parse of the whole header reports it with its position.
+    }
+    if (seen.has(name)) throw new Error(`safetensors: the header names ${JSON.stringify(name)} twice`);
+    seen.add(name);
+  }
+}
+
+/**
+ * The raw (quoted) keys of a JSON object's top level, by one scan that
+ * tracks nesting and skips strings. Tolerant of malformed text: whatever it
+ * yields there, JSON.parse rejects the header afterwards.
+ */
+function* topLevelKeys(text: string): Generator<string> {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      if (depth !== 1) continue;
+      let j = i + 1;
+      while (j < text.length && (text[j] === ' ' || text[j] === '\n' || text[j] === '\r' || text[j] === '\t')) j++;
+      if (text[j] === ':') yield text.slice(start, i + 1);
+    } else if (c === '{' || c === '[') {
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    }
+  }
 }
 
 interface TensorInfo {

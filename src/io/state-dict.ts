@@ -57,14 +57,27 @@ export function loadSafetensorsInto(module: Module, bytes: Uint8Array, opts: Loa
   return file.metadata;
 }
 
-/** All tensors of a file as engine tensors (float32 for every float type, int32 for integers that fit). */
-export function safetensorsToTensors(bytes: Uint8Array): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+/**
+ * All tensors of a file as engine tensors (float32 for every float type,
+ * int32 for integers that fit). With `finite`, a NaN or ±Infinity in any
+ * float tensor is an error naming the tensor and the index: a model's
+ * weights never hold one, and a model that does answers NaN, silently.
+ */
+export function safetensorsToTensors(bytes: Uint8Array, opts: { finite?: boolean } = {}): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const file = decodeSafetensors(bytes);
   const tensors = Object.fromEntries(Object.entries(file.tensors).map(([k, t]) => {
     const dtype: DType = t.dtype === 'F64' ? 'float64' : isFloat(t) ? 'float32' : 'int32';
-    return [k, fromData(convert(k, t, dtype), t.shape)];
+    const values = convert(k, t, dtype);
+    if (opts.finite && dtype !== 'int32') checkFinite(k, values);
+    return [k, fromData(values, t.shape)];
   }));
   return { tensors, metadata: file.metadata };
+}
+
+function checkFinite(key: string, values: TypedArray): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]!)) throw new Error(`checkpoint tensor '${key}' holds ${values[i]} at index ${i}`);
+  }
 }
 
 function isFloat(t: SafetensorsTensor): boolean {

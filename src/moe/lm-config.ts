@@ -128,6 +128,8 @@ function withoutUndefined<T extends object>(o: Partial<T>): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+export const MAX_SEQ_LEN = 8192;
+
 const POSITIVE_INTS = ['vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'attnExperts', 'nExperts', 'expertHidden', 'routerHidden', 'smoeTopK'] as const;
 const NON_NEGATIVE = ['alphaFfn', 'alphaAttn', 'balanceWeight', 'zLossWeight', 'dropout'] as const;
 
@@ -149,6 +151,8 @@ export function validateConfig(c: LMConfig): void {
   for (const k of NON_NEGATIVE) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new Error(`model config: ${k} must be a finite number ≥ 0, got ${c[k]}`);
   }
+  // Attention materialises an S×S score matrix per head: past this it cannot be allocated on any backend here.
+  if (c.maxSeqLen > MAX_SEQ_LEN) throw new Error(`model config: maxSeqLen must be ≤ ${MAX_SEQ_LEN} (attention builds S×S scores), got ${c.maxSeqLen}`);
   if (c.dropout >= 1) throw new Error(`model config: dropout must be < 1, got ${c.dropout}`);
   if (c.nHeads % c.nKvHeads !== 0) throw new Error(`model config: nKvHeads=${c.nKvHeads} must divide nHeads=${c.nHeads}`);
   if (c.nHeads % c.attnExperts !== 0) throw new Error(`model config: attnExperts=${c.attnExperts} must divide nHeads=${c.nHeads}`);

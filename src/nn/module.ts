@@ -109,6 +109,10 @@ export abstract class Module {
       if (!sameShape(src.shape, target.shape)) {
         throw new Error(`loadStateDict: '${k}' has shape ${fmt(src.shape)} in the state dict but ${fmt(target.shape)} in the module`);
       }
+      // float64 → float32 is a rounding; integers into a float parameter (or back) are a different quantity.
+      if ((src.dtype === 'int32') !== (target.dtype === 'int32')) {
+        throw new Error(`loadStateDict: '${k}' is ${src.dtype} in the state dict but ${target.dtype} in the module`);
+      }
     }
     for (const [k, target] of pairs) {
       noGrad(() => target.assign(state[k]!.to(target.backend).cast(target.dtype).detach()));

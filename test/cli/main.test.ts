@@ -9,7 +9,7 @@ describe('dsmoe', () => {
     let code = -1;
     const help = await capture(async () => void (code = await main(['--help'])));
     expect(code).toBe(0);
-    for (const c of ['demo', 'train', 'eval', 'generate', 'compare']) expect(help.stdout).toContain(`  ${c} `);
+    for (const c of ['demo', 'train', 'eval', 'generate', 'compare', 'study']) expect(help.stdout).toContain(`  ${c} `);
     await capture(async () => void (code = await main([])));
     expect(code).toBe(1);
   });
@@ -38,7 +38,7 @@ describe('dsmoe', () => {
   });
 
   it('every command answers --help with its usage', async () => {
-    for (const c of ['demo', 'train', 'eval', 'generate', 'compare']) {
+    for (const c of ['demo', 'train', 'eval', 'generate', 'compare', 'study']) {
       let code = -1;
       const out = await capture(async () => void (code = await main([c, '--help'])));
       expect(code).toBe(0);

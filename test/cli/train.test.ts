@@ -60,7 +60,7 @@ describe('dsmoe train', () => {
     const { tokenizer, model } = loadModel(out);
     expect(tokenizer.kind).toBe('bpe');
     expect(model.config.vocabSize).toBe(tokenizer.vocabSize);
-    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--json', '--modes', 'dense']));
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--json', '--modes', 'dense']));
     const row = (JSON.parse(stdout) as { rows: { loss: number; bitsPerByte: number }[] }).rows[0]!;
     // Bits per byte divides by the bytes the tokens stand for: fewer bits per byte than per token.
     expect(row.bitsPerByte).toBeLessThan(row.loss / Math.LN2);
@@ -96,7 +96,7 @@ describe('dsmoe eval, generate and compare', () => {
 
   it('eval --json lists dense, topK k = 1..N and the threshold modes, with active shares', async () => {
     await ready;
-    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '0.5,1']));
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '0.5,1']));
     const report = JSON.parse(stdout) as { rows: { label: string; perplexity: number; ffnActive: number; mode: { mode: string } }[] };
     const labels = report.rows.map((r) => r.label);
     expect(labels).toEqual(['dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5 +attn', 'threshold ε=1 +attn', 'thresholdTopK ε=0.5 +attn', 'thresholdTopK ε=1 +attn']);
@@ -109,7 +109,7 @@ describe('dsmoe eval, generate and compare', () => {
 
   it('eval prints a markdown table and writes the pictures into the run folder', async () => {
     await ready;
-    const { stdout } = await capture(() => evalCommand(['--run', out, '--backend', 'cpu', '--tokens', '64', '--modes', 'dense,topK:1,topK:2']));
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--tokens', '64', '--modes', 'dense,topK:1,topK:2']));
     expect(stdout).toMatch(/\| Mode +\| +PPL \|/);
     expect(stdout).toContain('topK k=1');
     expect(existsSync(join(out, 'expert-load.svg'))).toBe(true);

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromData, manualSeed, noGrad, setBackend } from '../../src/index.js';
 import { LanguageModel } from '../../src/moe/lm.js';
+import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { lmConfig, validateConfig, configFromJSON, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -188,6 +189,14 @@ describe('LanguageModel', () => {
     }
   });
 
+  it('stateDictShapes names every tensor of the built model with its shape, allocating nothing (every kind, router, position, norm)', () => {
+    fc.assert(fc.property(smallArb, fc.constantFrom('linear', 'mlp' as const), fc.constantFrom('rms', 'layer' as const), (p, router, norm) => {
+      const c = { ...config(p), router, norm, routerHidden: 5 };
+      const built = Object.fromEntries(Object.entries(new LanguageModel(c).stateDict()).map(([k, t]) => [k, [...t.shape]]));
+      expect(stateDictShapes(c)).toEqual(built);
+    }), { numRuns: 40 });
+  });
+
   it('a checkpoint config from before the gate fields reads as convex gates; a new one keeps its fields and their order', () => {
     const { ffnGate: _f, attnGate: _a, ...old } = lmConfig('tiny');
     const read = configFromJSON(old);
@@ -205,6 +214,7 @@ describe('LanguageModel', () => {
     expect(() => validateConfig({ ...lmConfig('tiny'), kind: 'moe' as ModelKind })).toThrow(/kind must be one of/);
     expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
     expect(() => lmConfig('tiny', { ffnGate: 'half' as 'convex' })).toThrow(/ffnGate must be one of convex, scaled; got 'half'/);
+    expect(() => lmConfig('tiny', { maxSeqLen: 100_000 })).toThrow(/maxSeqLen must be ≤ 8192 \(attention builds S×S scores\), got 100000/);
     const m = new LanguageModel(lmConfig('tiny', { nLayers: 1 }));
     expect(() => m.forward(fromData(new Float32Array(4), [1, 4]))).toThrow(/ids must be int32/);
     expect(() => m.forward(fromData(new Int32Array(65), [1, 65]))).toThrow(/exceeds maxSeqLen 64/);
