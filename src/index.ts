@@ -13,9 +13,9 @@ export {
 export { manualSeed, Generator, defaultGenerator } from './tensor/random.js';
 export { noGrad, enableGrad, isGradEnabled, setDebug } from './tensor/grad-mode.js';
 export { tidy } from './tensor/tidy.js';
-export type { DType, TypedArray } from './tensor/dtype.js';
-export type { Shape } from './tensor/shape.js';
-export { broadcastShapes } from './tensor/shape.js';
+export type { DType, TypedArray } from './base/dtype.js';
+export type { Shape } from './base/shape.js';
+export { broadcastShapes } from './base/shape.js';
 export { where } from './tensor/ops/elementwise.js';
 export { cat, stack } from './tensor/ops/movement.js';
 export { writeAt } from './tensor/ops/write.js';

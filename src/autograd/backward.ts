@@ -5,7 +5,7 @@
  * added into its inputs' gradients. Leaves keep theirs in `.grad`.
  */
 import { enableGrad, noGrad } from '../tensor/grad-mode.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import { installBackward, Tensor } from '../tensor/tensor.js';
 import { onesLike } from '../tensor/create.js';
 import { backwardRule } from './rules.js';

@@ -5,7 +5,7 @@
  * rounding error O(u/ε) are both far below the tolerances.
  */
 import { backendNamed, withBackend } from '../gpu/registry.js';
-import { isFloat, type TypedArray } from '../tensor/dtype.js';
+import { isFloat, type TypedArray } from '../base/dtype.js';
 import { fromData } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { grad } from './backward.js';

@@ -7,7 +7,7 @@
  */
 import type { GradOp } from '../tensor/grad-op.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { broadcastedAxes, type Shape } from '../tensor/shape.js';
+import { broadcastedAxes, type Shape } from '../base/shape.js';
 import { where } from '../tensor/ops/elementwise.js';
 import { bmm } from '../tensor/ops/matmul.js';
 import { groupedMatmul, groupedMatmulInner } from '../tensor/ops/grouped-matmul.js';

@@ -26,7 +26,7 @@ import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { LanguageModel } from '../moe/lm.js';
 import { stateDictEntries } from '../moe/lm-shapes.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, sameShape } from '../base/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CorpusOptions } from './corpus.js';

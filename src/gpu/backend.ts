@@ -8,8 +8,8 @@
  * as a Promise (gpu.js webgpu, whose kernels are asynchronous); `realize`
  * awaits only when it has to.
  */
-import type { DType, TypedArray } from '../tensor/dtype.js';
-import type { Shape } from '../tensor/shape.js';
+import type { DType, TypedArray } from '../base/dtype.js';
+import type { Shape } from '../base/shape.js';
 
 export type Maybe<T> = T | Promise<T>;
 

@@ -7,8 +7,8 @@
  */
 import type { Module } from '../nn/module.js';
 import { fromData } from '../tensor/create.js';
-import type { DType, TypedArray } from '../tensor/dtype.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import type { DType, TypedArray } from '../base/dtype.js';
+import { fmt, sameShape } from '../base/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { halfToFloat32 } from './half.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput, type SafetensorsTensor } from './safetensors.js';

@@ -13,7 +13,7 @@
  */
 import { oneHot } from '../tensor/ops/functional.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import { asTokens } from './mi-loss.js';
 
 /**

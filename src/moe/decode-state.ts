@@ -14,7 +14,7 @@
  * then what a full recompute over the tokens held gives.
  */
 import { KvCache } from '../nn/kv-cache.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 
 /** What a DecodeState needs of its model (LanguageModel, without the import cycle). */
 export interface DecodableModel {

@@ -6,7 +6,7 @@
  */
 import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { activation } from '../nn/activations.js';
 import type { ExpertActivation } from './moe-ffn.js';

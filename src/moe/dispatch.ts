@@ -24,7 +24,7 @@
 import { fromData, zeros } from '../tensor/create.js';
 import { gatherRows, scatterAddRows } from '../tensor/ops/indexing.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import type { Routing } from './routing.js';
 
 /** The triples in expert-major order: expert e's pairs are rows offsets[e] ≤ i < offsets[e+1]. */

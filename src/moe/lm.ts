@@ -18,7 +18,7 @@ import { Module } from '../nn/module.js';
 import { Embedding } from '../nn/embedding.js';
 import { PositionalEmbedding } from '../nn/positional-embedding.js';
 import { noGrad } from '../tensor/grad-mode.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
 import { crossEntropy } from '../tensor/ops/functional.js';

@@ -19,7 +19,7 @@
  * dtype (float32 in training).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, sameShape } from '../base/shape.js';
 
 export const MI_EPS = 1e-8;
 

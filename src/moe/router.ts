@@ -10,7 +10,7 @@
 import { checkPositiveInt } from '../nn/checks.js';
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType } from '../base/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export const ROUTER_KINDS = ['linear', 'mlp'] as const;

@@ -10,7 +10,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fromData } from '../tensor/create.js';
 import { untracked } from '../tensor/tidy.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, sameShape } from '../base/shape.js';
 import { bmm } from '../tensor/ops/matmul.js';
 
 const masks = new Map<string, Tensor>();

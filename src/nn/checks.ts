@@ -3,7 +3,7 @@
  * mistake the same way and names itself (`owner`) in the message.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 
 /** Throws "<owner>: <what> must be a positive integer, got v" unless v is one. */
 export function checkPositiveInt(owner: string, what: string, v: number): void {

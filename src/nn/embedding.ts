@@ -4,8 +4,8 @@
  * so only the embeddings of tokens in the batch change.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
-import { fmt } from '../tensor/shape.js';
+import type { DType } from '../base/dtype.js';
+import { fmt } from '../base/shape.js';
 import { gatherRows } from '../tensor/ops/indexing.js';
 import { Module } from './module.js';
 import { normal } from './init.js';

@@ -5,7 +5,7 @@
  * a module's parameters as inputs; meta-learning and weight sharing can too.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, sameShape } from '../base/shape.js';
 import { Module } from './module.js';
 
 type Slot = { owner: Record<string, unknown>; key: string; old: unknown };

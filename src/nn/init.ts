@@ -4,7 +4,7 @@
  */
 import { ones, rand, randn, zeros, type RandomOptions } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Shape } from '../tensor/shape.js';
+import type { Shape } from '../base/shape.js';
 import { noGrad } from '../tensor/grad-mode.js';
 
 /** U(−bound, bound). */

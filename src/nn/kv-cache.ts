@@ -18,7 +18,7 @@
 import { full } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { writeAt } from '../tensor/ops/write.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { untracked } from '../tensor/tidy.js';
 

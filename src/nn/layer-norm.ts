@@ -6,7 +6,7 @@
  * it; γ and β give the scale and shift back as parameters.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType } from '../base/dtype.js';
 import { Module } from './module.js';
 import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
 import { onesParam, zerosParam } from './init.js';

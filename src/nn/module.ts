@@ -5,7 +5,7 @@
  * them in its constructor. Names are dotted paths: 'blocks.0.ffn.w1'.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { fmt, sameShape } from '../tensor/shape.js';
+import { fmt, sameShape } from '../base/shape.js';
 import { noGrad } from '../tensor/grad-mode.js';
 
 export abstract class Module {

@@ -8,8 +8,8 @@
  *   y       = concat_h(softmax(q_h·k_hᵀ/√D + M)·v_h) · Wo
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
-import { fmt } from '../tensor/shape.js';
+import type { DType } from '../base/dtype.js';
+import { fmt } from '../base/shape.js';
 import { Module } from './module.js';
 import { checkPositiveInt } from './checks.js';
 import { Linear } from './linear.js';

@@ -4,8 +4,8 @@
  * cannot run past the maxLen positions it was built with (rotary can).
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { DType } from '../tensor/dtype.js';
-import { fmt } from '../tensor/shape.js';
+import type { DType } from '../base/dtype.js';
+import { fmt } from '../base/shape.js';
 import { Module } from './module.js';
 import { normal } from './init.js';
 

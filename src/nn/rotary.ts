@@ -10,9 +10,9 @@
  * with i + D/2 ("rotate half") is GPT-NeoX's and HF LLaMA's layout.
  */
 import type { Backend } from '../gpu/backend.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType } from '../base/dtype.js';
 import { fromData } from '../tensor/create.js';
-import { fmt } from '../tensor/shape.js';
+import { fmt } from '../base/shape.js';
 import { cat } from '../tensor/ops/movement.js';
 import { untracked } from '../tensor/tidy.js';
 import type { Tensor } from '../tensor/tensor.js';

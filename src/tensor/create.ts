@@ -1,10 +1,10 @@
 /** Making tensors: from values, constants, ranges and seeded random draws. */
 import type { Backend } from '../gpu/backend.js';
 import { backendNamed, getBackend } from '../gpu/registry.js';
-import { arrayFor, dtypeOf, toTypedArray, type DType, type TypedArray } from './dtype.js';
+import { arrayFor, dtypeOf, toTypedArray, type DType, type TypedArray } from '../base/dtype.js';
 import { LazyBuffer } from './lazy.js';
 import { defaultGenerator, type Generator } from './random.js';
-import { checkShape, fmt, sizeOf, type Shape } from './shape.js';
+import { checkShape, fmt, sizeOf, type Shape } from '../base/shape.js';
 import { Tensor } from './tensor.js';
 
 export interface TensorOptions {

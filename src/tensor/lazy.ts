@@ -6,8 +6,8 @@
  * Tensor swaps its LazyBuffer rather than mutating one other nodes read.
  */
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../gpu/backend.js';
-import type { DType } from './dtype.js';
-import type { Shape } from './shape.js';
+import type { DType } from '../base/dtype.js';
+import type { Shape } from '../base/shape.js';
 
 export type LazyOp =
   | { readonly kind: 'unary'; readonly op: UnaryOp }

@@ -6,12 +6,12 @@
  */
 import type { Backend } from '../gpu/backend.js';
 import { backendNamed } from '../gpu/registry.js';
-import type { DType, TypedArray } from './dtype.js';
-import { isFloat } from './dtype.js';
+import type { DType, TypedArray } from '../base/dtype.js';
+import { isFloat } from '../base/dtype.js';
 import type { GradOp } from './grad-op.js';
 import { LazyBuffer } from './lazy.js';
 import { realizeBuffers, realizeBuffersSync } from './realize.js';
-import { fmt, sizeOf, type Shape } from './shape.js';
+import { fmt, sizeOf, type Shape } from '../base/shape.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as mv from './ops/movement.js';

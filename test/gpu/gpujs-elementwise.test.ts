@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, it, beforeAll } from 'vitest';
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from '../../src/gpu/backend.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
-import { broadcastShapes } from '../../src/tensor/shape.js';
+import { broadcastShapes } from '../../src/base/shape.js';
 import { CI_MODES, both, expectClose, expectRanOn, gpujs, runsFor, shapeArb, sizeOf, values } from './gpujs-helpers.js';
 
 /** Input domains away from poles and overflow. */

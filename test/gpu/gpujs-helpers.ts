@@ -9,7 +9,7 @@ import type { Backend, DeviceBuffer, Maybe } from '../../src/gpu/backend.js';
 import { CpuBackend } from '../../src/gpu/cpu/index.js';
 import { KERNEL_CLASS, type GpujsMode } from '../../src/gpu/gpujs/api.js';
 import { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { TypedArray } from '../../src/base/dtype.js';
 
 /** Every gpu.js mode that can run on a GPU-less Linux CI machine (GPU-PATHS.md). */
 export const CI_MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];

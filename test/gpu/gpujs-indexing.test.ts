@@ -4,7 +4,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import type { ViewSpec } from '../../src/gpu/backend.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { csr } from '../../src/gpu/gpujs/indexing.js';
-import { stridesOf } from '../../src/tensor/shape.js';
+import { stridesOf } from '../../src/base/shape.js';
 import { CI_MODES, both, expectClose, expectRanOn, gpujs, runsFor, shapeArb, sizeOf, values } from './gpujs-helpers.js';
 
 const indices = (count: number, rows: number): fc.Arbitrary<Int32Array> =>

@@ -9,7 +9,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { GpujsBuffer } from '../../src/gpu/gpujs/buffer.js';
 import { CHUNK, MAX_EXACT_INDEX } from '../../src/gpu/gpujs/index-math.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import type { TypedArray } from '../../src/base/dtype.js';
 import { CI_MODES, both, expectClose, expectRanOn, gpujs } from './gpujs-helpers.js';
 
 const ramp = (n: number, period = 1009): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i % period) - period / 2) / period);

@@ -13,8 +13,8 @@ import { CpuBackend } from '../../src/gpu/cpu/index.js';
 import { WasmBuffer } from '../../src/gpu/wasm/buffer.js';
 import { PARALLEL_SCATTER_BYTES } from '../../src/gpu/wasm/indexing.js';
 import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
-import { sizeOf, stridesOf, broadcastShapes } from '../../src/tensor/shape.js';
-import type { TypedArray } from '../../src/tensor/dtype.js';
+import { sizeOf, stridesOf, broadcastShapes } from '../../src/base/shape.js';
+import type { TypedArray } from '../../src/base/dtype.js';
 
 const cpu = new CpuBackend();
 const backends: Record<string, Backend> = {};

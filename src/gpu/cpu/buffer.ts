@@ -1,6 +1,6 @@
 import type { DeviceBuffer } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
-import { dtypeOf } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../../base/dtype.js';
+import { dtypeOf } from '../../base/dtype.js';
 
 /** On the cpu backend a device buffer is just a typed array in host memory. */
 export class CpuBuffer implements DeviceBuffer {

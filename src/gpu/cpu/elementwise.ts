@@ -4,9 +4,9 @@
  * odometer walk over the output shape yields every input's offset.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import type { Shape } from '../../tensor/shape.js';
-import { alignedStrides, sameShape, sizeOf } from '../../tensor/shape.js';
-import { arrayFor, dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
+import type { Shape } from '../../base/shape.js';
+import { alignedStrides, sameShape, sizeOf } from '../../base/shape.js';
+import { arrayFor, dtypeOf, type DType, type TypedArray } from '../../base/dtype.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 

@@ -6,7 +6,7 @@
  */
 import type { GroupedMatmulSpec } from '../backend.js';
 import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
-import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
 
 /** The fused operands of 'rows' (backend.ts, GroupedMatmulExtras), as host arrays. */
 export interface HostExtras {

@@ -4,8 +4,8 @@
  * the code to read first.
  */
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
-import { toTypedArray, type DType, type TypedArray } from '../../tensor/dtype.js';
-import type { Shape } from '../../tensor/shape.js';
+import { toTypedArray, type DType, type TypedArray } from '../../base/dtype.js';
+import type { Shape } from '../../base/shape.js';
 import { CpuBuffer, cpu } from './buffer.js';
 import * as ew from './elementwise.js';
 import * as red from './reduce.js';

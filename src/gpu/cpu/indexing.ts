@@ -3,7 +3,7 @@
  * Experts (gather tokens into expert order, scatter-add expert outputs back
  * to their tokens), and each one the other's gradient.
  */
-import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
 
 function checkIndex(op: string, i: number, value: number, rows: number): void {
   if (!(value >= 0 && value < rows)) {

@@ -7,7 +7,7 @@
  * Accumulation is in float64 and rounds once when stored.
  */
 import type { MatmulSpec } from '../backend.js';
-import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
 
 export function matmul(a: TypedArray, b: TypedArray, s: MatmulSpec): TypedArray {
   const { batch, m, k, n } = s;

@@ -3,7 +3,7 @@
  * over n, so "reduce axis 1 of a [2, 3, 4] tensor" is outer=2, n=3, inner=4.
  */
 import type { ArgReduceOp, ReduceOp } from '../backend.js';
-import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
 
 export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number): TypedArray {
   const out = arrayFor(dtypeOf(x), outer * inner);

@@ -1,7 +1,7 @@
 /** The strided, zero-padded read that implements every movement op. */
 import type { ViewSpec } from '../backend.js';
-import { arrayFor, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
-import { sizeOf } from '../../tensor/shape.js';
+import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
+import { sizeOf } from '../../base/shape.js';
 
 export function view(x: TypedArray, spec: ViewSpec): TypedArray {
   const { shape, strides, offset, window } = spec;

@@ -4,7 +4,7 @@
  * last axis lands as one block where the destination's last stride is 1.
  */
 import type { WriteSpec } from '../backend.js';
-import type { TypedArray } from '../../tensor/dtype.js';
+import type { TypedArray } from '../../base/dtype.js';
 
 export function write(dst: TypedArray, src: TypedArray, spec: WriteSpec): void {
   const { shape, strides, offset } = spec;

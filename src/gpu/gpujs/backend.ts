@@ -9,8 +9,8 @@
  * are stored as float32 values, exact below 2^24, and read back as Int32Array.
  */
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, Maybe, ReduceOp, UnaryOp, ViewSpec } from '../backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
-import type { Shape } from '../../tensor/shape.js';
+import type { DType, TypedArray } from '../../base/dtype.js';
+import type { Shape } from '../../base/shape.js';
 import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
 import { isDeviceHandle, type GpuInstance, type GpujsMode, type KernelArg, type KernelOutput } from './api.js';
 import { GpujsBuffer, gpujsBuffer, type GpujsDType } from './buffer.js';

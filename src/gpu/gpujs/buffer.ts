@@ -11,7 +11,7 @@
  * read it part by part (chunks.ts).
  */
 import type { DeviceBuffer } from '../backend.js';
-import type { DType } from '../../tensor/dtype.js';
+import type { DType } from '../../base/dtype.js';
 import { isDeviceHandle, type KernelOutput } from './api.js';
 import { chargeDeviceBytes } from './memory.js';
 import { countLive } from './stats.js';

@@ -17,7 +17,7 @@
  *     checks stays below 2^24. A read spread wider (the transpose of a
  *     matrix past 2^24 elements) is refused with an error naming the limit.
  */
-import { stridesOf, type Shape } from '../../tensor/shape.js';
+import { stridesOf, type Shape } from '../../base/shape.js';
 import type { GpujsBuffer, GpujsDType } from './buffer.js';
 import { cellIndex, checkChunkable, chunkRanges, CHUNK, digitsOf, MAX_EXACT_INDEX, offsetExpr } from './index-math.js';
 import { kernelSource, type Job } from './job.js';

@@ -9,7 +9,7 @@
  * reference computes them.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { alignedStrides, fmt, sameShape, sizeOf, type Shape } from '../../tensor/shape.js';
+import { alignedStrides, fmt, sameShape, sizeOf, type Shape } from '../../base/shape.js';
 import type { GpujsBuffer, GpujsDType } from './buffer.js';
 import { chunkedReads, type Work } from './chunks.js';
 import { isChunked, offsetExpr, unflatten } from './index-math.js';

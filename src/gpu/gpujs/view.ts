@@ -4,7 +4,7 @@
  * or is 0 when some i_d falls outside its window.
  */
 import type { ViewSpec } from '../backend.js';
-import { fmt, sizeOf } from '../../tensor/shape.js';
+import { fmt, sizeOf } from '../../base/shape.js';
 import type { GpujsBuffer } from './buffer.js';
 import { chunkedReads, type Work } from './chunks.js';
 import { isChunked, offsetExpr, unflatten } from './index-math.js';

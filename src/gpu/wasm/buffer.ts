@@ -1,5 +1,5 @@
 import type { DeviceBuffer } from '../backend.js';
-import type { DType } from '../../tensor/dtype.js';
+import type { DType } from '../../base/dtype.js';
 
 /** A block of the wasm heap: `size` elements of 4 bytes at byte address `ptr`. */
 export class WasmBuffer implements DeviceBuffer {

@@ -2,7 +2,7 @@
  * What every wasm kernel driver needs: the heap, the compiled kernels, the
  * thread pool and each thread's gemm scratch, plus typed views of buffers.
  */
-import type { DType, TypedArray } from '../../tensor/dtype.js';
+import type { DType, TypedArray } from '../../base/dtype.js';
 import { WasmBuffer } from './buffer.js';
 import { GEMM, gemmWorkBytes } from './gemm-kernel.js';
 import { Heap } from './heap.js';

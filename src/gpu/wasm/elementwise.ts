@@ -9,8 +9,8 @@
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import * as ref from '../cpu/elementwise.js';
-import type { Shape } from '../../tensor/shape.js';
-import { alignedStrides, sizeOf } from '../../tensor/shape.js';
+import type { Shape } from '../../base/shape.js';
+import { alignedStrides, sizeOf } from '../../base/shape.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { SIMD_BINARY, SIMD_UNARY } from './elementwise-kernel.js';

@@ -11,8 +11,8 @@
  */
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import * as ix from '../cpu/indexing.js';
-import { dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
-import type { Shape } from '../../tensor/shape.js';
+import { dtypeOf, type DType, type TypedArray } from '../../base/dtype.js';
+import type { Shape } from '../../base/shape.js';
 import { WasmBuffer, wasmBuf } from './buffer.js';
 import { WasmDevice } from './device.js';
 import * as ew from './elementwise.js';

@@ -6,7 +6,7 @@
  * runs are fills, padding is zero-filled around the valid part of a run.
  */
 import type { ViewSpec } from '../backend.js';
-import { sizeOf } from '../../tensor/shape.js';
+import { sizeOf } from '../../base/shape.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 

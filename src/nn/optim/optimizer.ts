@@ -9,7 +9,7 @@
  */
 import { Tensor } from '../../tensor/tensor.js';
 import { noGrad } from '../../tensor/grad-mode.js';
-import { fmt, sameShape } from '../../tensor/shape.js';
+import { fmt, sameShape } from '../../base/shape.js';
 
 /** Parameters sharing settings; e.g. biases and norms with weightDecay 0. */
 export interface ParamGroup {

@@ -4,13 +4,13 @@
  * GradNode autograd will walk.
  */
 import type { Backend } from '../../gpu/backend.js';
-import type { DType } from '../dtype.js';
-import { isFloat } from '../dtype.js';
+import type { DType } from '../../base/dtype.js';
+import { isFloat } from '../../base/dtype.js';
 import { isEager, isGradEnabled } from '../grad-mode.js';
 import type { GradOp } from '../grad-op.js';
 import { creationScopes, LazyBuffer, type LazyOp } from '../lazy.js';
 import { realizeBuffersSync } from '../realize.js';
-import { fmt, type Shape } from '../shape.js';
+import { fmt, type Shape } from '../../base/shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
 export function make(op: LazyOp, inputs: readonly Tensor[], shape: Shape, dtype: DType, grad: GradOp | null, backend?: Backend): Tensor {

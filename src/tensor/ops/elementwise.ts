@@ -1,8 +1,8 @@
 /** Elementwise ops: unary, binary with broadcasting, where, clamp, cast. */
 import { BINARY_OPS, type BinaryOp, type UnaryOp } from '../../gpu/backend.js';
-import type { DType } from '../dtype.js';
-import { isFloat } from '../dtype.js';
-import { broadcastShapes, fmt } from '../shape.js';
+import type { DType } from '../../base/dtype.js';
+import { isFloat } from '../../base/dtype.js';
+import { broadcastShapes, fmt } from '../../base/shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { lift, make, sameBackend } from './core.js';
 

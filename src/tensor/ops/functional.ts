@@ -2,7 +2,7 @@
  * Composite ops built from the primitives (so their gradients come for free):
  * softmax, logSoftmax, logsumexp, oneHot, crossEntropy.
  */
-import { fmt, normAxis } from '../shape.js';
+import { fmt, normAxis } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { lift } from './core.js';

@@ -27,7 +27,7 @@
  */
 import { checkGroupOffsets, checkRowIndex, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
 import type { GroupedMatmulSpec } from '../../gpu/backend.js';
-import { fmt } from '../shape.js';
+import { fmt } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
 

@@ -6,7 +6,7 @@
  * single elements (rows of width 1) with offsets computed from the shape.
  */
 import { LazyBuffer } from '../lazy.js';
-import { fmt, normAxis, sizeOf, stridesOf } from '../shape.js';
+import { fmt, normAxis, sizeOf, stridesOf } from '../../base/shape.js';
 import { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
 import { binary, where } from './elementwise.js';

@@ -4,7 +4,7 @@
  * lowered to one rank-3 primitive [B, M, K]·[B, K, N] in which a batch of
  * 1 broadcasts (batch stride 0), so x·W for a 2-D weight is a single GEMM.
  */
-import { broadcastShapes, fmt, sizeOf } from '../shape.js';
+import { broadcastShapes, fmt, sizeOf } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
 import { expand, reshape } from './movement.js';

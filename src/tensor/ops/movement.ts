@@ -5,7 +5,7 @@
  * permute, expand ↔ sum, slice ↔ pad.
  */
 import type { Backend, ViewSpec } from '../../gpu/backend.js';
-import { fmt, normAxis, sizeOf, stridesOf } from '../shape.js';
+import { fmt, normAxis, sizeOf, stridesOf } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
 import { binary } from './elementwise.js';

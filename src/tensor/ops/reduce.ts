@@ -4,7 +4,7 @@
  * and keepDims=false reshapes the kept axes away at the end.
  */
 import type { ArgReduceOp, ReduceOp } from '../../gpu/backend.js';
-import { fmt, normAxis, splitAt } from '../shape.js';
+import { fmt, normAxis, splitAt } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { make } from './core.js';
 import { binary } from './elementwise.js';

@@ -10,7 +10,7 @@
  * (gpu.js) the same value is composed from a padded view and a where, and dst
  * is copied: one pass over it per write.
  */
-import { fmt, normAxis, stridesOf } from '../shape.js';
+import { fmt, normAxis, stridesOf } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { full } from '../create.js';
 import { isGradEnabled } from '../grad-mode.js';
