@@ -17,3 +17,4 @@ export {
 export {
   routingProperties, checkRoutingFunction, ROUTING_INVARIANTS, type RoutingInvariant, type RoutingCase, type RoutingCheckOptions,
 } from './routing-properties.js';
+export { gradcheckProperty, type GradcheckPropertyOptions, type GradcheckPropertyResult } from './gradcheck-property.js';
