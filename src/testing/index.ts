@@ -18,3 +18,7 @@ export {
   routingProperties, checkRoutingFunction, ROUTING_INVARIANTS, type RoutingInvariant, type RoutingCase, type RoutingCheckOptions,
 } from './routing-properties.js';
 export { gradcheckProperty, type GradcheckPropertyOptions, type GradcheckPropertyResult } from './gradcheck-property.js';
+export { checkDispatcher, checkSparseBound } from './layer-checks.js';
+export { layerCaseArb, type LayerForward, type LayerRun, type LayerCase, type LayerCheckOptions, type FfnHostWeights } from './layer-forward.js';
+export { checkMiLoss, miLossSpec, type MiLossFunction, type MiCheckOptions } from './mi-checks.js';
+export { moeGradcheck, type MoEGradCase, type MoEGradRun, type SparseMoEForward, type MoEGradcheckOptions } from './moe-gradcheck.js';
