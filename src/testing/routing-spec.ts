@@ -12,8 +12,6 @@
  *
  * Gates are the raw scores S_e, never renormalized.
  */
-import type { InferMode } from '../moe/routing.js';
-
 /** Expert a ranks before expert b in a row of scores. */
 export const ranksBefore = (row: readonly number[], a: number, b: number): boolean => row[a]! > row[b]! || (row[a] === row[b] && a < b);
 
@@ -35,18 +33,4 @@ export function specThresholdTopKCount(rows: readonly (readonly number[])[], eps
   if (rows.length === 0) return 1;
   const mean = rows.reduce((s, r) => s + specThresholdSet(r, eps).length, 0) / rows.length;
   return Math.min(n, Math.max(1, Math.floor(mean + 0.5)));
-}
-
-/** The experts the spec assigns one row (in rank order) under `mode`; `k` is thresholdTopK's batch K. */
-export function specExperts(row: readonly number[], mode: InferMode, batchK: number): number[] {
-  const ranked = specRanking(row);
-  switch (mode.mode) {
-    case 'dense': return ranked;
-    case 'topK': return ranked.slice(0, mode.k);
-    case 'thresholdTopK': return ranked.slice(0, batchK);
-    case 'threshold': {
-      const chosen = new Set(specThresholdSet(row, mode.eps));
-      return ranked.filter((e) => chosen.has(e));
-    }
-  }
 }
