@@ -13,14 +13,11 @@ import { gradcheck, type GradcheckOptions, type GradcheckReport } from '../autog
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { parameters, type RunOptions } from './run-options.js';
 import { toTensor, type TensorValues } from './tensor-values.js';
 
-export interface GradcheckPropertyOptions extends GradcheckOptions {
-  numRuns?: number;
-  /** Replay: the seed (and path) a failure printed. */
-  seed?: number;
-  path?: string;
-}
+/** gradcheck's tolerances, and the runs (seed and path replay a printed failure). */
+export interface GradcheckPropertyOptions extends GradcheckOptions, RunOptions {}
 
 export interface GradcheckPropertyResult {
   numRuns: number;
@@ -86,13 +83,13 @@ export async function gradcheckProperty(
   inputs: readonly fc.Arbitrary<TensorValues>[] | fc.Arbitrary<readonly TensorValues[]>,
   opts: GradcheckPropertyOptions = {},
 ): Promise<GradcheckPropertyResult> {
-  const { numRuns = 50, seed, path, ...tol } = opts;
+  const { numRuns, seed, path, ...tol } = opts;
   const args: fc.Arbitrary<readonly TensorValues[]> = Array.isArray(inputs) ? fc.tuple(...(inputs as fc.Arbitrary<TensorValues>[])) : (inputs as fc.Arbitrary<readonly TensorValues[]>);
   let maxAbsErr = 0;
   const prop = fc.asyncProperty(args, fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (values, r) => {
     maxAbsErr = Math.max(maxAbsErr, (await checkCase(fn, values, r, tol)).maxAbsErr);
   });
-  const out = await fc.check(prop, { numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) });
+  const out = await fc.check(prop, parameters({ numRuns, seed, path }, 50));
   if (out.failed) {
     const e = out.errorInstance;
     const why = e instanceof GradcheckFailure ? e.message : `fn threw: ${e instanceof Error ? e.message : String(e)}`;

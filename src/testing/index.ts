@@ -9,6 +9,7 @@ export { scoresArb, scoreRowArb, scoreRow, epsFor, type ScoreMatrix, type ScoreO
 export { modeArb, type ModeOptions } from './modes.js';
 export { permutationArb, permuteRows } from './permutations.js';
 export { InvariantError } from './check-error.js';
+export type { RunOptions } from './run-options.js';
 export { ranksBefore, specRanking, specThresholdSet, specThresholdTopKCount } from './routing-spec.js';
 export {
   checkWellFormed, checkOrderAndGates, checkTopK, checkThreshold, checkThresholdTopK, checkRoutingOf,

@@ -11,7 +11,8 @@
  */
 import { expertOnToken, ffnOracle, type FfnHostWeights } from '../moe/oracle.js';
 import { ensure, list } from './check-error.js';
-import { assertAsync, layerCaseArb, norm, type LayerCase, type LayerCheckOptions, type LayerForward } from './layer-forward.js';
+import { layerCaseArb, norm, type LayerCase, type LayerCheckOptions, type LayerForward } from './layer-forward.js';
+import { assertAsync } from './run-options.js';
 import { checkRoutingOf } from './routing-checks.js';
 
 const modeName = (c: LayerCase): string => JSON.stringify(c.mode);

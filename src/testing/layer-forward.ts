@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { FfnHostWeights } from '../moe/oracle.js';
 import type { InferMode, Routing } from '../moe/routing.js';
 import { modeArb, type ModeOptions } from './modes.js';
+import type { RunOptions } from './run-options.js';
 
 /** One sparse forward: the output (T×d), the router's scores (T×N) and the routing it used. */
 export interface LayerRun {
@@ -22,15 +23,12 @@ export type LayerForward = (x: Float64Array, tokens: number, mode: InferMode) =>
 
 export type { FfnHostWeights };
 
-export interface LayerCheckOptions extends ModeOptions {
+export interface LayerCheckOptions extends ModeOptions, RunOptions {
   /** 1..maxTokens tokens (default 7). */
   maxTokens?: number;
   /** |y − y_expected| ≤ atol + rtol·|y_expected| (defaults 1e-5 and 1e-4, float32's reach). */
   atol?: number;
   rtol?: number;
-  numRuns?: number;
-  seed?: number;
-  path?: string;
 }
 
 export interface LayerCase {
@@ -52,12 +50,7 @@ export function layerCaseArb(w: FfnHostWeights, opts: LayerCheckOptions = {}): f
   }));
 }
 
-/** fc.assert on an async property with the options' run count and replay seed. */
-export async function assertAsync<T>(arb: fc.Arbitrary<T>, check: (v: T) => Promise<void>, opts: { numRuns?: number; seed?: number; path?: string }, numRuns: number): Promise<void> {
-  const { seed, path } = opts;
-  await fc.assert(fc.asyncProperty(arb, check), { numRuns: opts.numRuns ?? numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) });
-}
-
+/** The Euclidean norm of n values from `offset`. */
 export const norm = (v: ArrayLike<number>, offset = 0, n = v.length): number => {
   let s = 0;
   for (let i = 0; i < n; i++) s += v[offset + i]! ** 2;

@@ -9,19 +9,16 @@
  */
 import fc from 'fast-check';
 import { ensure } from './check-error.js';
-import { assertAsync } from './layer-forward.js';
+import { assertAsync, type RunOptions } from './run-options.js';
 import { permutationArb } from './permutations.js';
 import { scoresArb, type ScoreMatrix, type ScoreOptions } from './scores.js';
 
 /** The loss under test, on one score matrix. */
 export type MiLossFunction = (m: ScoreMatrix) => number | Promise<number>;
 
-export interface MiCheckOptions extends ScoreOptions {
+export interface MiCheckOptions extends ScoreOptions, RunOptions {
   /** Slack on the bounds and the formula (default 1e-5: float32, and the 1e-8 inside the logs). */
   tol?: number;
-  numRuns?: number;
-  seed?: number;
-  path?: string;
 }
 
 const entropy = (p: readonly number[]): number => -p.reduce((s, v) => s + (v > 0 ? v * Math.log(v) : 0), 0);

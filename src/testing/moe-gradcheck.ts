@@ -22,6 +22,7 @@ import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ensure, InvariantError, list } from './check-error.js';
 import { specRanking } from './routing-spec.js';
+import { assertAsync, type RunOptions } from './run-options.js';
 
 /** One drawn layer and batch; every array row-major, float64. */
 export interface MoEGradCase {
@@ -60,7 +61,7 @@ export interface MoEGradRun {
 
 export type SparseMoEForward = (c: MoEGradCase) => MoEGradRun | Promise<MoEGradRun>;
 
-export interface MoEGradcheckOptions {
+export interface MoEGradcheckOptions extends RunOptions {
   activation?: ExpertActivation;
   /** 1 (default) or N: pass the layer's gateScale. 'scaled' stands for N. */
   gateScale?: number | 'scaled';
@@ -69,18 +70,17 @@ export interface MoEGradcheckOptions {
   eps?: number;
   atol?: number;
   rtol?: number;
-  numRuns?: number;
-  seed?: number;
-  path?: string;
 }
 
 const PARAMS = ['x', 'router', 'w1', 'b1', 'w2', 'b2'] as const;
 type Param = (typeof PARAMS)[number];
 
-/** Sizes and a weight seed: tokens 5..13, d and h 3..7, N 5 or 7 (all odd), k from `ks`. */
+/** Sizes and a weight seed: tokens 5..13, d 3..7, h 3..5, N 5 or 7 (all odd), k from `ks`. */
 function caseArb(opts: MoEGradcheckOptions): fc.Arbitrary<MoEGradCase> {
+  const ks = opts.ks ?? [2, 3, 4];
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 5)) throw new Error(`moeGradcheck: ks=${list(ks)} must be integers in [1, 5] (N is 5 or 7)`);
   const odd = (min: number, max: number) => fc.integer({ min: (min - 1) / 2, max: (max - 1) / 2 }).map((i) => 2 * i + 1);
-  return fc.record({ tokens: odd(5, 13), dModel: odd(3, 7), expertHidden: odd(3, 5), nExperts: fc.constantFrom(5, 7), k: fc.constantFrom(...(opts.ks ?? [2, 3, 4])), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) })
+  return fc.record({ tokens: odd(5, 13), dModel: odd(3, 7), expertHidden: odd(3, 5), nExperts: fc.constantFrom(5, 7), k: fc.constantFrom(...ks), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) })
     .map(({ seed, ...s }) => drawWeights(s, seed, opts));
 }
 
@@ -175,6 +175,5 @@ async function checkCase(forward: SparseMoEForward, c: MoEGradCase, opts: MoEGra
 
 /** Asserts the layer's output and gradients match the loop reference on drawn sizes, weights and k. */
 export async function moeGradcheck(forward: SparseMoEForward, opts: MoEGradcheckOptions = {}): Promise<void> {
-  const { numRuns = 6, seed, path } = opts;
-  await fc.assert(fc.asyncProperty(caseArb(opts), (c) => checkCase(forward, c, opts)), { numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) });
+  await assertAsync(caseArb(opts), (c) => checkCase(forward, c, opts), opts, 6);
 }

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { InferMode, Routing } from '../moe/routing.js';
 import { modeArb } from './modes.js';
 import { permutationArb, permuteRows } from './permutations.js';
+import { parameters, type RunOptions } from './run-options.js';
 import {
   checkLoads, checkMonotoneInEps, checkPermutationEquivariance, checkRoutingOf, checkTopNIsDense, type RoutingFunction,
 } from './routing-checks.js';
@@ -25,14 +26,11 @@ export interface RoutingCase {
   perm?: number[];
 }
 
-export interface RoutingCheckOptions extends ScoreOptions {
+export interface RoutingCheckOptions extends ScoreOptions, RunOptions {
   /** The loads of a routing (e.g. from the dispatcher's sort); 'loads' is checked only when given. */
   loads?: (routing: Routing, nExperts: number) => ArrayLike<number>;
   /** Which invariants (default all; 'loads' only with `loads`). */
   only?: readonly RoutingInvariant[];
-  numRuns?: number;
-  seed?: number;
-  path?: string;
 }
 
 const withMode = (scores: fc.Arbitrary<ScoreMatrix>, mode: (m: ScoreMatrix) => fc.Arbitrary<InferMode>): fc.Arbitrary<RoutingCase> =>
@@ -44,7 +42,8 @@ function caseArb(inv: RoutingInvariant, scores: fc.Arbitrary<ScoreMatrix>): fc.A
   switch (inv) {
     case 'dense': return withMode(scores, () => fc.constant({ mode: 'dense' }));
     case 'topK': return withMode(scores, (m) => modeArb(m.nExperts, { modes: ['topK'] }));
-    case 'threshold': case 'monotoneInEps': return withMode(scores, eps('threshold')).chain((c) => epsFor(c.m).map((e2) => ({ ...c, eps2: e2 })));
+    case 'threshold': return withMode(scores, eps('threshold'));
+    case 'monotoneInEps': return withMode(scores, eps('threshold')).chain((c) => epsFor(c.m).map((e2) => ({ ...c, eps2: e2 })));
     case 'thresholdTopK': return withMode(scores, eps('thresholdTopK'));
     case 'topNIsDense': return withMode(scores, (m) => fc.constant({ mode: 'topK', k: m.nExperts }));
     case 'loads': return withMode(scores, (m) => modeArb(m.nExperts));
@@ -90,10 +89,9 @@ export function routingProperties(fn: RoutingFunction, opts: RoutingCheckOptions
 
 /** Asserts every chosen invariant; throws fast-check's report (counterexample, seed, path) prefixed with the invariant. */
 export function checkRoutingFunction(fn: RoutingFunction, opts: RoutingCheckOptions = {}): void {
-  const { numRuns = 200, seed, path } = opts;
   for (const [inv, prop] of Object.entries(routingProperties(fn, opts))) {
     try {
-      fc.assert(prop, { numRuns, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path }) });
+      fc.assert(prop, parameters(opts, 200));
     } catch (e) {
       throw new Error(`routing invariant '${inv}' failed:\n${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
