@@ -3,17 +3,12 @@ import { fromData, manualSeed, miLoss, setBackend, type Tensor } from '../../src
 import { MoEFeedForward, type MoEFeedForwardOptions } from '../../src/moe/moe-ffn.js';
 import { ffnHostWeights, ffnOracle } from '../../src/moe/oracle.js';
 import type { Routing } from '../../src/moe/routing.js';
+import { layerForward as inferOf } from '../moe/helpers.js';
 import {
   checkDispatcher, checkMiLoss, checkSparseBound, moeGradcheck, type LayerForward, type MiLossFunction, type SparseMoEForward,
 } from '../../src/testing/index.js';
 
 await setBackend('cpu');
-
-/** A dsmoe layer as a LayerForward: float32 tensors in, host arrays out. */
-const inferOf = (layer: MoEFeedForward): LayerForward => async (x, tokens, mode) => {
-  const out = await layer.infer(fromData(Float32Array.from(x), [tokens, layer.dModel]), mode);
-  return { y: await out.y.data(), scores: await out.scores.data(), routing: out.routing };
-};
 
 function layerOf(opts: Partial<MoEFeedForwardOptions> = {}): MoEFeedForward {
   manualSeed(5);
