@@ -6,9 +6,11 @@
  *   node scripts/build.mjs node browser    only the named targets
  *
  * Targets:
- *   node     dist/node/index.js (+ dist/node/cli.js when src/cli/main.ts exists):
- *            Node ESM, dependencies left as imports (packages: 'external'),
- *            code split so the CLI and the library share one engine instance.
+ *   node     dist/node/index.js, dist/node/testing.js (the property-test kit,
+ *            'dsmoe/testing'; fast-check, its peer dependency, stays an import)
+ *            and dist/node/cli.js when src/cli/main.ts exists: Node ESM,
+ *            dependencies left as imports (packages: 'external'), code split
+ *            so the CLI, the kit and the library share one engine instance.
  *   browser  dist/browser/index.js: browser ESM, gpu.js bundled (its package
  *            "browser" field points esbuild at gpu.js's browser build), minified
  *            with a source map. Node-only modules (node:*, fs, webgpu, gl, ...)
@@ -78,7 +80,7 @@ function report(files, quiet = false) {
 export async function buildNode({ out = at('dist'), quiet = false } = {}) {
   const dir = join(out, 'node');
   rmSync(dir, { recursive: true, force: true });
-  const entryPoints = { index: at('src/index.ts') };
+  const entryPoints = { index: at('src/index.ts'), testing: at('src/testing/index.ts') };
   const cli = at('src/cli/main.ts');
   if (existsSync(cli)) entryPoints.cli = cli;
   const result = await build({
@@ -148,9 +150,10 @@ export function buildTypes({ out = at('dist'), quiet = false } = {}) {
   const tsc = at('node_modules/.bin/tsc');
   const r = spawnSync(tsc, ['-p', at('scripts/tsconfig.types.json'), '--outDir', dir], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc --emitDeclarationOnly failed:\n${r.stdout}${r.stderr}`);
-  if (!existsSync(join(dir, 'index.d.ts'))) throw new Error(`tsc ran but ${relative(root, dir)}/index.d.ts is missing`);
+  const entries = [join(dir, 'index.d.ts'), join(dir, 'testing', 'index.d.ts')];
+  for (const f of entries) if (!existsSync(f)) throw new Error(`tsc ran but ${relative(root, f)} is missing`);
   if (!quiet) console.log('types (tsc --emitDeclarationOnly):');
-  return report([join(dir, 'index.d.ts')], quiet);
+  return report(entries, quiet);
 }
 
 export async function buildDemo({ quiet = false } = {}) {

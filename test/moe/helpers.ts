@@ -1,7 +1,6 @@
 /** Small host-side helpers shared by the MoE suites. */
-import fc from 'fast-check';
-import { Generator, fromData, type Tensor } from '../../src/index.js';
-import type { InferMode } from '../../src/moe/routing.js';
+import { Generator, fromData, type MoEFeedForward, type Tensor } from '../../src/index.js';
+import type { LayerForward } from '../../src/testing/index.js';
 
 /** Max |a − b| ≤ atol + rtol·|b| elementwise; returns the worst excess (≤ 0 when within). */
 export function closeTo(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): { ok: boolean; worst: string } {
@@ -27,14 +26,15 @@ export function randomTensor(shape: readonly number[], seed: number, scale = 1):
   return fromData(data, shape);
 }
 
-/** Any of the four inference modes for N experts. */
-export function modeArb(nExperts: number): fc.Arbitrary<InferMode> {
-  return fc.oneof(
-    fc.constant<InferMode>({ mode: 'dense' }),
-    fc.integer({ min: 1, max: nExperts }).map((k): InferMode => ({ mode: 'topK', k })),
-    fc.double({ min: 0, max: 3, noNaN: true }).map((eps): InferMode => ({ mode: 'threshold', eps })),
-    fc.double({ min: 0, max: 3, noNaN: true }).map((eps): InferMode => ({ mode: 'thresholdTopK', eps })),
-  );
+/** Any of the four inference modes for N experts: the kit's arbitrary (dsmoe/testing). */
+export { modeArb } from '../../src/testing/index.js';
+
+/** A layer's sparse inference as the kit's layer checkers take it: float32 tokens in, host arrays out. */
+export function layerForward(layer: MoEFeedForward): LayerForward {
+  return async (x, tokens, mode) => {
+    const out = await layer.infer(fromData(Float32Array.from(x), [tokens, layer.dModel]), mode);
+    return { y: await out.y.data(), scores: await out.scores.data(), routing: out.routing };
+  };
 }
 
 export function rowNorm(a: ArrayLike<number>, offset: number, n: number): number {

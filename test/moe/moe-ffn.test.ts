@@ -6,7 +6,8 @@ import { DenseFeedForward } from '../../src/moe/dense-ffn.js';
 import { expertOnToken, ffnHostWeights, ffnOracle } from '../../src/moe/oracle.js';
 import type { InferMode } from '../../src/moe/routing.js';
 import { moeBackends } from './backends.js';
-import { closeTo, modeArb, randomTensor, rowNorm } from './helpers.js';
+import { checkDispatcher, checkSparseBound } from '../../src/testing/index.js';
+import { closeTo, layerForward, modeArb, randomTensor, rowNorm } from './helpers.js';
 
 const backends = await moeBackends();
 
@@ -142,6 +143,16 @@ describe.each(backends)('MoEFeedForward on %s', (backendName) => {
         expect(rowNorm(diff, 0, d)).toBeLessThanOrEqual(layer.gateScale * mass * largest + 1e-5 * (1 + scale));
       }
     }), runs);
+  });
+
+  it("passes dsmoe/testing's dispatcher and sparse-bound checkers, convex and scaled", async () => {
+    await setBackend(backendName);
+    for (const gate of ['convex', 'scaled'] as const) {
+      const { layer } = build({ dModel: 5, nExperts: 5, expertHidden: 3, gate, tokens: 1, seed: 9 });
+      const w = await ffnHostWeights(layer);
+      await checkDispatcher(layerForward(layer), w, runs);
+      await checkSparseBound(layerForward(layer), w, runs);
+    }
   });
 
   it('stateDict round trip preserves outputs exactly', async () => {

@@ -4,6 +4,7 @@ import { manualSeed, setBackend } from '../../src/index.js';
 import { MoEFeedForward } from '../../src/moe/moe-ffn.js';
 import { route, thresholdTopKCount, type InferMode } from '../../src/moe/routing.js';
 import { sortByExpert } from '../../src/moe/dispatch.js';
+import { checkRoutingFunction, checkRoutingOf, checkThreshold as kitCheckThreshold, type ScoreMatrix } from '../../src/testing/index.js';
 import { moeBackends } from './backends.js';
 import { randomTensor } from './helpers.js';
 
@@ -18,32 +19,23 @@ const scoresArb = fc
     scores: fc.array(fc.integer({ min: 0, max: 4 }).map((v) => v / 8), { minLength: tokens * nExperts, maxLength: tokens * nExperts }),
   }));
 
-const row = (s: readonly number[], t: number, n: number): number[] => s.slice(t * n, (t + 1) * n);
-/** Expert a ranks before b: higher score, or equal score and lower index. */
-const before = (r: number[], a: number, b: number): boolean => r[a]! > r[b]! || (r[a] === r[b] && a < b);
+/** The kit's one-instance checkers (dsmoe/testing, written from routing.ts's spec) on a T×N score array. */
+const matrix = (scores: readonly number[], n: number, tokens: number): ScoreMatrix => ({ tokens, nExperts: n, scores: [...scores] });
 
 /** The checks shared by the host-level and the layer-level properties. */
 function checkTopK(scores: readonly number[], n: number, k: number, experts: number[][], gates: number[][]): void {
-  experts.forEach((es, t) => {
-    const r = row(scores, t, n);
-    expect(es).toHaveLength(k);
-    expect(new Set(es).size).toBe(k);
-    for (let i = 1; i < es.length; i++) expect(before(r, es[i - 1]!, es[i]!)).toBe(true);
-    for (const u of [...Array(n).keys()].filter((e) => !es.includes(e))) for (const c of es) expect(before(r, c, u)).toBe(true);
-    expect(gates[t]).toEqual(es.map((e) => r[e]));
-  });
+  checkRoutingOf(matrix(scores, n, experts.length), { mode: 'topK', k }, { experts, gates });
 }
 
 function checkThreshold(scores: readonly number[], n: number, eps: number, experts: number[][]): void {
-  experts.forEach((es, t) => {
-    const r = row(scores, t, n);
-    const above = [...Array(n).keys()].filter((e) => n * r[e]! > eps);
-    if (above.length > 0) expect([...es].sort((a, b) => a - b)).toEqual(above);
-    else expect(es).toEqual([r.indexOf(Math.max(...r))]);
-  });
+  kitCheckThreshold(matrix(scores, n, experts.length), { experts, gates: experts.map(() => []) }, eps);
 }
 
 describe('routing (host)', () => {
+  it("satisfies every invariant of the kit's routing checkers, its loads those of the dispatcher's counting sort", () => {
+    checkRoutingFunction(route, { loads: (r, n) => sortByExpert(r, n).counts });
+  });
+
   it('topK selects exactly k experts, the k largest, ties to the lower index, in descending order', () => {
     fc.assert(fc.property(scoresArb.chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 1, max: c.nExperts }))), ([{ tokens, nExperts, scores }, k]) => {
       const r = route(scores, tokens, nExperts, { mode: 'topK', k });
