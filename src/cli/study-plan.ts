@@ -113,6 +113,7 @@ export function ablationArms(preset: string): StudyArm[] {
     { id: 'alpha-ffn-low', label: `α_ffn = ${c.alphaFfn / 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn / 3 }, question: 'a weaker MI loss' },
     { id: 'alpha-ffn-high', label: `α_ffn = ${c.alphaFfn * 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn * 3 }, question: 'a stronger MI loss' },
     { id: 'router-mlp', label: 'MLP router', kind: 'dsmoe', config: { router: 'mlp' }, question: 'router kind' },
+    { id: 'router-mlp-convex', label: 'MLP router, FFN gate S_e', kind: 'dsmoe', config: { router: 'mlp', ffnGate: 'convex' }, question: 'the MLP router with the paper\'s gate' },
     { id: 'smoe-gate-scaled', label: 'SMoE, gate N·S_e', kind: 'smoe', config: { ffnGate: 'scaled' }, question: 'does the gate scale help the baseline too?' },
     { id: 'lr-high-dense', label: 'Dense, 2× learning rate', kind: 'dense', config: {}, lr: 2, question: 'is the budget\'s learning rate the dense model\'s best?' },
     { id: 'lr-high-dsmoe', label: 'DS-MoE, 2× learning rate', kind: 'dsmoe', config: {}, lr: 2, question: 'is it DS-MoE\'s best?' },
