@@ -11,11 +11,12 @@
  *           (S_e = 1/N) then makes the layer exactly the dense layer of the
  *           same shape, at initialisation and in how fast Adam moves it.
  *
- * Why the second exists (issue 18 of the study, docs/results.md): under
+ * Why the second exists (the reproduction study, docs/results.md): under
  * `convex` the densely trained layer starts at about 1/√N of the dense
  * layer's output scale, and each expert's contribution to the output moves
  * S_e ≈ 1/N as fast per step as a dense layer's would; in a short budget
- * that may be the gap between DS-MoE and Dense. The routing (which experts
+ * that might be the gap between DS-MoE and Dense. Measured, it is not
+ * reliably so: the study's ffn-gate-convex row moves by seed, both ways. The routing (which experts
  * a token gets) is the same under both: the scale multiplies every gate of
  * a layer by one constant, so top-K and threshold choose the same experts,
  * and Routing's gates stay the router's probabilities S_e.
