@@ -109,6 +109,13 @@ export function claimsTable(records: Records, preset: string, smoeTopK: number):
     lines.push([`${label} dense ÷ Dense`, paired(records, preset, { arm, label: 'dense' }, { arm: 'dense', label: 'dense' })]);
     lines.push([`${label} ${sparse} ÷ SMoE ${sparse}`, paired(records, preset, { arm, label: sparse }, { arm: 'smoe', label: sparse })]);
   }
+  // The same two claims at twice the tokens, where the training-length ablation ran.
+  if (records.some((r) => r.preset === preset && r.arm === 'long-dsmoe')) {
+    lines.push([`DS-MoE dense ÷ Dense, 2× tokens`, paired(records, preset, { arm: 'long-dsmoe', label: 'dense' }, { arm: 'long-dense', label: 'dense' })]);
+    lines.push([`DS-MoE ${sparse} ÷ SMoE ${sparse}, 2× tokens`, paired(records, preset, { arm: 'long-dsmoe', label: sparse }, { arm: 'long-smoe', label: sparse })]);
+    lines.push([`SMoE ${sparse} ÷ Dense, 2× tokens`, paired(records, preset, { arm: 'long-smoe', label: sparse }, { arm: 'long-dense', label: 'dense' })]);
+    lines.push([`SMoE ${sparse} ÷ Dense`, paired(records, preset, { arm: 'smoe', label: sparse }, { arm: 'dense', label: 'dense' })]);
+  }
   return markdownTable(['Comparison', { header: 'PPL ratio − 1 (mean, min … max over seeds)', align: 'right' }, { header: 'seeds', align: 'right' }, 'Separated?'],
     lines.map(([what, s]) => [what, pairedCell(s), String(s.n), s.n < 2 ? '—' : s.max < 0 ? 'yes: lower on every seed' : s.min > 0 ? 'yes: higher on every seed' : 'no: the seeds disagree']));
 }
