@@ -110,7 +110,7 @@ export function ablationArms(preset: string): StudyArm[] {
     { id: 'moa-alpha-high', label: `MoA ×${moa}, α_att = ${c.alphaAttn * 3}`, kind: 'dsmoe', config: { attnExperts: moa, alphaAttn: c.alphaAttn * 3 }, question: 'a stronger attention MI loss' },
     { id: 'ffn-gate-convex', label: 'FFN gate S_e (convex, the paper\'s)', kind: 'dsmoe', config: { ffnGate: 'convex' }, question: 'the 1/N scale that Σ S_e = 1 puts on the FFN' },
     { id: 'alpha-ffn-0', label: 'α_ffn = 0', kind: 'dsmoe', config: { alphaFfn: 0 }, question: 'no MI loss: dense quality, sparse quality' },
-    { id: 'alpha-ffn-low', label: `α_ffn = ${c.alphaFfn / 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn / 3 }, question: 'a weaker MI loss' },
+    { id: 'alpha-ffn-low', label: `α_ffn = ${+(c.alphaFfn / 3).toPrecision(2)}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn / 3 }, question: 'a weaker MI loss' },
     { id: 'alpha-ffn-high', label: `α_ffn = ${c.alphaFfn * 3}`, kind: 'dsmoe', config: { alphaFfn: c.alphaFfn * 3 }, question: 'a stronger MI loss' },
     { id: 'router-mlp', label: 'MLP router', kind: 'dsmoe', config: { router: 'mlp' }, question: 'router kind' },
     { id: 'router-mlp-convex', label: 'MLP router, FFN gate S_e', kind: 'dsmoe', config: { router: 'mlp', ffnGate: 'convex' }, question: 'the MLP router with the paper\'s gate' },
