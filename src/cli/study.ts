@@ -8,14 +8,14 @@
  * reprints the report.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { LMConfig } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { bool, commandFlags, num, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
 import { evaluateModes } from './evaluate.js';
 import { releaseDeviceMemory } from './memory.js';
 import { COMMON_FLAGS } from './run-flags.js';
@@ -24,7 +24,6 @@ import { makePlan, plannedRuns, SPLIT_SEED, type PlannedRun, type StudyPlan } fr
 import { openStudyFolder, readRecord, writeRecord, type RunRecord } from './study-record.js';
 import { ablationTable, claimsTable, mainTable, writeStudyPictures } from './study-report.js';
 import { formatDuration } from './table.js';
-import { existsSync } from 'node:fs';
 
 export const STUDY_USAGE = `dsmoe study [options]
 
@@ -96,7 +95,7 @@ function ablationList(raw: string | undefined): string[] | 'all' | undefined {
   return ids;
 }
 
-async function trainAndEvaluate(outDir: string, run: PlannedRun, data: ReturnType<typeof prepareCorpus>, corpus: Omit<CorpusOptions, 'reuse'>, backend: string): Promise<RunRecord> {
+async function trainAndEvaluate(outDir: string, run: PlannedRun, data: PreparedCorpus, corpus: Omit<CorpusOptions, 'reuse'>, backend: string): Promise<RunRecord> {
   const dir = join(outDir, run.dir);
   const resume = existsSync(join(dir, CHECKPOINT_FILE));
   const res = await runTraining({

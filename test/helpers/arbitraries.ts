@@ -5,41 +5,12 @@
  * kinks or poles, no subnormals, nothing huge).
  */
 import fc from 'fast-check';
+import { shapeArb, sizeOf, type ShapeOptions } from '../../src/testing/shapes.js';
 
-export type ShapeOpts = {
-  minRank?: number;
-  maxRank?: number;
-  minDim?: number;
-  maxDim?: number;
-  /** Largest number of elements (dims are trimmed, last axes first, to fit). */
-  maxSize?: number;
-};
-
-export const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
-
-/** Trims the largest dims (never below 1) until the shape has at most `max` elements. */
-function capSize(shape: number[], max: number): number[] {
-  const s = [...shape];
-  while (sizeOf(s) > max) {
-    let at = 0;
-    s.forEach((d, i) => {
-      if (d > s[at]!) at = i;
-    });
-    if (s[at]! <= 1) break;
-    s[at]!--;
-  }
-  return s;
-}
-
-/** A shape: rank minRank..maxRank (default 0..4), dims minDim..maxDim (default 1..4). */
-export function shape(opts: ShapeOpts = {}): fc.Arbitrary<number[]> {
-  const { minRank = 0, maxRank = 4, minDim = 1, maxDim = 4, maxSize = Infinity } = opts;
-  // The rank is drawn first (uniformly), so high ranks are as common as low ones.
-  return fc
-    .integer({ min: minRank, max: maxRank })
-    .chain((rank) => fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: rank, maxLength: rank }))
-    .map((s) => (maxSize === Infinity ? s : capSize(s, maxSize)));
-}
+// Shapes are the testing kit's (dsmoe/testing): the suites and the kit draw from one definition.
+export type ShapeOpts = ShapeOptions;
+export { sizeOf };
+export const shape = shapeArb;
 
 /** Small shapes for gradcheck, whose cost is two forward passes per element. */
 export const gradShape = (opts: ShapeOpts = {}): fc.Arbitrary<number[]> => shape({ maxRank: 4, maxDim: 3, maxSize: 16, ...opts });
@@ -126,8 +97,8 @@ export interface Case {
   data: number[];
 }
 
-export function tensorCase(shapeArb: fc.Arbitrary<number[]>, domain: Domain = 'any'): fc.Arbitrary<Case> {
-  return shapeArb.chain((s) => values(sizeOf(s), domain).map((data) => ({ shape: s, data })));
+export function tensorCase(shapes: fc.Arbitrary<number[]>, domain: Domain = 'any'): fc.Arbitrary<Case> {
+  return shapes.chain((s) => values(sizeOf(s), domain).map((data) => ({ shape: s, data })));
 }
 
 export function distinctCase(shapeArb: fc.Arbitrary<number[]>): fc.Arbitrary<Case> {

@@ -87,7 +87,7 @@ describe('moeGradcheck', () => {
   };
 
   it("passes dsmoe's forwardSparse, convex and scaled", async () => {
-    await moeGradcheck(dsmoeSparse, { numRuns: 4 });
+    await moeGradcheck(dsmoeSparse, { numRuns: 10 });
     await moeGradcheck(dsmoeSparse, { numRuns: 3, gateScale: 'scaled', activation: 'silu' });
   });
 

@@ -62,13 +62,13 @@ describe("the package's testing entry", () => {
       "import { route, tensor } from 'dsmoe';",
       "import { checkRoutingFunction, gradcheckProperty, shapeArb, valuesOfShapeArb, modeArb } from 'dsmoe/testing';",
       'checkRoutingFunction(route, { numRuns: 20 });',
-      "const r = await gradcheckProperty((x) => x.mul(x).sum(), [shapeArb({ maxRank: 2, maxDim: 3 }).chain((s) => valuesOfShapeArb(s))], { numRuns: 5 });",
+      "const r = await gradcheckProperty((x) => x.mul(x).sum(), [shapeArb({ maxRank: 2, maxDim: 3 }).chain((s) => valuesOfShapeArb(s))], { numRuns: 10 });",
       'const t = tensor([1, 2]).mul(3);',
       'console.log(JSON.stringify({ runs: r.numRuns, mode: fc.sample(modeArb(4), 1).length, t: Array.from(await t.data()) }));',
     ].join('\n'));
     const run = spawnSync(process.execPath, [consumer], { cwd: scratch, encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ runs: 5, mode: 1, t: [3, 6] });
+    expect(JSON.parse(run.stdout)).toEqual({ runs: 10, mode: 1, t: [3, 6] });
   });
 
   it('type-checks a TypeScript consumer against the built declarations (NodeNext resolution)', () => {
@@ -77,7 +77,7 @@ describe("the package's testing entry", () => {
       "import { route, type InferMode } from 'dsmoe';",
       "import { checkRoutingFunction, scoresArb, type RoutingFunction, type ScoreMatrix } from 'dsmoe/testing';",
       'const fn: RoutingFunction = (s, t, n, mode: InferMode) => route(s, t, n, mode);',
-      'export const run = (): void => checkRoutingFunction(fn, { numRuns: 1 });',
+      'export const run = (): void => checkRoutingFunction(fn, { numRuns: 10 });',
       'export const arb = scoresArb({ maxTokens: 2 }).map((m: ScoreMatrix) => m.tokens);',
       '',
     ].join('\n'));
