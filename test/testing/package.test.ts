@@ -1,8 +1,8 @@
 /**
  * 'dsmoe/testing' as npm would ship it: the package is built (node bundle
  * and declarations, about two seconds) into node_modules/dsmoe of a scratch
- * folder, and a consumer there imports it by name, in Node and in a
- * type-checked TypeScript file. The main entry must not need fast-check
+ * folder, and a consumer there imports it by name: in Node, through a
+ * bundler (esbuild), and in a type-checked TypeScript file. The main entry must not need fast-check
  * (an optional peer dependency), so nothing reachable from it imports it.
  */
 import { spawnSync } from 'node:child_process';
@@ -69,6 +69,27 @@ describe("the package's testing entry", () => {
     const run = spawnSync(process.execPath, [consumer], { cwd: scratch, encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({ runs: 10, mode: 1, t: [3, 6] });
+  });
+
+  it('bundles by name with esbuild (a bundler resolving "exports"), and the bundle runs', async () => {
+    const { build } = await import('esbuild');
+    const consumer = join(scratch, 'bundled-consumer.mjs');
+    writeFileSync(consumer, [
+      "import { route } from 'dsmoe';",
+      "import { checkRoutingFunction } from 'dsmoe/testing';",
+      'checkRoutingFunction(route, { numRuns: 10 });',
+      "console.log('ok');",
+    ].join('\n'));
+    const out = join(scratch, 'bundle.mjs');
+    // gpu.js and webgpu stay external: native and optional, as a bundling user would leave them.
+    await build({ entryPoints: [consumer], bundle: true, platform: 'node', format: 'esm', outfile: out, external: ['gpu.js', 'webgpu', 'gl'], logLevel: 'silent', absWorkingDir: scratch });
+    const text = readFileSync(out, 'utf8');
+    // The bundle holds the kit and its peer (fast-check), resolved through the package's exports map.
+    expect(text).toMatch(/checkRoutingFunction/);
+    expect(text).toMatch(/fast-check|fc\./);
+    const run = spawnSync(process.execPath, [out], { cwd: scratch, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('ok');
   });
 
   it('type-checks a TypeScript consumer against the built declarations (NodeNext resolution)', () => {
