@@ -15,6 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/fs.js';
+import { configUsed, type LMConfig } from '../moe/lm-config.js';
 import type { CorpusOptions } from './corpus.js';
 import type { PlannedRun } from './study-plan.js';
 
@@ -76,7 +77,9 @@ export function openStudyFolder(dir: string, corpus: Omit<CorpusOptions, 'reuse'
   for (const [runDir, spec] of Object.entries(mine.runs)) {
     const old = theirs.runs[runDir];
     if (!old) continue;
-    const diff = firstDifference(spec, old);
+    // Configs compare by the fields their models read: a Dense run does not change when attnExperts does.
+    const used = (r: { config: unknown; settings: unknown }): unknown => ({ config: configUsed(r.config as LMConfig), settings: r.settings });
+    const diff = firstDifference(used(spec), used(old));
     if (diff) throw new Error(`study folder ${dir} was made by another plan: run ${runDir} ${diff} (choose another --out, or the plan it was made with)`);
   }
   writeFileAtomic(file, `${JSON.stringify({ ...theirs, runs: { ...theirs.runs, ...mine.runs } }, null, 2)}\n`);

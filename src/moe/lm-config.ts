@@ -163,6 +163,25 @@ export function validateConfig(c: LMConfig): void {
   if (c.smoeTopK > c.nExperts) throw new Error(`model config: smoeTopK=${c.smoeTopK} exceeds nExperts=${c.nExperts}`);
 }
 
+/**
+ * The fields each kind reads besides the shared shape ones: a Dense model is
+ * the same function whatever its attnExperts or ffnGate say. Comparing two
+ * configs by what their models use (configUsed) keeps a study or a cache
+ * from treating two identical models as different.
+ */
+const SHARED_FIELDS = ['kind', 'vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'nExperts', 'expertHidden', 'activation', 'positions', 'norm', 'dropout'] as const;
+const KIND_FIELDS: Record<ModelKind, readonly (keyof LMConfig)[]> = {
+  dense: [],
+  smoe: ['router', 'routerHidden', 'ffnGate', 'smoeTopK', 'balanceWeight', 'zLossWeight'],
+  dsmoe: ['attnExperts', 'router', 'routerHidden', 'ffnGate', 'attnGate', 'alphaFfn', 'alphaAttn'],
+};
+
+/** The fields of `c` that its kind's model reads (test/moe/lm.test.ts checks that the others change nothing). */
+export function configUsed(c: LMConfig): Partial<LMConfig> {
+  const keys = [...SHARED_FIELDS, ...KIND_FIELDS[c.kind]];
+  return Object.fromEntries(keys.map((k) => [k, c[k]])) as Partial<LMConfig>;
+}
+
 /** Parses a config read back from a checkpoint: every field present and valid. */
 export function configFromJSON(json: unknown): LMConfig {
   if (typeof json !== 'object' || json === null) throw new Error('model config: expected a JSON object');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fromData, manualSeed, noGrad, setBackend } from '../../src/index.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
-import { lmConfig, validateConfig, configFromJSON, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
+import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -195,6 +195,31 @@ describe('LanguageModel', () => {
       const built = Object.fromEntries(Object.entries(new LanguageModel(c).stateDict()).map(([k, t]) => [k, [...t.shape]]));
       expect(stateDictShapes(c)).toEqual(built);
     }), { numRuns: 40 });
+  });
+
+  it('configUsed names every field a kind reads: changing any other leaves the weights and the loss as they were', async () => {
+    const others: Partial<LMConfig>[] = [
+      { attnExperts: 1 }, { router: 'mlp' }, { routerHidden: 7 }, { ffnGate: 'scaled' }, { attnGate: 'scaled' }, { alphaFfn: 0.3 }, { alphaAttn: 0.3 },
+      { smoeTopK: 2 }, { balanceWeight: 0.5 }, { zLossWeight: 0.5 },
+    ];
+    // Every kind against every change, on drawn dimensions: a field a kind reads but configUsed omits fails here.
+    await fc.assert(fc.asyncProperty(smallArb, async (p) => {
+      for (const kind of ['dense', 'smoe', 'dsmoe'] as const) {
+        const c = { ...config({ ...p, kind }), attnExperts: 2, nExperts: Math.max(p.nExperts, 2) };
+        for (const change of others) {
+          const changed = { ...c, ...change };
+          if (JSON.stringify(configUsed(changed)) !== JSON.stringify(configUsed(c))) continue;
+          expect(await run(changed), `${kind} with ${JSON.stringify(change)}`).toEqual(await run(c));
+        }
+      }
+      async function run(cfg: LMConfig): Promise<number[]> {
+        manualSeed(p.seed);
+        const m = new LanguageModel(cfg);
+        const { loss } = m.loss(ids(p), ids(p, 1));
+        const w = await Promise.all(Object.values(m.stateDict()).map((t) => t.data()));
+        return [await loss.item(), ...w.flatMap((a) => Array.from(a))];
+      }
+    }), { numRuns: 10 });
   });
 
   it('a checkpoint config from before the gate fields reads as convex gates; a new one keeps its fields and their order', () => {
