@@ -5,7 +5,7 @@
  * kinks or poles, no subnormals, nothing huge).
  */
 import fc from 'fast-check';
-import { shapeArb, sizeOf, type ShapeOptions } from '../../src/testing/shapes.js';
+import { broadcastOf, shapeArb, sizeOf, type ShapeOptions } from '../../src/testing/shapes.js';
 
 // Shapes are the testing kit's (dsmoe/testing): the suites and the kit draw from one definition.
 export type ShapeOpts = ShapeOptions;
@@ -39,15 +39,8 @@ export function broadcastTriple(opts: ShapeOpts = {}): fc.Arbitrary<[number[], n
   return shape(opts).chain((full) => fc.tuple(broadcastableTo(full), broadcastableTo(full), broadcastableTo(full)));
 }
 
-/** NumPy's broadcast of two shapes (the independent oracle; assumes they are compatible). */
-export function broadcastOf(a: readonly number[], b: readonly number[]): number[] {
-  const n = Math.max(a.length, b.length);
-  return Array.from({ length: n }, (_, i) => {
-    const da = a[a.length - n + i] ?? 1;
-    const db = b[b.length - n + i] ?? 1;
-    return da === 1 ? db : da;
-  });
-}
+/** NumPy's broadcast of two shapes (the independent oracle; the kit's, one definition). */
+export { broadcastOf };
 
 /**
  * Value domains. All values are k/1000 for integers k, so there are no
