@@ -146,6 +146,25 @@ async function cachedDecode(model: LanguageModel, mode: InferMode, prompt: Int32
   }
 }
 
+/**
+ * One decoding step of `preset` in `mode` ('dense', 'topK' k = 2, 'threshold' ε = 0.48) at `batch`, for
+ * the profiler: each call feeds back the greedy token; the window slides as in cachedDecode.
+ */
+export async function oursDecodeStep(backend: string, preset: string, mode: string, batch = 1): Promise<() => Promise<void>> {
+  const model = await benchModel(preset, backend);
+  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : { mode: 'topK', k: 2 };
+  const state = new DecodeState(model, { batch });
+  let next = randomIds(1001, batch * PROMPT, model.config.vocabSize);
+  return async () => {
+    const s = next.length / batch;
+    const input = fromData(next, [batch, s]);
+    const r = await model.decode(state, input, { mode: m });
+    next = lastArgmax(await r.logits.data(), batch, s, model.config.vocabSize);
+    freeResults(r.logits);
+    input.dispose();
+  };
+}
+
 /** Today's decoding (generate): model.infer over the last maxSeqLen tokens for each new token, batch 1. Returns the ms of the steps. */
 async function recomputeDecode(model: LanguageModel, mode: InferMode, prompt: Int32Array, steps: number): Promise<number> {
   const ids = Array.from(prompt);

@@ -42,13 +42,14 @@ import { attend, causalAttention, splitHeads } from '../nn/attention-core.js';
 import { fromData } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { gatherRows } from '../tensor/ops/indexing.js';
-import { cat } from '../tensor/ops/movement.js';
+import { groupedMatmul } from '../tensor/ops/grouped-matmul.js';
 import type { DType } from '../base/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/tidy.js';
 import { fmt } from '../base/shape.js';
 import { routerZLoss } from './balance-loss.js';
-import { dispatch, sortByExpert, type ExpertBlock } from './dispatch.js';
+import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
+import { attentionSlots } from './attention-slots.js';
 import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.js';
 import { miLoss } from './mi-loss.js';
 import type { MoEForwardOutput, MoEInferOutput } from './moe-ffn.js';
@@ -204,63 +205,39 @@ export class MoEAttention extends Module {
     return rotateHalves(q, c, sn);
   }
 
-  /** −∞ where key j lies after the query's position: [m, Sk]. */
-  private rowMask(positions: Int32Array, keys: number, like: Tensor): Tensor {
+  /** −∞ where key j lies after the query's position: [rows, Sk] for one query per row. */
+  private slotMask(positions: Int32Array, keys: number, like: Tensor): Tensor {
     const data = like.dtype === 'float64' ? new Float64Array(positions.length * keys) : new Float32Array(positions.length * keys);
     positions.forEach((p, i) => data.fill(-Infinity, i * keys + p + 1, (i + 1) * keys));
     return fromData(data, [positions.length, keys], { backend: like.backend });
   }
 
   /**
-   * Expert e on its block of tokens: queries for its heads only, attention
-   * over each token's own sequence (shared K/V), then its W_o block.
+   * Every expert on its pairs at once, as the FFN's grouped GEMM pair
+   * (moe-ffn.ts's experts), with the attention between: queries of each
+   * pair's heads from its expert's W_q block (a grouped GEMM reading the
+   * tokens through the pairs' index), rotated at the token's position; all
+   * heads of all sequences in one batched attention over the shared K/V
+   * (attention-slots.ts); the gate; each pair's W_o block (a grouped GEMM).
+   * [T, d] → [P, d], row i = g_i·a_e(x_t) for pair i = (t, e).
    */
-  private expert(block: ExpertBlock, kv: (b: number, e: number) => { k: Tensor; v: Tensor }, seqLen: number, offset: number): Tensor {
-    const { expert: e, rows, tokens } = block;
-    const [hpe, dh] = [this.headsPerExpert, this.headDim];
-    const [lo, hi] = [e * hpe * dh, (e + 1) * hpe * dh];
-    const positions = tokens.map((t) => offset + (t % seqLen));
-    let q = rows.matmul(this.wq.slice(1, lo, hi)).reshape([tokens.length, hpe, dh]);
-    if (this.positional === 'rotary') q = this.rotateRows(q, positions);
-    const parts: Tensor[] = [];
-    // The block's tokens are in increasing order, so each sequence is one contiguous run.
-    for (let start = 0; start < tokens.length;) {
-      const b = Math.floor(tokens[start]! / seqLen);
-      let end = start;
-      while (end < tokens.length && Math.floor(tokens[end]! / seqLen) === b) end++;
-      const m = end - start;
-      const qb = q.slice(0, start, end).permute([1, 0, 2]).reshape([1, hpe, m, dh]);
-      const { k: kb, v: vb } = kv(b, e);
-      const att = attend(qb, kb, vb, this.rowMask(positions.subarray(start, end), kb.shape[2]!, q));
-      parts.push(att.reshape([hpe, m, dh]).permute([1, 0, 2]).reshape([m, hpe * dh]));
-      start = end;
-    }
-    return cat(parts, 0).matmul(this.wo.slice(0, lo, hi));
-  }
-
-  /**
-   * Sequence b's K and V heads as expert e reads them, [1, hpe, Sk, D]:
-   * a view when its K/V heads are consecutive (always when Hkv = hpe), an
-   * indexSelect otherwise; memoised, since experts usually share them.
-   */
-  private expertKeysValues(all: { k: Tensor; v: Tensor }): (b: number, e: number) => { k: Tensor; v: Tensor } {
-    const memo = new Map<string, { k: Tensor; v: Tensor }>();
-    return (b, e) => {
-      const heads = Array.from({ length: this.headsPerExpert }, (_, j) => this.kvHeadOf(e, j));
-      const key = `${b}:${heads.join(',')}`;
-      let hit = memo.get(key);
-      if (!hit) {
-        const consecutive = heads.every((h, j) => h === heads[0]! + j);
-        const pick = (t: Tensor): Tensor => {
-          const seq = t.slice(0, b, b + 1);
-          if (consecutive) return seq.slice(1, heads[0]!, heads[0]! + heads.length);
-          return seq.indexSelect(1, fromData(Int32Array.from(heads), [heads.length], { backend: t.backend }));
-        };
-        hit = { k: pick(all.k), v: pick(all.v) };
-        memo.set(key, hit);
-      }
-      return hit;
-    };
+  private experts(g: ExpertGroups, kv: { k: Tensor; v: Tensor }, seqLen: number, offset: number): Tensor {
+    const [n, hpe, dh, hkv] = [this.nExperts, this.headsPerExpert, this.headDim, this.nKvHeads];
+    const [b, , sk] = kv.k.shape as [number, number, number, number];
+    const p = g.pairs.token.length;
+    const on = { backend: g.x.backend };
+    let q = groupedMatmul(g.x, this.wq, g.offsets, { rowIndex: g.token }).reshape([p, hpe, dh]); // [P, hpe, D]
+    if (this.positional === 'rotary') q = this.rotateRows(q, g.pairs.token.map((t) => offset + (t % seqLen)));
+    const slots = attentionSlots({
+      token: g.pairs.token, expert: g.pairs.expert, batch: b, seqLen, offset,
+      headsPerExpert: hpe, nKvHeads: hkv, kvHeadOf: (e, j) => this.kvHeadOf(e, j),
+    });
+    const r = slots.rows;
+    const qs = gatherRows(q.reshape([p * hpe, dh]), fromData(slots.source, [b * hkv * r], on)).reshape([b * hkv, r, dh]);
+    const mask = this.slotMask(slots.position, sk, q).reshape([b * hkv, r, sk]);
+    const att = attend(qs, kv.k.reshape([b * hkv, sk, dh]), kv.v.reshape([b * hkv, sk, dh]), mask); // [B·Hkv, R, D]
+    const heads = gatherRows(att.reshape([b * hkv * r, dh]), fromData(slots.slot, [p * hpe], on)).reshape([p, hpe * dh]);
+    return groupedMatmul(heads.mul(g.gates), this.wo.reshape([n, hpe * dh, this.dModel]), g.offsets);
   }
 
   /** Sparse inference in any of the four modes (routing.ts), through the shared dispatcher. */
@@ -273,8 +250,8 @@ export class MoEAttention extends Module {
     const pairs = sortByExpert(routing, this.nExperts);
     const offset = opts.cache?.length ?? 0;
     const build = (): Tensor => noGrad(() => {
-      const kv = this.expertKeysValues(this.keysValues(x3, offset, opts.cache));
-      return dispatch(x2, pairs, this.dModel, (blk) => this.expert(blk, kv, s, offset), { gateScale: this.gateScale }).reshape(x.shape);
+      const kv = this.keysValues(x3, offset, opts.cache);
+      return dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g, kv, s, offset), { gateScale: this.gateScale }).reshape(x.shape);
     });
     // In a tidy, the call's intermediates are freed at once (a cache's buffers live outside every tidy).
     const y = await tidy(build);
