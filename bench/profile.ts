@@ -12,7 +12,7 @@ import { oursInfer } from './moe-infer.js';
 import { oursDecodeStep } from './lm-infer.js';
 import type { Row } from './util.js';
 
-const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'groupedMatmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync'] as const;
+const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'groupedMatmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync', 'softmaxRows', 'normRows', 'rotaryRows'] as const;
 
 /** A short key for one call: the op, and the shapes or sizes that decide its cost. */
 function keyOf(method: string, args: unknown[]): string {

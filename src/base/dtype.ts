@@ -6,6 +6,7 @@
 export type DType = 'float32' | 'float64' | 'int32';
 
 export type TypedArray = Float32Array | Float64Array | Int32Array;
+export type FloatArray = Float32Array | Float64Array;
 
 export function arrayFor(dtype: DType, size: number): TypedArray {
   switch (dtype) {

@@ -106,6 +106,35 @@ export interface GroupedMatmulExtras {
   readonly bias?: DeviceBuffer;
 }
 
+/**
+ * The fused row kernels (optional, inference only): each is the value of a
+ * chain of primitives over the rows of a contiguous [rows, n] buffer, in
+ * one call. A decoding step of a small model is hundreds of tiny ops whose
+ * cost is the call, not the arithmetic; softmax (8 primitives with its −∞
+ * guard), a norm (7) and rotary (10) are most of them. The op layer uses a
+ * fused kernel only where no gradient is wanted and the backend has it
+ * (ops/fused.ts); training always runs the composite, whose gradients come
+ * from the primitives' rules.
+ */
+export interface NormRowsSpec {
+  /** 'rms': x/√(mean x² + ε)·w; 'layer': (x − mean)/√(var + ε)·w + b. */
+  readonly kind: 'rms' | 'layer';
+  readonly rows: number;
+  readonly n: number;
+  readonly eps: number;
+}
+
+/**
+ * Rotate-half rotary over rows of d features: row r uses row
+ * ⌊r / repeat⌋ mod period of the [period, d/2] cos and sin tables.
+ */
+export interface RotaryRowsSpec {
+  readonly rows: number;
+  readonly d: number;
+  readonly repeat: number;
+  readonly period: number;
+}
+
 export interface Backend {
   /** The name `getBackend()` reports, e.g. 'cpu' or 'gpujs:webgpu'. */
   readonly name: string;
@@ -152,4 +181,11 @@ export interface Backend {
    */
   write?(dst: DeviceBuffer, src: DeviceBuffer, spec: WriteSpec): DeviceBuffer;
   cast(x: DeviceBuffer, to: DType): Maybe<DeviceBuffer>;
+
+  /** softmax along each row of x [rows, n], shifted by the row max (by 0 when the max is ±∞). Optional (see NormRowsSpec). */
+  softmaxRows?(x: DeviceBuffer, rows: number, n: number): DeviceBuffer;
+  /** RMSNorm or LayerNorm of each row; weight [n] and bias [n] when given. Optional. */
+  normRows?(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer;
+  /** (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) on the two halves of each row. Optional. */
+  rotaryRows?(x: DeviceBuffer, cos: DeviceBuffer, sin: DeviceBuffer, spec: RotaryRowsSpec): DeviceBuffer;
 }

@@ -6,6 +6,7 @@
  * it; γ and β give the scale and shift back as parameters.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { fusedNorm } from '../tensor/ops/fused.js';
 import type { DType } from '../base/dtype.js';
 import { Module } from './module.js';
 import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
@@ -41,6 +42,8 @@ export class LayerNorm extends Module {
 
   forward(x: Tensor): Tensor {
     checkLastAxis('LayerNorm', x, this.normalizedShape);
+    const fused = fusedNorm('layer', x, this.eps, this.weight, this.bias); // inference: one kernel (tensor/ops/fused.ts)
+    if (fused) return fused;
     const centred = x.sub(x.mean(-1, true));
     const invStd = centred.square().mean(-1, true).add(this.eps).rsqrt();
     let y = centred.mul(invStd);

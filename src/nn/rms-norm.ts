@@ -5,6 +5,7 @@
  * the benefit, at one reduction per row instead of two.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { fusedNorm } from '../tensor/ops/fused.js';
 import { onesParam } from './init.js';
 import { Module } from './module.js';
 import { checkEps, checkLastAxis, checkPositiveInt } from './checks.js';
@@ -25,6 +26,8 @@ export class RMSNorm extends Module {
 
   forward(x: Tensor): Tensor {
     checkLastAxis('RMSNorm', x, this.normalizedShape);
+    const fused = fusedNorm('rms', x, this.eps, this.weight); // inference: one kernel (tensor/ops/fused.ts)
+    if (fused) return fused;
     const y = x.mul(x.square().mean(-1, true).add(this.eps).rsqrt());
     return this.weight ? y.mul(this.weight) : y;
   }

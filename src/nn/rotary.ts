@@ -14,6 +14,7 @@ import type { DType } from '../base/dtype.js';
 import { fromData } from '../tensor/create.js';
 import { fmt } from '../base/shape.js';
 import { cat } from '../tensor/ops/movement.js';
+import { fusedRotary } from '../tensor/ops/fused.js';
 import { untracked } from '../tensor/tidy.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -81,6 +82,8 @@ export function applyRotary(x: Tensor, offset = 0, opts: RotaryOptions = {}): Te
  * experts pass rows gathered at each token's own position.
  */
 export function rotateHalves(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const fused = fusedRotary(x, cos, sin); // inference: one kernel (tensor/ops/fused.ts)
+  if (fused) return fused;
   const half = x.shape[x.rank - 1]! / 2;
   const x1 = x.slice(-1, 0, half);
   const x2 = x.slice(-1, half);

@@ -3,8 +3,8 @@
  * float64. It is the reference every other backend is tested against, and
  * the code to read first.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
-import { toTypedArray, type DType, type TypedArray } from '../../base/dtype.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
+import { toTypedArray, type DType, type FloatArray, type TypedArray } from '../../base/dtype.js';
 import type { Shape } from '../../base/shape.js';
 import { CpuBuffer, cpu } from './buffer.js';
 import * as ew from './elementwise.js';
@@ -14,6 +14,17 @@ import { groupedMatmul } from './grouped-matmul.js';
 import * as ix from './indexing.js';
 import { view } from './view.js';
 import { write as writeStrided } from './write.js';
+import * as rows from './rows.js';
+
+function floats(buf: DeviceBuffer): FloatArray {
+  const d = cpu(buf);
+  if (d instanceof Int32Array) throw new Error('cpu backend: a fused row kernel needs a float buffer, got int32');
+  return d;
+}
+
+function like(x: FloatArray): FloatArray {
+  return x instanceof Float64Array ? new Float64Array(x.length) : new Float32Array(x.length);
+}
 
 function ints(buf: DeviceBuffer): Int32Array {
   const d = cpu(buf);
@@ -80,5 +91,20 @@ export class CpuBackend implements Backend {
     const src = cpu(x);
     // float → int truncates toward zero, as a C cast does.
     return new CpuBuffer(to === 'int32' ? Int32Array.from(src, Math.trunc) : toTypedArray(src, to));
+  }
+  softmaxRows(x: DeviceBuffer, r: number, n: number): DeviceBuffer {
+    const src = floats(x), out = like(src);
+    rows.softmaxRows(src, r, n, out);
+    return new CpuBuffer(out);
+  }
+  normRows(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer {
+    const src = floats(x), out = like(src);
+    rows.normRows(src, spec, out, weight && floats(weight), bias && floats(bias));
+    return new CpuBuffer(out);
+  }
+  rotaryRows(x: DeviceBuffer, cos: DeviceBuffer, sin: DeviceBuffer, spec: RotaryRowsSpec): DeviceBuffer {
+    const src = floats(x), out = like(src);
+    rows.rotaryRows(src, floats(cos), floats(sin), spec, out);
+    return new CpuBuffer(out);
   }
 }

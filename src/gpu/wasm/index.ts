@@ -9,7 +9,7 @@
  * Names: 'wasm' (one thread per core, at most 16), 'wasm:N' (N threads;
  * 'wasm:1' never starts a worker). float32 and int32.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, ReduceOp, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import * as ix from '../cpu/indexing.js';
 import { dtypeOf, type DType, type TypedArray } from '../../base/dtype.js';
 import type { Shape } from '../../base/shape.js';
@@ -21,11 +21,18 @@ import { groupedMatmul } from './grouped-matmul.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
 import { view } from './view.js';
+import * as rows from './rows.js';
 import { write as writeStrided } from '../cpu/write.js';
 
 function ints(buf: DeviceBuffer): WasmBuffer {
   const b = wasmBuf(buf);
   if (b.dtype !== 'int32') throw new Error(`wasm backend: expected an int32 index buffer, got ${b.dtype}`);
+  return b;
+}
+
+function floats(buf: DeviceBuffer): WasmBuffer {
+  const b = wasmBuf(buf);
+  if (b.dtype !== 'float32') throw new Error(`wasm backend: a fused row kernel needs a float32 buffer, got ${b.dtype}`);
   return b;
 }
 
@@ -103,6 +110,15 @@ export class WasmBackend implements Backend {
     if (to === 'int32' && dtypeOf(src) !== 'int32') for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]!);
     else dst.set(src);
     return out;
+  }
+  softmaxRows(x: DeviceBuffer, r: number, n: number): DeviceBuffer {
+    return rows.softmaxRows(this.device, floats(x), r, n);
+  }
+  normRows(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer {
+    return rows.normRows(this.device, floats(x), spec, weight && floats(weight), bias && floats(bias));
+  }
+  rotaryRows(x: DeviceBuffer, cos: DeviceBuffer, sin: DeviceBuffer, spec: RotaryRowsSpec): DeviceBuffer {
+    return rows.rotaryRows(this.device, floats(x), floats(cos), floats(sin), spec);
   }
 }
 

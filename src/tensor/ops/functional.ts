@@ -10,6 +10,7 @@ import { reduce } from './reduce.js';
 import { reshape } from './movement.js';
 import { checkIndex, gather } from './indexing.js';
 import { arangeOn } from '../create.js';
+import { fusedSoftmax } from './fused.js';
 
 /**
  * The row max, detached: subtracting any constant leaves softmax unchanged, so
@@ -26,6 +27,8 @@ function shift(x: Tensor, axis: number): Tensor {
 /** softmax(x)_i = exp(x_i − m) / Σ_j exp(x_j − m), m = max_j x_j (stable for large |x|). */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normAxis('softmax', axis, x.rank);
+  const fused = fusedSoftmax(x, a); // inference: one kernel (fused.ts)
+  if (fused) return fused;
   const e = unary('exp', binary('sub', x, shift(x, a)));
   return binary('div', e, reduce('sum', e, a, true));
 }
