@@ -24,9 +24,8 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
-import { inferAllExperts } from './dense-mode.js';
-import type { InferMode, Routing } from './routing.js';
-import type { RoutingStats } from './stats.js';
+import { route, type InferMode, type Routing } from './routing.js';
+import { routingStats } from './stats.js';
 
 export type NormLayer = RMSNorm | LayerNorm;
 
@@ -115,56 +114,103 @@ export class Block extends Module {
   }
 
   /**
-   * Sparse inference of the block: routing decided on the host, layer by
-   * layer. Each stage runs in a tidy and its result is freed once the next
-   * stage has used it, so a call leaves only the new residual stream h on
-   * the device (h itself is the caller's to free).
+   * Sparse inference of the block. The device work runs in as few passes as
+   * the host's routing decisions allow: a pass ends only where a router's
+   * scores must be read to route (a sparse mode); dense layers and dense
+   * modes stay inside the pass around them. So a decoding step of a block
+   * with dense attention and a routed FFN is two passes — norm, attention,
+   * residual, norm and the FFN router's scores; then the chosen experts and
+   * the residual — where a pass per layer and per stage was six. Each pass
+   * is a tidy (its intermediates freed at once), and what a pass returns is
+   * freed once the next has read it: a call leaves only the new residual
+   * stream h (the caller's to free).
    */
   async infer(h: Tensor, opts: LMInferOptions, cache?: KvCache): Promise<BlockInfer> {
-    const x1 = await tidy(() => noGrad(() => this.norm1.forward(h)));
-    const attn = await this.inferAttention(x1, opts, cache);
-    const h1 = await tidy(() => noGrad(() => h.add(attn.y)));
-    freeResults(x1, attn.y, attn.scores);
-    const x2 = await tidy(() => noGrad(() => this.norm2.forward(h1)));
-    const ffn = await this.inferFfn(x2, opts);
-    const h2 = await tidy(() => noGrad(() => h1.add(ffn.y)));
-    freeResults(x2, h1, ffn.y, ffn.scores);
-    return { h: h2, attnRouting: attn.routing, ffnRouting: ffn.routing, stats: { attn: attn.stats, ffn: ffn.stats } };
-  }
-
-  /**
-   * The attention layer on the normed states x [B, S, d]: its output, routing
-   * (null when dense) and cost. With a cache (decoding), x holds the new
-   * tokens only, at positions cache.length …
-   */
-  private async inferAttention(x: Tensor, opts: LMInferOptions, cache?: KvCache): Promise<LayerInfer> {
-    const tokens = x.size / this.config.dModel;
-    const attn = this.attn;
-    if (!(attn instanceof MoEAttention)) {
-      // Multiply-adds per token of the projections (the score and value products depend on position).
-      return { y: await tidy(() => noGrad(() => attn.forward(x, cache))), routing: null, stats: denseLayerStats(tokens, attn.numParameters(), attn.numParameters()) };
-    }
-    const mode = clampK(attentionMode(opts), attn.nExperts);
+    const [b, s, d] = h.shape as [number, number, number];
+    const tokens = b * s;
     const offset = cache?.length ?? 0;
-    if (mode.mode === 'dense') return inferAllExperts(() => attn.forward(x, cache), attn.costModel(tokens, x.shape[1]!, offset));
-    return attn.infer(x, mode, { cache });
-  }
+    const { attn, ffn } = this;
+    const aMode = attn instanceof MoEAttention ? clampK(attentionMode(opts), attn.nExperts) : null;
+    const fMode = opts.mode;
+    const passes = new Passes();
 
-  /** The FFN layer on the normed states x [B, S, d]: its output, routing (null when dense) and cost. */
-  private async inferFfn(x: Tensor, opts: LMInferOptions): Promise<LayerInfer> {
-    const tokens = x.size / this.config.dModel;
-    const ffn = this.ffn;
-    if (!(ffn instanceof MoEFeedForward)) {
-      return { y: await tidy(() => noGrad(() => ffn.forward(x))), routing: null, stats: denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()) };
+    // Pass 1, only where attention routes on the host: the normed states and its router's scores.
+    let aRouting: HostRouting | null = null;
+    let x1: Tensor | undefined;
+    if (attn instanceof MoEAttention && aMode!.mode !== 'dense') {
+      const p = await passes.run(() => {
+        const x = this.norm1.forward(h);
+        return { x, scores: attn.scoresOf(x) };
+      });
+      x1 = p.x;
+      aRouting = route(await p.scores!.data(), tokens, attn.nExperts, aMode!);
     }
-    return ffn.infer(x, opts.mode); // dense mode included: the layer runs it as its training forward
+
+    // Pass 2: attention and its residual, then on to the FFN's routing decision — or through the FFN when it needs none.
+    const ffnOnDevice = !(ffn instanceof MoEFeedForward) || ffn.mixesOnDevice(fMode);
+    const p2 = await passes.run(() => {
+      const x = x1 ?? this.norm1.forward(h);
+      const out: Record<string, Tensor> = {};
+      let ya: Tensor;
+      if (!(attn instanceof MoEAttention)) ya = attn.forward(x, cache);
+      else if (aRouting) ya = attn.routed(x, aRouting, cache);
+      else ya = attn.mixAll(x, (out.aScores = attn.scoresOf(x)), cache);
+      const h1 = h.add(ya);
+      const xf = this.norm2.forward(h1).reshape([tokens, d]);
+      if (!(ffn instanceof MoEFeedForward)) return { ...out, h: h1.add(ffn.forward(xf).reshape([b, s, d])) };
+      out.fScores = ffn.scoresOf(xf);
+      if (ffnOnDevice) return { ...out, h: h1.add(ffn.mixAll(xf, out.fScores).reshape([b, s, d])) };
+      return { ...out, h: h1, xf };
+    });
+    if (p2.aScores) aRouting = route(await p2.aScores.data(), tokens, (attn as MoEAttention).nExperts, aMode!);
+    const fRouting = p2.fScores ? route(await p2.fScores.data(), tokens, (ffn as MoEFeedForward).nExperts, fMode) : null;
+
+    // Pass 3, only where the FFN routes on the host: the chosen experts and the residual.
+    let out = p2.h!;
+    if (!ffnOnDevice) {
+      const [h1, xf, r, moe] = [p2.h!, p2.xf!, fRouting!, ffn as MoEFeedForward];
+      out = (await passes.run(() => ({ h: h1.add(moe.routed(xf, r).reshape([b, s, d])) }))).h!;
+    }
+    passes.freeAllBut(out);
+    return {
+      h: out,
+      attnRouting: publicRouting(aRouting),
+      ffnRouting: publicRouting(fRouting),
+      stats: {
+        attn: attn instanceof MoEAttention ? routingStats(aRouting!, attn.costModel(tokens, s, offset)) : denseLayerStats(tokens, attn.numParameters(), attn.numParameters()),
+        ffn: ffn instanceof MoEFeedForward ? routingStats(fRouting!, ffn.costModel(tokens)) : denseLayerStats(tokens, ffn.numParameters(), ffn.macsPerToken()),
+      },
+    };
   }
 }
 
-/** One layer's part of a block's sparse inference: its output and router scores realized, for the block to free. */
-interface LayerInfer {
-  y: Tensor;
-  scores?: Tensor;
-  routing: Routing | null;
-  stats: RoutingStats;
+/** The host's routing of one layer, with the K it used (routing.ts). */
+type HostRouting = Routing & { k: number | null };
+
+function publicRouting(r: HostRouting | null): Routing | null {
+  return r ? { experts: r.experts, gates: r.gates } : null;
+}
+
+/**
+ * The device passes of one block's inference: each a tidy without
+ * gradients returning named tensors (realized), all of which the block
+ * frees at the end but the one it hands on.
+ */
+class Passes {
+  private readonly results: Tensor[] = [];
+
+  async run(fn: () => Record<string, Tensor>): Promise<Partial<Record<string, Tensor>>> {
+    let names: string[] = [];
+    const list = await tidy(() => noGrad(() => {
+      const named = fn();
+      names = Object.keys(named);
+      return names.map((k) => named[k]!);
+    }));
+    this.results.push(...list);
+    return Object.fromEntries(names.map((k, i) => [k, list[i]!]));
+  }
+
+  freeAllBut(keep: Tensor): void {
+    freeResults(...this.results.filter((t) => t !== keep));
+  }
 }

@@ -78,6 +78,13 @@ export class LanguageModel extends Module {
     this.normOut = makeNorm(config);
   }
 
+  private paramCount: number | undefined;
+
+  /** Counted once: the config fixes the parameters, and every inference call reports the count (lm-stats.ts). */
+  override numParameters(): number {
+    return (this.paramCount ??= super.numParameters());
+  }
+
   /** Dense training forward: ids [B, S] int32 → logits [B, S, vocab] and every router's auxiliary terms. */
   forward(ids: Tensor): { logits: Tensor; aux: LMAux } {
     let h = this.embedIds(ids);

@@ -54,7 +54,7 @@ import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.
 import { miLoss } from './mi-loss.js';
 import type { MoEForwardOutput, MoEInferOutput } from './moe-ffn.js';
 import { Router, type RouterKind } from './router.js';
-import { route, type InferMode } from './routing.js';
+import { checkMode, route, type InferMode, type Routing } from './routing.js';
 import { routingStats, type CostModel } from './stats.js';
 
 /** MoEAttention's positions: the same choice as MultiHeadAttention's. */
@@ -172,26 +172,56 @@ export class MoEAttention extends Module {
   /** Training forward: all experts' heads, gated by the router's scores. */
   forward(x: Tensor, cache?: KvCache): MoEForwardOutput {
     const x3 = this.sequences(x);
-    const [b, s] = x3.shape as [number, number];
-    const [n, hpe, dh] = [this.nExperts, this.headsPerExpert, this.headDim];
     const logits = this.router.forward(x3);
     const scores = logits.softmax(-1);
+    const y = this.mixAll(x3, scores, cache).reshape(x.shape);
+    const lead = x.shape.slice(0, -1);
+    return {
+      y,
+      scores: scores.reshape([...lead, this.nExperts]),
+      logits: logits.reshape([...lead, this.nExperts]),
+      aux: { mi: miLoss(scores, { logits }), z: routerZLoss(logits) },
+    };
+  }
+
+  /** The router's probabilities S [B, S, N] for x3 [B, S, d]. */
+  scoresOf(x3: Tensor): Tensor {
+    return this.router.forward(x3).softmax(-1);
+  }
+
+  /**
+   * Every expert's heads in one causal attention, each head's output scaled
+   * by its expert's gate (gates [B, S, N], times the gate scale), then one
+   * GEMM with W_o: [B, S, d] → [B, S, d]. With a cache, x3 holds the new
+   * tokens only and their keys and values join it.
+   */
+  mixAll(x3: Tensor, gates: Tensor, cache?: KvCache): Tensor {
+    const [b, s] = x3.shape as [number, number];
+    const [n, hpe, dh] = [this.nExperts, this.headsPerExpert, this.headDim];
     const offset = cache?.length ?? 0;
     const { k, v } = this.keysValues(x3, offset, cache);
     // [B, S, N·hpe·D] → head-major [B, hpe·N, S, D]
     let q = x3.matmul(this.wq).reshape([b, s, n, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n, s, dh]);
     if (this.positional === 'rotary') q = applyRotary(q, offset, { base: this.ropeBase });
     const heads = causalAttention(q, k, v, { past: offset }).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
-    const gates = this.gateScale === 1 ? scores : scores.mul(this.gateScale);
-    const gated = heads.mul(gates.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
-    const y = gated.matmul(this.wo).reshape(x.shape);
-    const lead = x.shape.slice(0, -1);
-    return {
-      y,
-      scores: scores.reshape([...lead, n]),
-      logits: logits.reshape([...lead, n]),
-      aux: { mi: miLoss(scores, { logits }), z: routerZLoss(logits) },
-    };
+    const g = this.gateScale === 1 ? gates : gates.mul(this.gateScale);
+    const gated = heads.mul(g.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
+    return gated.matmul(this.wo);
+  }
+
+  /**
+   * Sparse inference's output for x3 [B, S, d], routed on the host (one
+   * routing per token, B·S of them): keys and values of every token (they
+   * are shared, and join the cache), queries, attention and W_o only for
+   * each token's experts, through the dispatcher. [B, S, d].
+   */
+  routed(x3: Tensor, routing: Routing, cache?: KvCache): Tensor {
+    const [b, s] = x3.shape as [number, number];
+    const x2 = x3.reshape([b * s, this.dModel]);
+    const offset = cache?.length ?? 0;
+    const kv = this.keysValues(x3, offset, cache);
+    const pairs = sortByExpert(routing, this.nExperts);
+    return dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g, kv, s, offset), { gateScale: this.gateScale }).reshape(x3.shape);
   }
 
   /** Rotates rows q [M, H, D] at the given absolute positions (rotary's tables, gathered per row). */
@@ -240,23 +270,33 @@ export class MoEAttention extends Module {
     return groupedMatmul(heads.mul(g.gates), this.wo.reshape([n, hpe * dh, this.dModel]), g.offsets);
   }
 
-  /** Sparse inference in any of the four modes (routing.ts), through the shared dispatcher. */
+  /**
+   * Inference in any of the four modes (routing.ts): the router's scores,
+   * the routing decided on the host, then routed(); dense mode is mixAll
+   * under the scores, in one pass with them. Scores and output come back
+   * realized, everything else the call built is freed at once (tidy; a
+   * cache's buffers live outside every tidy).
+   */
   async infer(x: Tensor, mode: InferMode, opts: { cache?: KvCache } = {}): Promise<MoEInferOutput> {
     const x3 = this.sequences(x);
     const [b, s] = x3.shape as [number, number];
-    const x2 = x3.reshape([b * s, this.dModel]);
-    const scores = await tidy(() => noGrad(() => this.router.forward(x2).softmax(-1).reshape([...x.shape.slice(0, -1), this.nExperts])));
-    const routing = route(await scores.data(), b * s, this.nExperts, mode);
-    const pairs = sortByExpert(routing, this.nExperts);
-    const offset = opts.cache?.length ?? 0;
-    const build = (): Tensor => noGrad(() => {
-      const kv = this.keysValues(x3, offset, opts.cache);
-      return dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g, kv, s, offset), { gateScale: this.gateScale }).reshape(x.shape);
-    });
-    // In a tidy, the call's intermediates are freed at once (a cache's buffers live outside every tidy).
-    const y = await tidy(build);
-    const stats = routingStats(routing, this.costModel(b * s, s, offset));
-    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats };
+    const cost = this.costModel(b * s, s, opts.cache?.length ?? 0);
+    const lead = x.shape.slice(0, -1);
+    checkMode(mode, this.nExperts);
+    let y: Tensor, scores: Tensor, routing: Routing & { k: number | null };
+    if (mode.mode === 'dense') {
+      [y, scores] = await tidy(() => noGrad(() => {
+        const sc = this.scoresOf(x3);
+        return [this.mixAll(x3, sc, opts.cache).reshape(x.shape), sc.reshape([...lead, this.nExperts])] as const;
+      }));
+      routing = route(await scores.data(), b * s, this.nExperts, mode);
+    } else {
+      scores = await tidy(() => noGrad(() => this.scoresOf(x3).reshape([...lead, this.nExperts])));
+      routing = route(await scores.data(), b * s, this.nExperts, mode);
+      const r = routing;
+      y = await tidy(() => noGrad(() => this.routed(x3, r, opts.cache).reshape(x.shape)));
+    }
+    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats: routingStats(routing, cost) };
   }
 
   /**

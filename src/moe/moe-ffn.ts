@@ -48,12 +48,11 @@ import type { DType } from '../base/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../base/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
-import { inferAllExperts } from './dense-mode.js';
 import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
 import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.js';
 import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
-import { route, type InferMode, type Routing } from './routing.js';
+import { checkMode, route, type InferMode, type Routing } from './routing.js';
 import { routingStats, type CostModel, type RoutingStats } from './stats.js';
 
 /** The expert's nonlinearity: 'gelu' (default), 'relu', 'silu' or 'tanh'. */
@@ -180,23 +179,54 @@ export class MoEFeedForward extends Module {
     const x2 = this.tokens(x);
     const logits = this.router.forward(x2);
     const scores = logits.softmax(-1);
-    const [t, n, h] = [x2.shape[0]!, this.nExperts, this.expertHidden];
     let gates = scores;
     const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits) };
     if (this.trainingRouting.mode === 'topK') {
       const { indices } = scores.topk(this.trainingRouting.k);
-      const mask = oneHot(indices, n).sum(1).cast(scores.dtype);
+      const mask = oneHot(indices, this.nExperts).sum(1).cast(scores.dtype);
       gates = scores.mul(mask);
       aux.switch = switchLoss(scores, indices);
     }
-    if (this.gateScale !== 1) gates = gates.mul(this.gateScale);
+    const y = this.mixAll(x2, gates);
+    return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
+  }
+
+  /** The router's probabilities S [T, N] for tokens x2 [T, d]. */
+  scoresOf(x2: Tensor): Tensor {
+    return this.router.forward(x2).softmax(-1);
+  }
+
+  /**
+   * Every expert on every token, expert e's hidden units scaled by its gate
+   * (gates [T, N], times the layer's gate scale), plus b2: eq. 1 as one GEMM
+   * pair, [T, d] → [T, d]. The training forward runs it under the scores
+   * (or their top-k mask); dense-mode inference under the scores.
+   */
+  mixAll(x2: Tensor, gates: Tensor): Tensor {
+    const [t, n, h] = [x2.shape[0]!, this.nExperts, this.expertHidden];
+    const g = this.gateScale === 1 ? gates : gates.mul(this.gateScale);
     let hidden = x2.matmul(this.w1);
     if (this.b1) hidden = hidden.add(this.b1);
     hidden = activation(this.activation, hidden);
-    const gated = hidden.reshape([t, n, h]).mul(gates.reshape([t, n, 1])).reshape([t, n * h]);
-    let y = gated.matmul(this.w2);
-    if (this.b2) y = y.add(this.b2);
-    return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
+    const gated = hidden.reshape([t, n, h]).mul(g.reshape([t, n, 1])).reshape([t, n * h]); // [T, N·h]
+    const y = gated.matmul(this.w2);
+    return this.b2 ? y.add(this.b2) : y;
+  }
+
+  /**
+   * True when inference in `mode` needs no routing decision on the host:
+   * dense mode of a densely trained layer is mixAll under the scores, all
+   * on the device. (An SMoE layer's dense mode goes through the dispatcher:
+   * its training forward would mask all but its top k.)
+   */
+  mixesOnDevice(mode: InferMode): boolean {
+    return mode.mode === 'dense' && this.trainingRouting.mode === 'dense';
+  }
+
+  /** Sparse inference's output for tokens x2 [T, d], routed on the host: only each token's experts (the dispatcher), plus b2. [T, d]. */
+  routed(x2: Tensor, routing: Routing): Tensor {
+    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { gateScale: this.gateScale });
+    return this.b2 ? out.add(this.b2) : out;
   }
 
   /**
@@ -239,24 +269,31 @@ export class MoEFeedForward extends Module {
   }
 
   /**
-   * Sparse inference: route on the host, then one dispatcher for every mode.
-   * The scores and the output come back realized, and the call's
-   * intermediates are freed as soon as they are (tidy), rather than left
-   * for the garbage collector.
+   * Sparse inference: the router's scores, the routing decided on the host
+   * (routing.ts), then only the chosen experts (routed). Dense mode of a
+   * densely trained layer is mixAll, in one pass with the scores. The scores
+   * and the output come back realized, and the call's intermediates are
+   * freed as soon as they are (tidy), rather than left for the collector.
    */
   async infer(x: Tensor, mode: InferMode): Promise<MoEInferOutput> {
     const x2 = this.tokens(x);
-    // Dense mode of a densely trained layer is its training forward (dense-mode.ts); an SMoE layer's masks all but its top k.
-    if (mode.mode === 'dense' && this.trainingRouting.mode === 'dense') return inferAllExperts(() => this.forward(x), this.costModel(x2.shape[0]!));
-    const scores = await tidy(() => noGrad(() => this.withExperts(x, this.router.forward(x2).softmax(-1))));
-    const routing = route(await scores.data(), x2.shape[0]!, this.nExperts, mode);
-    const pairs = sortByExpert(routing, this.nExperts);
-    const y = await tidy(() => noGrad(() => {
-      const out = dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g), { gateScale: this.gateScale });
-      return (this.b2 ? out.add(this.b2) : out).reshape(x.shape);
-    }));
-    const stats = routingStats(routing, this.costModel(x2.shape[0]!));
-    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats };
+    const tokens = x2.shape[0]!;
+    checkMode(mode, this.nExperts);
+    if (this.mixesOnDevice(mode)) {
+      const [y, scores] = await tidy(() => noGrad(() => {
+        const s = this.scoresOf(x2);
+        return [this.mixAll(x2, s).reshape(x.shape), this.withExperts(x, s)] as const;
+      }));
+      return this.inferResult(y, scores, route(await scores.data(), tokens, this.nExperts, mode));
+    }
+    const scores = await tidy(() => noGrad(() => this.withExperts(x, this.scoresOf(x2))));
+    const routing = route(await scores.data(), tokens, this.nExperts, mode);
+    const y = await tidy(() => noGrad(() => this.routed(x2, routing).reshape(x.shape)));
+    return this.inferResult(y, scores, routing);
+  }
+
+  private inferResult(y: Tensor, scores: Tensor, routing: Routing & { k: number | null }): MoEInferOutput {
+    return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats: routingStats(routing, this.costModel(routing.experts.length)) };
   }
 
   /** Parameters and multiply-adds: router and b2 always on, each expert d·h + h + h·d. */

@@ -52,6 +52,17 @@ function runRecord(c: Int32Array, i: number, fn: (...a: number[]) => void, work:
   }
 }
 
+/** Runs one share on the calling thread, straight from its record (no control block). */
+function runHere(share: Share, fn: (...a: number[]) => void, workArg: number, work: number): void {
+  const args = share.args.slice();
+  if (workArg >= 0) args[workArg] = work;
+  const reps = share.reps ?? 1, incs = share.incs;
+  for (let k = 0; k < reps; k++) {
+    fn(...args);
+    if (incs) for (let j = 0; j < incs.length; j++) if (j !== workArg) args[j]! += incs[j]!;
+  }
+}
+
 /**
  * The worker's whole program (CommonJS, evaluated from this string: no file
  * to locate or bundle). It is claimLoop and runRecord above, spelled out
@@ -112,12 +123,16 @@ export class ThreadPool {
     private readonly workers: NodeWorker[],
     memory: WebAssembly.Memory,
     ctrl: number,
-    private readonly names: readonly string[],
+    names: readonly string[],
     /** The calling thread's scratch (what a WORK_ARG argument becomes on this thread). */
     private readonly work: number,
   ) {
     this.c = new Int32Array(memory.buffer, ctrl, HEADER + MAX_SHARES * RECORD);
+    this.index = new Map(names.map((n, i) => [n, i]));
   }
+
+  /** Kernel name → its index in the export list (how workers address it). */
+  private readonly index: ReadonlyMap<string, number>;
 
   /**
    * Starts `works.length − 1` workers (none: everything runs on the calling
@@ -152,7 +167,13 @@ export class ThreadPool {
    */
   run(fn: string, call: (...args: number[]) => void, shares: readonly Share[], workArg = -1): void {
     if (shares.length > MAX_SHARES) throw new Error(`wasm threads: at most ${MAX_SHARES} shares, got ${shares.length}`);
-    const fi = this.names.indexOf(fn);
+    // Nothing to split: call the kernel here. A decoding step is hundreds of such calls, and the
+    // control block's writes, atomics and futex checks cost more than a small kernel itself.
+    if (shares.length <= 1 || this.workers.length === 0) {
+      for (const share of shares) runHere(share, call, workArg, this.work);
+      return;
+    }
+    const fi = this.index.get(fn) ?? -1;
     if (fi < 0) throw new Error(`wasm threads: unknown kernel ${fn}`);
     const c = this.c, seq = ++this.seq;
     c[FN] = fi;

@@ -4,8 +4,8 @@
  * lowered to one rank-3 primitive [B, M, K]·[B, K, N] in which a batch of
  * 1 broadcasts (batch stride 0), so x·W for a 2-D weight is a single GEMM.
  */
-import { broadcastShapes, fmt, sizeOf } from '../../base/shape.js';
-import type { Tensor } from '../tensor.js';
+import { broadcastShapes, fmt, sizeOf, stridesOf } from '../../base/shape.js';
+import { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
 import { expand, reshape } from './movement.js';
 
@@ -29,6 +29,34 @@ export function bmm(a: Tensor, b: Tensor, transA = false, transB = false): Tenso
   return make({ kind: 'matmul', spec }, [a, b], [batch, m, n], a.dtype, { kind: 'matmul', transA, transB });
 }
 
+/**
+ * When t is a pending transpose of the last two axes of a contiguous tensor
+ * (a `view` that swaps them and moves nothing else), that tensor: the GEMM
+ * can read it with its trans flag flipped, where realizing t would copy it.
+ * (x.transpose(-1, -2) and W.transpose(0, 1) of a tied head are the usual.)
+ */
+function transposedSource(t: Tensor): Tensor | null {
+  const op = t.lazy.op;
+  if (op?.kind !== 'view' || t.rank < 2 || op.spec.offset !== 0 || op.spec.window) return null;
+  const src = t.lazy.srcs[0]!;
+  if (src.shape.length !== t.rank) return null;
+  const r = t.rank;
+  const swapped = src.shape.map((_, i) => (i === r - 1 ? r - 2 : i === r - 2 ? r - 1 : i));
+  const strides = stridesOf(src.shape);
+  const isSwap = swapped.every((a, i) => op.spec.shape[i] === src.shape[a] && (op.spec.shape[i] === 1 || op.spec.strides[i] === strides[a]));
+  if (!isSwap) return null;
+  // The tensor autograd recorded as the view's input (gradients must reach it), else a handle on the buffer.
+  const input = t.gradNode?.inputs[0];
+  if (input) return input.lazy === src ? input : null;
+  return new Tensor(src);
+}
+
+/** A GEMM operand as (stored tensor, transposed?): a transposed view is read through its source. */
+function operand(t: Tensor): [Tensor, boolean] {
+  const src = transposedSource(t);
+  return src ? [src, true] : [t, false];
+}
+
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank === 0 || b.rank === 0) throw new Error(`matmul: scalars have no matrix product (${fmt(a.shape)} · ${fmt(b.shape)}); use mul`);
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
@@ -44,14 +72,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   } catch {
     throw new Error(`matmul: batch dimensions of ${fmt(a.shape)} and ${fmt(b.shape)} cannot be broadcast (${fmt(aBatch)} vs ${fmt(bBatch)})`);
   }
+  // A transposed view is read through its source with the GEMM's trans flag (no copy): stored [.., K, M] for Aᵀ, [.., N, K] for Bᵀ.
+  const [sa, ta] = operand(a2);
+  const [sb, tb] = operand(b2);
   let out: Tensor;
-  if (bBatch.length === 0) {
-    // [..., M, K]·[K, N]: fold the batch into the rows, one GEMM.
-    out = reshape(bmm(reshape(a2, [1, sizeOf(aBatch) * m, k]), reshape(b2, [1, k, n])), [...aBatch, m, n]);
+  if (bBatch.length === 0 && !(ta && aBatch.length > 0)) {
+    // [..., M, K]·[K, N]: fold the batch into the rows, one GEMM (a transposed A must have no batch: its rows are not contiguous).
+    const A = ta ? reshape(sa, [1, k, m]) : reshape(a2, [1, sizeOf(aBatch) * m, k]);
+    const B = tb ? reshape(sb, [1, n, k]) : reshape(b2, [1, k, n]);
+    out = reshape(bmm(A, B, ta, tb), [...aBatch, m, n]);
   } else {
+    // Each operand as [batch or 1, rows, cols] as stored, broadcast to the batch where it has one of its own.
     const flat = (t: Tensor, tb: readonly number[], r: number, c: number): Tensor =>
       sizeOf(tb) === 1 ? reshape(t, [1, r, c]) : reshape(tb.length === batch.length && tb.every((d, i) => d === batch[i]) ? t : expand(t, [...batch, r, c]), [sizeOf(batch), r, c]);
-    out = reshape(bmm(flat(a2, aBatch, m, k), flat(b2, bBatch, k, n)), [...batch, m, n]);
+    const A = ta ? flat(sa, aBatch, k, m) : flat(a2, aBatch, m, k);
+    const B = tb ? flat(sb, bBatch, n, k) : flat(b2, bBatch, k, n);
+    out = reshape(bmm(A, B, ta, tb), [...batch, m, n]);
   }
   if (a.rank === 1) out = reshape(out, [...out.shape.slice(0, -2), n]);
   if (b.rank === 1) out = reshape(out, out.shape.slice(0, -1));

@@ -2,7 +2,9 @@
  * Movement ops. reshape shares the buffer; every other op here is one
  * strided, zero-padded read (the `view` primitive) recorded for autograd
  * under its own name, because each has a simple inverse: permute ↔ inverse
- * permute, expand ↔ sum, slice ↔ pad.
+ * permute, expand ↔ sum, slice ↔ pad. A view costs a copy only when it is
+ * realized: matmul reads a transposed view's source in place instead
+ * (matmul.ts), and a permute that moves only size-1 axes is a reshape.
  */
 import type { Backend, ViewSpec } from '../../gpu/backend.js';
 import { fmt, normAxis, sizeOf, stridesOf } from '../../base/shape.js';
@@ -32,6 +34,10 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     throw new Error(`permute: ${fmt(perm)} is not a permutation of the ${x.rank} axes of ${fmt(x.shape)}`);
   }
   if (p.every((a, i) => a === i)) return x;
+  // Moving only size-1 axes leaves every element where it was: a reshape, not a copy
+  // (a decoding step's [B, 1, H, D] → [B, H, 1, D] head split is one).
+  const moved = p.filter((a) => x.shape[a] !== 1);
+  if (moved.every((a, i) => i === 0 || a > moved[i - 1]!)) return reshape(x, p.map((a) => x.shape[a]!));
   const strides = stridesOf(x.shape);
   return viewOf(x, { shape: p.map((a) => x.shape[a]!), strides: p.map((a) => strides[a]!), offset: 0 }, { kind: 'permute', perm: p });
 }
