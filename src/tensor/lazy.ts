@@ -51,6 +51,14 @@ export class LazyBuffer {
   private disposed = false;
   /** Its buffer was handed to an in-place write's result: reading it now would see the new values. */
   private donated = false;
+  /**
+   * Made inside a tidy, which frees it or hands it on when it ends: until
+   * then its buffer is not registered with the collector's finalizer. A
+   * decoding step makes hundreds of short-lived buffers, and registering
+   * each (then unregistering it when the tidy frees it) cost more than
+   * many of the kernels that fill them.
+   */
+  private scoped = false;
 
   constructor(
     readonly backend: Backend,
@@ -60,7 +68,11 @@ export class LazyBuffer {
     public op: LazyOp | null,
     public srcs: readonly LazyBuffer[],
   ) {
-    creationScopes.at(-1)?.push(this);
+    const scope = creationScopes.at(-1);
+    if (scope) {
+      scope.push(this);
+      this.scoped = true;
+    }
   }
 
   static realized(backend: Backend, shape: Shape, buf: DeviceBuffer): LazyBuffer {
@@ -93,7 +105,7 @@ export class LazyBuffer {
   setBuffer(buf: DeviceBuffer, sharedWith?: LazyBuffer): void {
     this._buf = buf;
     if (sharedWith) this.owner = sharedWith; // keep the owner alive, so its finalizer waits for us
-    else reaper.register(this, { backend: this.backend, buf }, this);
+    else if (!this.scoped) reaper.register(this, { backend: this.backend, buf }, this);
     this.op = null;
     this.srcs = [];
   }
@@ -111,6 +123,13 @@ export class LazyBuffer {
     this.disposed = true;
     this.donated = true;
     to.setBuffer(buf);
+  }
+
+  /** Leaves its tidy as one of the results: from now on the collector frees its buffer once it is unreachable. */
+  escape(): void {
+    if (!this.scoped) return;
+    this.scoped = false;
+    if (this._buf && !this.owner && !this.disposed) reaper.register(this, { backend: this.backend, buf: this._buf }, this);
   }
 
   get wasDonated(): boolean {

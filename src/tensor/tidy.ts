@@ -25,15 +25,26 @@ export async function tidy<T extends Tensor | readonly Tensor[]>(fn: () => T): P
   let result: T;
   try {
     result = fn();
+  } catch (e) {
+    for (const lb of made) lb.dispose(); // nothing fn made is reachable now (LazyBuffer's `scoped`)
+    throw e;
   } finally {
     creationScopes.pop();
   }
   const results: readonly Tensor[] = Array.isArray(result) ? result : [result as Tensor];
-  await realize(...results);
+  try {
+    await realize(...results);
+  } catch (e) {
+    for (const lb of made) lb.dispose();
+    throw e;
+  }
   // Keep the results and every buffer they share (a reshaped result reads its owner's memory).
   const keep = new Set<LazyBuffer>();
   for (const t of results) for (let lb: LazyBuffer | null = t.lazy; lb; lb = lb.bufferOwner) keep.add(lb);
-  for (const lb of made) if (!keep.has(lb)) lb.dispose();
+  for (const lb of made) {
+    if (keep.has(lb)) lb.escape();
+    else lb.dispose();
+  }
   return result;
 }
 

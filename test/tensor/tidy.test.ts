@@ -65,6 +65,32 @@ describe('tidy', () => {
     expect(Array.from(await x.add(1).data())).toEqual([2, 3]);
   });
 
+  it('frees what fn realized before it threw (those buffers are the tidy\'s alone: no finalizer would)', async () => {
+    const x = f32([1, 2, 3, 4], [4]);
+    await tidy(() => x.mul(2).add(1)); // the lifted constants stay (scalarOn keeps them)
+    const before = live();
+    await expect(tidy(() => {
+      const y = x.mul(2).add(1);
+      y.dataSync(); // realized inside fn: two blocks live
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(live()).toBe(before);
+  });
+
+  it('hands its results to the collector: results dropped unfreed in a loop do not grow the heap without bound', async () => {
+    const x = fromData(new Float32Array(1 << 20).fill(1), [1 << 20]); // 4 MiB
+    await tidy(() => x.mul(2).add(1));
+    const before = live();
+    let peak = 0;
+    for (let i = 0; i < 120; i++) {
+      const y = await tidy(() => x.mul(2).add(1)); // 4 MiB kept, then dropped without dispose
+      expect(y.lazy.isRealized).toBe(true);
+      peak = Math.max(peak, live() - before);
+    }
+    // 480 MiB if no finalizer were registered; the backend reclaims past ~64 MiB of growth.
+    expect(peak).toBeLessThan(160 * 2 ** 20);
+  });
+
   it('untracked: a cache first built inside a tidy survives it (the causal mask)', async () => {
     const x = f32([1, 2, 3], [3]);
     let cached: Tensor | null = null;
