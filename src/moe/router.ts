@@ -54,6 +54,13 @@ export class Router extends Module {
     return this.out ? this.out.forward(h.gelu()) : h;
   }
 
+  private count: number | undefined;
+
+  /** Counted once: the options fix the parameters, and every inference call's cost model asks (stats.ts). */
+  override numParameters(): number {
+    return (this.count ??= super.numParameters());
+  }
+
   /** Multiply-adds per token. */
   macsPerToken(): number {
     const { dModel, nExperts } = this.opts;

@@ -72,6 +72,19 @@ export function collapse(aShape: Shape, bShape: Shape, outShape: Shape): Collaps
   return { dims, sa, sb };
 }
 
+/**
+ * The common cases by size alone, before any shape walk: an operand as
+ * large as the output has its layout (it is not broadcast), and a
+ * one-element operand is a scalar. A decoding step is mostly these, on rows
+ * so short that planning the broadcast cost more than the arithmetic.
+ */
+function flatOrCollapse(aSize: number, bSize: number, size: number): Collapsed | null {
+  const stride = (n: number): number | null => (n === size ? 1 : n === 1 ? 0 : null);
+  const ia = stride(aSize), ib = stride(bSize);
+  if (ia === null || ib === null || (ia === 0 && ib === 0 && size > 1)) return null;
+  return { dims: [size], sa: [ia], sb: [ib] };
+}
+
 export function binary(dev: WasmDevice, op: BinaryOp, a: WasmBuffer, aShape: Shape, b: WasmBuffer, bShape: Shape, outShape: Shape): WasmBuffer {
   const out = dev.alloc(a.dtype, sizeOf(outShape));
   if (out.size === 0) return out;
@@ -79,7 +92,7 @@ export function binary(dev: WasmDevice, op: BinaryOp, a: WasmBuffer, aShape: Sha
     dev.view(out).set(ref.binary(op, dev.view(a), aShape, dev.view(b), bShape, outShape, a.dtype));
     return out;
   }
-  const { dims, sa, sb } = collapse(aShape, bShape, outShape);
+  const { dims, sa, sb } = flatOrCollapse(a.size, b.size, out.size) ?? collapse(aShape, bShape, outShape);
   // A scalar op: one element, read as a vector of one. (After collapsing, no axis has both strides 0.)
   if (dims.length === 0) dims.push(1), sa.push(1), sb.push(1);
   const r = dims.length;
