@@ -31,7 +31,7 @@ import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CorpusOptions } from './corpus.js';
 import type { HistoryPoint, Trainer } from './trainer.js';
-import type { TrainSettings } from './train-settings.js';
+import type { TrainSettings } from '../train/settings.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';

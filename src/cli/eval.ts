@@ -13,7 +13,7 @@ import { evaluateModes, sparseVsDense } from './evaluate.js';
 import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
 import { writeEvalPictures } from './pictures.js';
 import { evalJSON, evalTable } from './report.js';
-import type { TrainSettings } from './train-settings.js';
+import type { TrainSettings } from '../train/settings.js';
 
 export const EVAL_USAGE = `dsmoe eval --run DIR [options]
 

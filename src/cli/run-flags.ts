@@ -9,7 +9,7 @@ import { GATE_SCALES } from '../moe/gate.js';
 import { ROUTER_KINDS } from '../moe/router.js';
 import { choice, num, str, type FlagSpec, type Flags } from './args.js';
 import type { CorpusOptions, TokenizerKind } from './corpus.js';
-import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
 export const MODEL_FLAGS: FlagSpec = {
   preset: { type: 'string' },

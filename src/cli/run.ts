@@ -15,7 +15,7 @@ import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
 import { Trainer } from './trainer.js';
 import { releaseDeviceMemory } from './memory.js';
-import type { TrainSettings } from './train-settings.js';
+import type { TrainSettings } from '../train/settings.js';
 
 export interface RunOptions {
   config: LMConfig;

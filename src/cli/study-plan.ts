@@ -17,7 +17,7 @@
  */
 import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import { UsageError } from './args.js';
-import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
 export const SPLIT_SEED = 1;
 

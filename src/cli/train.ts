@@ -17,7 +17,7 @@ import { expertUseByGenre } from './genre-use.js';
 import type { LanguageModel } from '../moe/lm.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';
-import { settingsFromJSON, type TrainSettings } from './train-settings.js';
+import { settingsFromJSON, type TrainSettings } from '../train/settings.js';
 
 export const TRAIN_USAGE = `dsmoe train [options]
 

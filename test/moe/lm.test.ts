@@ -178,7 +178,7 @@ describe('LanguageModel', () => {
   });
 
   it('every preset builds, has a training budget, and gives the three kinds the same dimensions', async () => {
-    const { TRAIN_PRESETS } = await import('../../src/cli/train-settings.js');
+    const { TRAIN_PRESETS } = await import('../../src/train/settings.js');
     for (const name of presetNames()) {
       expect(TRAIN_PRESETS[name], name).toBeDefined();
       const sizes = (['dense', 'smoe', 'dsmoe'] as const).map((kind) => new LanguageModel(lmConfig(name, { kind })).numParameters());
