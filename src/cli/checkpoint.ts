@@ -30,7 +30,7 @@ import { fmt, sameShape } from '../base/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { CorpusOptions } from './corpus.js';
-import type { HistoryPoint, Trainer } from './trainer.js';
+import type { HistoryPoint, Trainer } from '../train/trainer.js';
 import type { TrainSettings } from '../train/settings.js';
 
 export const MODEL_FILE = 'model.safetensors';

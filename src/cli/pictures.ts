@@ -15,7 +15,7 @@ import { heatmap, lineChart, type LineSeries } from '../io/svg.js';
 import type { ModelKind } from '../moe/lm-config.js';
 import type { EvalRow } from './evaluate.js';
 import type { GenreUse } from './genre-use.js';
-import type { HistoryPoint } from './trainer.js';
+import type { HistoryPoint } from '../train/trainer.js';
 
 export function writeTrainingPictures(dir: string, history: readonly HistoryPoint[], kind: ModelKind): void {
   if (history.length === 0) return;

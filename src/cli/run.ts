@@ -13,7 +13,7 @@ import { CHECKPOINT_FILE, loadModel, restoreTrainer, saveCheckpoint, type RunInf
 import type { PreparedCorpus } from './corpus.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
-import { Trainer } from './trainer.js';
+import { Trainer } from '../train/trainer.js';
 import { releaseDeviceMemory } from './memory.js';
 import type { TrainSettings } from '../train/settings.js';
 

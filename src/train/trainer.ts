@@ -20,7 +20,7 @@ import { Generator } from '../tensor/random.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
 import type { LanguageModel } from '../moe/lm.js';
-import type { TrainSettings } from '../train/settings.js';
+import type { TrainSettings } from './settings.js';
 
 /** One logged step: what the training curves are drawn from. */
 export interface HistoryPoint {
