@@ -14,7 +14,7 @@ import type { PreparedCorpus } from './corpus.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
 import { Trainer } from '../train/trainer.js';
-import { releaseDeviceMemory } from './memory.js';
+import { releaseDeviceMemory } from '../train/memory.js';
 import type { TrainSettings } from '../train/settings.js';
 
 export interface RunOptions {

@@ -17,7 +17,7 @@ import { useBackend } from './backend.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
 import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
 import { evaluateModes } from './evaluate.js';
-import { releaseDeviceMemory } from './memory.js';
+import { releaseDeviceMemory } from '../train/memory.js';
 import { COMMON_FLAGS } from './run-flags.js';
 import { runTraining } from './run.js';
 import { makePlan, plannedRuns, SPLIT_SEED, type PlannedRun, type StudyPlan } from './study-plan.js';
