@@ -29,7 +29,7 @@ import { stateDictEntries } from '../moe/lm-shapes.js';
 import { fmt, sameShape } from '../base/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { CorpusOptions } from './corpus.js';
+import type { CorpusOptions } from '../data/corpus.js';
 import type { HistoryPoint, Trainer } from '../train/trainer.js';
 import type { TrainSettings } from '../train/settings.js';
 

@@ -10,7 +10,7 @@ import type { LMConfig, ModelKind } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
-import { prepareCorpus } from './corpus.js';
+import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, type EvalRow } from './evaluate.js';
 import { writeTrainingPictures } from './pictures.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
@@ -53,7 +53,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const base = configFromFlags(flags, 'dsmoe');
   const settings = settingsFromFlags(flags, base.maxSeqLen);
   const corpusOpts = corpusFromFlags(flags, settings.seed);
-  const data = prepareCorpus(corpusOpts);
+  const data = loadCorpus(corpusOpts);
   const outDir = str(flags, 'out') ?? join('runs', `compare-${str(flags, 'preset') ?? 'tiny'}`);
   const topK = num(flags, 'topk', { integer: true, min: 1, max: base.nExperts }) ?? Math.max(1, Math.round(base.nExperts / 4));
   const eps = num(flags, 'threshold', { min: 0 }) ?? 0.5;

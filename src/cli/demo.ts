@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
-import { prepareCorpus } from './corpus.js';
+import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from './evaluate.js';
 import { expertUseByGenre } from './genre-use.js';
 import { generate, StreamDecoder } from './generation.js';
@@ -44,7 +44,7 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const corpusOpts = corpusFromFlags(flags, settings.seed);
   const outDir = str(flags, 'out') ?? join('runs', 'demo');
   say('DS-MoE demo: dense training, sparse inference (Pan et al., 2024)');
-  const data = prepareCorpus(corpusOpts);
+  const data = loadCorpus(corpusOpts);
   say(`corpus: ${data.source}, ${data.trainDocs} training and ${data.valDocs} validation documents, ${data.train.length} + ${data.val.length} ${data.tokenizer.kind} tokens`);
   const attention = config.attnExperts > 1 ? `${config.attnExperts} attention experts (α_attn=${config.alphaAttn})` : 'dense attention';
   say(`model: ${config.nLayers} layers, d=${config.dModel}, ${attention} and ${config.nExperts} FFN experts per layer (gate ${config.ffnGate}, α_ffn=${config.alphaFfn})\n`);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { bool, choice, commandFlags, num, numList, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions } from './corpus.js';
+import type { CorpusOptions } from '../data/corpus.js';
+import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, sparseVsDense } from './evaluate.js';
 import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
 import { writeEvalPictures } from './pictures.js';
@@ -52,7 +53,7 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (given === undefined && corpus.corpus !== undefined) {
     throw new UsageError(`${file} was trained on the corpus '${corpus.corpus}'; eval reads a path from a checkpoint only when asked: pass --corpus '${corpus.corpus}' (or another corpus)`);
   }
-  const data = prepareCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
+  const data = loadCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
   const modeList = str(flags, 'modes');
   if (modeList !== undefined && modeList.trim() === '') throw new UsageError('--modes is empty: give modes like dense,topK:2,threshold:0.5, or leave the flag out for the full sweep');
   const modes = modeList

@@ -12,7 +12,7 @@ import type { InferMode } from '../moe/routing.js';
 import { attentionMode, type LMInferOptions } from '../moe/lm-stats.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
-import { bytesOf } from './corpus.js';
+import { bytesOf } from '../data/corpus.js';
 import { modeLabel } from './modes.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
 

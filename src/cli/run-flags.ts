@@ -8,7 +8,7 @@ import { LM_ACTIVATIONS, lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMCo
 import { GATE_SCALES } from '../moe/gate.js';
 import { ROUTER_KINDS } from '../moe/router.js';
 import { choice, num, str, type FlagSpec, type Flags } from './args.js';
-import type { CorpusOptions, TokenizerKind } from './corpus.js';
+import type { CorpusOptions, TokenizerKind } from '../data/corpus.js';
 import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
 export const MODEL_FLAGS: FlagSpec = {

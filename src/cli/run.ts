@@ -10,7 +10,7 @@ import { LanguageModel } from '../moe/lm.js';
 import { manualSeed } from '../tensor/random.js';
 import { getBackend } from '../gpu/registry.js';
 import { CHECKPOINT_FILE, loadModel, restoreTrainer, saveCheckpoint, type RunInfo } from './checkpoint.js';
-import type { PreparedCorpus } from './corpus.js';
+import type { PreparedCorpus } from '../data/corpus.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { formatCount } from './table.js';
 import { Trainer } from '../train/trainer.js';

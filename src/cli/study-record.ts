@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/fs.js';
 import { configUsed, type LMConfig } from '../moe/lm-config.js';
-import type { CorpusOptions } from './corpus.js';
+import type { CorpusOptions } from '../data/corpus.js';
 import type { PlannedRun } from './study-plan.js';
 
 const FORMAT = 'dsmoe-study';

@@ -9,7 +9,8 @@ import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
 import { CHECKPOINT_FILE, MODEL_FILE, parseJSON, readSafetensorsMetadata } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
+import type { CorpusOptions, PreparedCorpus } from '../data/corpus.js';
+import { loadCorpus } from './load-corpus.js';
 import { useBackend } from './backend.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
 import { evaluateMode } from './evaluate.js';
@@ -60,7 +61,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   const run = bool(flags, 'resume') ? resumeSetup(flags) : freshSetup(flags);
   // A resumed run continues on the backend it trained on (bit-identical there) unless told otherwise.
   const backend = await useBackend(str(flags, 'backend') ?? run.backend);
-  const data = prepareCorpus(run.corpus);
+  const data = loadCorpus(run.corpus);
   const { reuse: _tokenizer, ...corpusInfo } = run.corpus;
   const result = await runTraining({
     config: run.config,
