@@ -45,7 +45,7 @@ import type { Router } from '../src/moe/router.js';
 import type { InferMode } from '../src/moe/routing.js';
 import { DecodeState } from '../src/moe/decode-state.js';
 import { freeResults } from '../src/tensor/tidy.js';
-import { modeLabel } from '../src/cli/modes.js';
+import { modeLabel } from '../src/train/sparse-eval.js';
 import { useTf, type tf } from './tfjs.js';
 import { interleave, peakRssMb, printTable, withSpeedups, type Row, type Runner } from './util.js';
 

@@ -11,7 +11,7 @@ import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadCorpus } from './load-corpus.js';
-import { evaluateModes, type EvalRow } from './evaluate.js';
+import { evaluateModes, type EvalRow } from '../train/sparse-eval.js';
 import { writeTrainingPictures } from './pictures.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';

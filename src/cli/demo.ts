@@ -11,7 +11,7 @@ import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadCorpus } from './load-corpus.js';
-import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from './evaluate.js';
+import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from '../train/sparse-eval.js';
 import { expertUseByGenre } from './genre-use.js';
 import { generate, StreamDecoder } from './generation.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';

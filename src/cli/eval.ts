@@ -10,7 +10,7 @@ import { useBackend } from './backend.js';
 import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
 import type { CorpusOptions } from '../data/corpus.js';
 import { loadCorpus } from './load-corpus.js';
-import { evaluateModes, sparseVsDense } from './evaluate.js';
+import { evaluateModes, sparseVsDense } from '../train/sparse-eval.js';
 import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
 import { writeEvalPictures } from './pictures.js';
 import { evalJSON, evalTable } from './report.js';

@@ -13,7 +13,7 @@ import { brownGenreName } from '../data/brown-genres.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { heatmap, lineChart, type LineSeries } from '../io/svg.js';
 import type { ModelKind } from '../moe/lm-config.js';
-import type { EvalRow } from './evaluate.js';
+import type { EvalRow } from '../train/sparse-eval.js';
 import type { GenreUse } from './genre-use.js';
 import type { HistoryPoint } from '../train/trainer.js';
 

@@ -17,7 +17,7 @@ import { useBackend } from './backend.js';
 import { CHECKPOINT_FILE } from './checkpoint.js';
 import type { CorpusOptions, PreparedCorpus } from '../data/corpus.js';
 import { loadCorpus } from './load-corpus.js';
-import { evaluateModes } from './evaluate.js';
+import { evaluateModes } from '../train/sparse-eval.js';
 import { releaseDeviceMemory } from '../train/memory.js';
 import { COMMON_FLAGS } from './run-flags.js';
 import { runTraining } from './run.js';
