@@ -13,7 +13,7 @@ import { useBackend } from './backend.js';
 import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from '../train/sparse-eval.js';
 import { expertUseByGenre } from './genre-use.js';
-import { generate, StreamDecoder } from './generation.js';
+import { generate, StreamDecoder } from '../train/sample.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
 import { evalTable } from './report.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './checkpoint.js';
-import { generate, generateBatch, StreamDecoder, type GeneratedToken } from './generation.js';
+import { generate, generateBatch, StreamDecoder, type GeneratedToken } from '../train/sample.js';
 import { parseMode } from './modes.js';
 
 export const GENERATE_USAGE = `dsmoe generate --run DIR [options]

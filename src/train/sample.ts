@@ -17,7 +17,7 @@ import type { LanguageModel } from '../moe/lm.js';
 import type { LMInferOptions } from '../moe/lm-stats.js';
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
-import { sampleToken, type SamplingOptions } from './sampling.js';
+import { sampleToken, type SamplingOptions } from './next-token.js';
 import { freeResults } from '../tensor/tidy.js';
 
 export interface GenerateOptions extends SamplingOptions {
