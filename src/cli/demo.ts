@@ -12,7 +12,7 @@ import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, sparseVsDense, sparsestWithin, type EvalRow } from '../train/sparse-eval.js';
-import { expertUseByGenre } from './genre-use.js';
+import { expertUseByGenre } from '../train/genre-use.js';
 import { generate, StreamDecoder } from '../train/sample.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
 import { evalTable } from './report.js';

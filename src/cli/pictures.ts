@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../io/fs.js';
 import { heatmap, lineChart, type LineSeries } from '../io/svg.js';
 import type { ModelKind } from '../moe/lm-config.js';
 import type { EvalRow } from '../train/sparse-eval.js';
-import type { GenreUse } from './genre-use.js';
+import type { GenreUse } from '../train/genre-use.js';
 import type { HistoryPoint } from '../train/trainer.js';
 
 export function writeTrainingPictures(dir: string, history: readonly HistoryPoint[], kind: ModelKind): void {

@@ -14,7 +14,7 @@ import { loadCorpus } from './load-corpus.js';
 import { useBackend } from './backend.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
 import { evaluateMode } from '../train/sparse-eval.js';
-import { expertUseByGenre } from './genre-use.js';
+import { expertUseByGenre } from '../train/genre-use.js';
 import type { LanguageModel } from '../moe/lm.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';
