@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
-import { loadModel } from './checkpoint.js';
+import { loadModel } from './run-folder.js';
 import { generate, generateBatch, StreamDecoder, type GeneratedToken } from '../train/sample.js';
 import { parseMode } from './modes.js';
 

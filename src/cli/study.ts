@@ -14,7 +14,7 @@ import type { InferMode } from '../moe/routing.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { bool, commandFlags, num, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
-import { CHECKPOINT_FILE } from './checkpoint.js';
+import { CHECKPOINT_FILE } from '../train/checkpoint.js';
 import type { CorpusOptions, PreparedCorpus } from '../data/corpus.js';
 import { loadCorpus } from './load-corpus.js';
 import { evaluateModes } from '../train/sparse-eval.js';

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
-import { CHECKPOINT_FILE, MODEL_FILE, parseJSON, readSafetensorsMetadata } from './checkpoint.js';
-import type { CorpusOptions, PreparedCorpus } from '../data/corpus.js';
+import { CHECKPOINT_FILE, MODEL_FILE, metadataJSON } from '../train/checkpoint.js';
+import { readSafetensorsMetadata } from './run-folder.js';
+import { corpusOptionsFromJSON, type CorpusOptions, type PreparedCorpus } from '../data/corpus.js';
 import { loadCorpus } from './load-corpus.js';
 import { useBackend } from './backend.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
@@ -118,9 +119,8 @@ function resumeSetup(flags: Flags): Setup {
   const file = join(outDir, CHECKPOINT_FILE);
   if (!existsSync(file)) throw new UsageError(`--resume: no ${CHECKPOINT_FILE} in '${outDir}'`);
   const metadata = readSafetensorsMetadata(file);
-  const config = configFromJSON(parseJSON(file, metadata, 'config'));
-  const settings = settingsFromJSON(file, parseJSON(file, metadata, 'settings'), config.maxSeqLen);
-  const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
-  corpus.reuse = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
+  const config = configFromJSON(metadataJSON(file, metadata, 'config'));
+  const settings = settingsFromJSON(file, metadataJSON(file, metadata, 'settings'), config.maxSeqLen);
+  const corpus: CorpusOptions = { ...corpusOptionsFromJSON(file, metadataJSON(file, metadata, 'corpus')), reuse: tokenizerFromJSON(metadataJSON(file, metadata, 'tokenizer')) };
   return { config, settings, corpus, outDir, resume: true, backend: metadata.backend };
 }

@@ -27,6 +27,26 @@ export interface CorpusOptions {
   reuse?: Tokenizer;
 }
 
+const TOKENIZER_KINDS: readonly TokenizerKind[] = ['byte', 'bpe'];
+
+/**
+ * Corpus options read back from a checkpoint, every field checked as the
+ * flags would check it (a file is input too); `where` prefixes errors. The
+ * fields keep the file's order, so a resumed run writes the same bytes.
+ */
+export function corpusOptionsFromJSON(where: string, json: unknown): Omit<CorpusOptions, 'reuse'> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${where}: corpus must be a JSON object`);
+  const o = json as Record<string, unknown>;
+  const bad = (k: string, what: string): never => { throw new Error(`${where}: corpus.${k} must be ${what}, got ${JSON.stringify(o[k])}`); };
+  if (o.corpus !== undefined && (typeof o.corpus !== 'string' || o.corpus === '')) bad('corpus', 'a path');
+  if (!TOKENIZER_KINDS.includes(o.tokenizer as TokenizerKind)) bad('tokenizer', `one of ${TOKENIZER_KINDS.join(', ')}`);
+  if (!Number.isSafeInteger(o.bpeVocab) || (o.bpeVocab as number) < 257) bad('bpeVocab', 'an integer ≥ 257');
+  if (typeof o.valFraction !== 'number' || !(o.valFraction >= 0.001 && o.valFraction <= 0.9)) bad('valFraction', 'a number in [0.001, 0.9]');
+  if (!Number.isSafeInteger(o.seed)) bad('seed', 'an integer');
+  const known = new Set(['corpus', 'tokenizer', 'bpeVocab', 'valFraction', 'seed']);
+  return Object.fromEntries(Object.entries(o).filter(([k]) => known.has(k))) as Omit<CorpusOptions, 'reuse'>;
+}
+
 /** A run of the validation stream that came from one document. */
 export interface Span {
   genre: string;
