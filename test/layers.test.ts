@@ -50,4 +50,12 @@ describe('layers', () => {
     expect(seen).toBeGreaterThan(500);
     expect(bad).toEqual([]);
   });
+
+  it('src/train imports no Node built-in: the browser page bundles it', () => {
+    const train = files.filter((f) => layerOf(f) === 'train');
+    expect(train.length).toBeGreaterThan(5);
+    const nodeOnly = /(?:from|import\()\s*'(node:[^']+|fs|fs\/promises|path|os|url|util|module|worker_threads|child_process)'/g;
+    const found = train.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(nodeOnly)].map((m) => `${relative(SRC, f)} → ${m[1]}`));
+    expect(found).toEqual([]);
+  });
 });
