@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   study: { run: studyCommand, usage: STUDY_USAGE, summary: 'the reproduction study: seeds, sizes, ablations, spreads and pictures' },
 };
 
-export const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)
+const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)
 
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}`;
 

@@ -73,7 +73,7 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
 }
 
 /** The prompts of a --prompts file: one per line (a final newline ends the last); an empty line is an error, naming it. */
-export function readPrompts(file: string): string[] {
+function readPrompts(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

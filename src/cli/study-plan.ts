@@ -98,7 +98,7 @@ export function mainArms(preset: string): StudyArm[] {
  * their MI loss), the FFN gate, the MI weight, the router, the learning
  * rate and the training length.
  */
-export function ablationArms(preset: string): StudyArm[] {
+function ablationArms(preset: string): StudyArm[] {
   const c = lmConfig(preset);
   const moa = paperAttnExperts(c.nHeads);
   const hpe = c.nHeads / moa;

@@ -20,8 +20,8 @@ import type { CorpusOptions } from '../data/corpus.js';
 import type { PlannedRun } from './study-plan.js';
 
 const FORMAT = 'dsmoe-study';
-export const STUDY_FILE = 'study.json';
-export const RECORD_FILE = 'record.json';
+const STUDY_FILE = 'study.json';
+const RECORD_FILE = 'record.json';
 
 /** One evaluated inference mode of a run. */
 export interface RecordRow {
