@@ -43,7 +43,7 @@ expert-load and expert-genre (.svg) to --out.
   --d-model N  --layers N  --heads N  --kv-heads N  --head-dim N
   --attn-experts N  --experts N  --expert-hidden N  --max-seq-len N
   --router linear|mlp  --router-hidden N  --positions rotary|learned
-  --norm rms|layer  --activation gelu|relu|silu  --dropout P
+  --norm rms|layer  --activation gelu|relu|silu|tanh  --dropout P
   --alpha-ffn X  --alpha-attn X      MI-loss weights (dsmoe)
   --ffn-gate convex|scaled  --attn-gate convex|scaled
                              experts weighed by S_e, or by N·S_e (a uniform

@@ -11,6 +11,7 @@ import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
+import { ACTIVATIONS } from '../../src/nn/activations.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 await setBackend('cpu');
@@ -234,6 +235,17 @@ describe('LanguageModel', () => {
     expect(JSON.stringify(configFromJSON(JSON.parse(JSON.stringify(fresh))))).toBe(JSON.stringify(fresh));
   });
 
+  it('takes every activation the engine has (one list, ACTIVATIONS), and each changes the function', async () => {
+    const p: Small = { kind: 'dsmoe', layers: 1, attnExperts: 1, nExperts: 2, b: 1, s: 3, positions: 'rotary', seed: 5 };
+    const outs = new Set<string>();
+    for (const activation of ACTIVATIONS) {
+      manualSeed(p.seed);
+      const m = new LanguageModel({ ...config(p), activation });
+      outs.add(JSON.stringify(await values(noGrad(() => m.forward(ids(p)).logits))));
+    }
+    expect(outs.size).toBe(ACTIVATIONS.length);
+  });
+
   it('rejects bad configurations and inputs with errors that name the problem', () => {
     expect(() => lmConfig('huge')).toThrow(/unknown preset 'huge'.*tiny/);
     expect(() => lmConfig('tiny', { nHeads: 4, attnExperts: 3 })).toThrow(/attnExperts=3 must divide nHeads=4/);
@@ -244,6 +256,7 @@ describe('LanguageModel', () => {
     expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
     expect(() => lmConfig('tiny', { ffnGate: 'half' as 'convex' })).toThrow(/ffnGate must be one of convex, scaled; got 'half'/);
     expect(() => lmConfig('tiny', { maxSeqLen: 100_000 })).toThrow(/maxSeqLen must be ≤ 8192 \(attention builds S×S scores\), got 100000/);
+    expect(() => lmConfig('tiny', { activation: 'swish' as 'silu' })).toThrow(/activation must be one of relu, gelu, silu, tanh; got 'swish'/);
     const m = new LanguageModel(lmConfig('tiny', { nLayers: 1 }));
     expect(() => m.forward(fromData(new Float32Array(4), [1, 4]))).toThrow(/ids must be int32/);
     expect(() => m.forward(fromData(new Int32Array(65), [1, 65]))).toThrow(/exceeds maxSeqLen 64/);
