@@ -1,5 +1,6 @@
 /**
- * The training loop, shared by `train`, `compare` and `demo`:
+ * The training step, shared by the command line (through trainLoop,
+ * loop.ts), the browser demo and the lm-train benchmark:
  *
  *   batch → model.loss → backward → clip → AdamW step (lr from warmup+cosine)
  *   → one realize for loss, gradients and new parameters, in a tidy that frees
