@@ -12,7 +12,7 @@
  *             and 8; the window slides once it is full. Greedy: the next
  *             token is the argmax of the logits, read on the host, as a
  *             serving loop would;
- *   recompute the decoding of today's `generate` (src/cli/generation.ts):
+ *   recompute the decoding of today's `generate` (src/train/sample.ts):
  *             model.infer over the last maxSeqLen tokens for every new
  *             token, batch 1. cached ÷ recompute is the gain of the
  *             cache (the issue's target: ≥ 10×).
@@ -45,7 +45,7 @@ import type { Router } from '../src/moe/router.js';
 import type { InferMode } from '../src/moe/routing.js';
 import { DecodeState } from '../src/moe/decode-state.js';
 import { freeResults } from '../src/tensor/tidy.js';
-import { modeLabel } from '../src/cli/modes.js';
+import { modeLabel } from '../src/train/sparse-eval.js';
 import { useTf, type tf } from './tfjs.js';
 import { interleave, peakRssMb, printTable, withSpeedups, type Row, type Runner } from './util.js';
 

@@ -2,17 +2,18 @@
  * `bench lm-train [steps]`: training throughput of the language model's
  * 'tiny' preset (the one `npm start` trains: batch 16 × 64 tokens, d = 64,
  * 2 layers, 4 attention experts, 8 FFN experts × 32, rotary, RMSNorm, MI
- * losses, AdamW) on random token ids, as tokens/s, against the same model
- * written here in TensorFlow.js wasm (Adam; same shapes, losses and routers).
+ * losses; the library's training step, Trainer.trainStep, with AdamW,
+ * clipping and one tidy per step) on random token ids, as tokens/s, against
+ * the same model written here in TensorFlow.js wasm (Adam; same shapes,
+ * losses and routers).
  * Ours runs first, so the process's RSS is ours alone: it is sampled every
  * step (default 200 steps; `lm-train 1000` for the flat-memory check) and
  * the peaks of the first and last quarter are compared.
  */
-import { fromData, manualSeed, setBackend, tidy } from '../src/index.js';
-import { LanguageModel } from '../src/moe/lm.js';
+import { setBackend } from '../src/index.js';
 import { lmConfig } from '../src/moe/lm-config.js';
-import { AdamW } from '../src/nn/optim/adamw.js';
-import { clipGradNorm } from '../src/nn/optim/clip-grad-norm.js';
+import { TRAIN_PRESETS } from '../src/train/settings.js';
+import { newTrainer } from '../src/train/trainer.js';
 import { useTf, type tf } from './tfjs.js';
 import { median, printTable, time, type Row } from './util.js';
 
@@ -27,27 +28,21 @@ function randomIds(seed: number, n: number, vocab: number): Int32Array {
   });
 }
 
-/** A training step of the preset on `backend` (a fresh random batch each call), as the trainer runs it. */
+/** Random token ids the trainer draws its windows from: far more than the steps read. */
+const STREAM = 1 << 20;
+
+/**
+ * A training step of the preset on `backend`: the library's own
+ * (Trainer.trainStep, src/train/trainer.ts) on a fresh random batch of a
+ * random stream, at a constant lr of 1e-3 (the peer's Adam rate).
+ */
 export async function oursLmStep(backend: string): Promise<() => Promise<void>> {
   await setBackend(backend);
-  manualSeed(1);
   const cfg = lmConfig(PRESET);
-  const model = new LanguageModel(cfg);
-  const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
-  let step = 0;
+  const settings = { ...TRAIN_PRESETS[PRESET]!, steps: 1_000_000, batchSize: B, seqLen: S, lr: 1e-3, minLr: 1e-3, warmup: 0, seed: 1 };
+  const trainer = newTrainer(cfg, settings, { train: randomIds(1, STREAM, cfg.vocabSize), val: new Int32Array(0) });
   return async () => {
-    const ids = randomIds(++step, B * (S + 1), cfg.vocabSize);
-    const inputs = fromData(ids.filter((_, i) => i % (S + 1) !== S), [B, S]);
-    const targets = fromData(ids.filter((_, i) => i % (S + 1) !== 0), [B, S]);
-    // As the trainer runs a step (src/cli/trainer.ts): in a tidy that keeps the loss, parameters and optimizer state.
-    await tidy(() => {
-      const out = model.loss(inputs, targets);
-      out.loss.backward();
-      clipGradNorm(opt.params, 1);
-      opt.step();
-      return [out.loss, ...opt.params, ...opt.stateTensors()];
-    });
-    opt.zeroGrad();
+    await trainer.trainStep();
   };
 }
 

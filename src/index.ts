@@ -33,6 +33,8 @@ export { CpuBackend } from './gpu/cpu/index.js';
 
 export * from './nn/index.js';
 export * from './moe/index.js';
+// Training, evaluation, sampling and the checkpoint format (bytes in and out; the file helpers are the CLI's).
+export * from './train/index.js';
 
 // Data: tokenizers, document splits and batches (the Node-only corpus readers live in src/data/brown.ts and src/data/text-corpus.ts).
 export type { TextDocument } from './data/document.js';
@@ -44,6 +46,10 @@ export { tokenizerFromJSON } from './data/tokenizer-json.js';
 export type { Tokenizer, TokenizerJSON, ByteTokenizerJSON, BpeTokenizerJSON } from './data/tokenizer.js';
 export { splitDocuments, type Split, type SplitOptions } from './data/split.js';
 export { randomBatch, sequentialBatches, batchTensors, type TokenBatch } from './data/batches.js';
+export {
+  prepareCorpus, corpusOptionsFromJSON, cutDocument, concatTokens, bytesOf,
+  type CorpusOptions, type PreparedCorpus, type Span, type TokenizerKind,
+} from './data/corpus.js';
 
 // The gpu.js backend: 'gpujs' and 'gpujs:<mode>' become known to setBackend; gpu.js itself loads only when one starts.
 import { registerGpujs } from './gpu/gpujs/register.js';

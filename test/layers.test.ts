@@ -2,15 +2,16 @@
  * Arrows only point down: every import in src/ goes to its own folder or to
  * a layer below it. The layers, bottom first, as docs/README.md draws them;
  * folders on one rank (moe beside io and data) may not import each other.
- * src/testing (the property-test kit, the package's second entry) sits
- * above moe, which it checks, and below the command line.
+ * src/train (training, evaluation, sampling, the checkpoint format) and
+ * src/testing (the property-test kit, the package's second entry) sit side
+ * by side above moe, and below the command line, which uses both.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../src');
-const RANK: Record<string, number> = { base: 0, gpu: 1, tensor: 2, autograd: 3, nn: 4, io: 5, data: 6, moe: 6, testing: 7, cli: 8, '.': 9 };
+const RANK: Record<string, number> = { base: 0, gpu: 1, tensor: 2, autograd: 3, nn: 4, io: 5, data: 6, moe: 6, train: 7, testing: 7, cli: 8, '.': 9 };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -48,5 +49,13 @@ describe('layers', () => {
     // The scan sees the imports (a broken regex would pass vacuously).
     expect(seen).toBeGreaterThan(500);
     expect(bad).toEqual([]);
+  });
+
+  it('src/train imports no Node built-in: the browser page bundles it', () => {
+    const train = files.filter((f) => layerOf(f) === 'train');
+    expect(train.length).toBeGreaterThan(5);
+    const nodeOnly = /(?:from|import\()\s*'(node:[^']+|fs|fs\/promises|path|os|url|util|module|worker_threads|child_process)'/g;
+    const found = train.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(nodeOnly)].map((m) => `${relative(SRC, f)} → ${m[1]}`));
+    expect(found).toEqual([]);
   });
 });

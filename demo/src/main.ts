@@ -4,12 +4,22 @@
  * `window.dsmoeDemo` so that a test (or a curious reader in the console) can
  * drive the page without clicking.
  */
-import type { InferMode } from 'dsmoe';
+import { readModel, type InferMode, type Tokenizer } from 'dsmoe';
 import { startBestBackend, type BackendChoice } from './backend.js';
 import { drawLossChart } from './chart.js';
-import { readCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { drawHeatmap, drawLegend } from './heatmap.js';
 import { DemoModel, type RouteView } from './model.js';
+
+/** What the page says about a loaded checkpoint. */
+export interface CheckpointInfo {
+  name: string;
+  /** Tensors loaded into the model (optimizer state in the file is skipped). */
+  tensors: number;
+  parameters: number;
+  /** The training step recorded in the file. */
+  step: number;
+  tokenizer: Tokenizer['kind'];
+}
 
 export interface DsmoeDemo {
   /** The backend the page runs on, as getBackend().name reports it (e.g. 'gpujs:webgpu'). */
@@ -211,12 +221,14 @@ async function generate(prompt: string, bytes: number, mode: InferMode = current
 
 async function loadCheckpointBytes(bytes: Uint8Array, name: string): Promise<CheckpointInfo> {
   if (!model) throw new Error('the model is not ready');
-  const { lm, tokenizer, info } = readCheckpoint(bytes, name);
+  // The library's loader, as `dsmoe eval` uses it: the config is checked against the file's tensors before anything is built.
+  const { model: lm, tokenizer, step } = readModel(bytes, name);
+  const info: CheckpointInfo = { name, tensors: Object.keys(lm.stateDict()).length, parameters: lm.numParameters(), step, tokenizer: tokenizer.kind };
   model.replace(lm, tokenizer);
   showSummary(model);
   drawLossChart(ui.chart, model.losses);
   ui.trainStat.textContent = '';
-  ui.ckptStat.textContent = `${info.name}: ${info.tensors} tensors, ${fmtInt(info.parameters)} parameters, ${info.tokenizer} tokenizer${info.step !== null ? `, step ${info.step}` : ''}`;
+  ui.ckptStat.textContent = `${info.name}: ${info.tensors} tensors, ${fmtInt(info.parameters)} parameters, ${info.tokenizer} tokenizer, step ${info.step}`;
   await route(ui.text.value);
   return info;
 }

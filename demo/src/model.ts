@@ -3,14 +3,17 @@
  * in seconds, with what the page does to it — train on random windows of the
  * corpus, route a sentence (dense scores for the heatmap, the sparse mode's
  * choices on top), predict the next byte, generate, and swap in a checkpoint.
+ * Training and generation are the library's (Trainer, generate): the same
+ * step as `dsmoe train` (clipping, the schedule, one tidy per step) and the
+ * same sampling as `dsmoe generate`.
  *
  * The page's own model reads bytes (ByteTokenizer: the 256 byte values, so
  * any UTF-8 string is a token sequence with no tokenizer file to ship); a
  * loaded checkpoint brings its own tokenizer (byte or BPE).
  */
 import {
-  AdamW, ByteTokenizer, DecodeState, Generator, LanguageModel, lmConfig, noGrad, realize, tensor,
-  type InferMode, type LMConfig, type LMStats, type Tensor, type Tokenizer,
+  ByteTokenizer, fromData, generate, lmConfig, newTrainer, noGrad, realize, releaseDeviceMemory, TRAIN_PRESETS, Trainer,
+  type InferMode, type LanguageModel, type LMConfig, type LMStats, type Tensor, type Tokenizer, type TrainSettings,
 } from 'dsmoe';
 
 /**
@@ -30,8 +33,20 @@ export const DEMO_CONFIG: LMConfig = lmConfig('tiny', {
   positions: 'learned',
 });
 
-export const BATCH = 4;
-export const LEARNING_RATE = 1e-2;
+/**
+ * Four windows a step at a constant rate (minLr = lr: the page trains for as
+ * long as you press, so there is no end for a cosine to decay towards).
+ */
+const DEMO_SETTINGS: TrainSettings = {
+  ...TRAIN_PRESETS.tiny!, steps: 1_000_000, batchSize: 4, seqLen: DEMO_CONFIG.maxSeqLen, lr: 1e-2, minLr: 1e-2, warmup: 0,
+  evalEvery: 0, checkpointEvery: 0, seed: 1234,
+};
+
+/** The page never validates: the trainer's validation stream is empty. */
+const NO_VALIDATION = new Int32Array(0);
+
+/** Sampling for the generate box: a little cooler than the distribution itself, from its nucleus. */
+const SAMPLING = { temperature: 0.7, topP: 0.95 };
 
 export interface LayerRouting {
   /** Router probabilities per token, [tokens][experts] (the dense scores). */
@@ -65,17 +80,15 @@ export function showToken(tokenizer: Tokenizer, id: number): string {
   return utf8.decode(bytes).replace(/ /g, '␣').replace(/\n/g, '⏎');
 }
 
-function ids(rows: readonly (ArrayLike<number>)[]): Tensor {
-  const s = rows[0]!.length;
-  const flat = new Int32Array(rows.length * s);
-  rows.forEach((r, i) => flat.set(Array.from(r), i * s));
-  return tensor(flat, { shape: [rows.length, s], dtype: 'int32' });
+/** One sequence of token ids as a [1, S] tensor. */
+function sequence(tokens: Int32Array): Tensor {
+  return fromData(tokens, [1, tokens.length]);
 }
 
-function softmaxRow(logits: ArrayLike<number>, offset: number, n: number, temperature = 1): number[] {
+function softmaxRow(logits: ArrayLike<number>, offset: number, n: number): number[] {
   let max = -Infinity;
-  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]! / temperature);
-  const e = Array.from({ length: n }, (_, i) => Math.exp(logits[offset + i]! / temperature - max));
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[offset + i]!);
+  const e = Array.from({ length: n }, (_, i) => Math.exp(logits[offset + i]! - max));
   const z = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / z);
 }
@@ -93,51 +106,31 @@ async function rows(t: Tensor): Promise<number[][]> {
 }
 
 export class DemoModel {
-  lm: LanguageModel;
+  private trainer: Trainer;
   tokenizer: Tokenizer = new ByteTokenizer();
-  private opt: AdamW;
-  private readonly rng = new Generator(1234);
-  /** Steps trained so far and the loss after each. */
+  /** Steps trained so far and the loss of each (before its update). */
   readonly losses: number[] = [];
-
-  /** The corpus as token ids of the current tokenizer. */
-  private corpus: Int32Array;
+  /** Each generation draws from its own seed, so pressing Generate again gives another sample. */
+  private samples = 0;
 
   constructor(private readonly text: string, config: LMConfig = DEMO_CONFIG) {
-    this.corpus = this.tokenizer.encode(text);
-    this.lm = new LanguageModel(config);
-    this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
+    this.trainer = newTrainer(config, DEMO_SETTINGS, { train: this.tokenizer.encode(text), val: NO_VALIDATION });
+  }
+
+  get lm(): LanguageModel {
+    return this.trainer.model;
   }
 
   get config(): LMConfig {
     return this.lm.config;
   }
 
-  /** BATCH random windows of the corpus: inputs and the same tokens shifted by one. */
-  private batch(): { x: Tensor; y: Tensor } {
-    const s = this.config.maxSeqLen;
-    const xs: Int32Array[] = [];
-    const ys: Int32Array[] = [];
-    for (let b = 0; b < BATCH; b++) {
-      const start = this.rng.int(this.corpus.length - s - 1);
-      xs.push(this.corpus.subarray(start, start + s));
-      ys.push(this.corpus.subarray(start + 1, start + s + 1));
-    }
-    return { x: ids(xs), y: ids(ys) };
-  }
-
-  /** One AdamW step on a fresh batch; resolves to the loss before the update. */
+  /** One training step on a fresh batch of random windows; resolves to its loss. */
   async step(): Promise<number> {
-    const { x, y } = this.batch();
-    const { loss } = this.lm.loss(x, y);
-    this.opt.zeroGrad();
-    loss.backward();
-    this.opt.step();
-    // One await realizes the loss, the gradients and the updated parameters together.
-    await realize(loss, ...this.lm.parameters());
-    const value = await loss.item();
-    this.losses.push(value);
-    return value;
+    const { loss } = await this.trainer.trainStep();
+    await releaseDeviceMemory();
+    this.losses.push(loss);
+    return loss;
   }
 
   /**
@@ -148,7 +141,7 @@ export class DemoModel {
   async route(text: string, mode: InferMode): Promise<RouteView> {
     const tokens = this.tokenizer.encode(text).subarray(0, this.config.maxSeqLen);
     if (tokens.length === 0) throw new Error('route: type at least one character');
-    const x = ids([tokens]);
+    const x = sequence(tokens);
     const dense = noGrad(() => this.lm.forward(x));
     const sparse = await this.lm.infer(x, { mode });
     const last = (tokens.length - 1) * this.config.vocabSize;
@@ -180,49 +173,30 @@ export class DemoModel {
   /** Logits for the last position of `text` under `mode` (a test compares them across engines). */
   async lastLogits(text: string, mode: InferMode): Promise<number[]> {
     const tokens = this.tokenizer.encode(text).subarray(-this.config.maxSeqLen);
-    const out = await this.lm.infer(ids([tokens]), { mode });
+    const out = await this.lm.infer(sequence(tokens), { mode });
     const v = this.config.vocabSize;
     return Array.from((await out.logits.data()).subarray((tokens.length - 1) * v, tokens.length * v));
   }
 
   /**
-   * Sparse generation: the prompt encoded once, then `n` tokens sampled one
-   * at a time, each a single-token step through the KV cache (DecodeState;
-   * the window slides past maxSeqLen). `onText` sees the text so far.
+   * Sparse generation through the KV cache (the library's generate: the
+   * prompt encoded once, then one single-token step per new token, the
+   * window sliding past maxSeqLen). `onText` sees the text so far.
    */
-  async generate(prompt: string, n: number, mode: InferMode, onText?: (text: string) => void, temperature = 0.7): Promise<string> {
-    const out = Array.from(this.tokenizer.encode(prompt.length ? prompt : ' '));
-    const v = this.config.vocabSize;
-    const state = new DecodeState(this.lm);
-    let feed = out.slice(-this.config.maxSeqLen);
-    try {
-      for (let i = 0; i < n; i++) {
-        const res = await this.lm.decode(state, ids([feed]), { mode });
-        const logits = await res.logits.data();
-        res.logits.dispose();
-        const probs = softmaxRow(logits, (feed.length - 1) * v, v, temperature);
-        let r = this.rng.uniform();
-        let next = probs.length - 1;
-        for (let b = 0; b < probs.length; b++) {
-          r -= probs[b]!;
-          if (r <= 0) { next = b; break; }
-        }
-        out.push(next);
-        feed = [next];
-        onText?.(this.tokenizer.decode(out));
-      }
-    } finally {
-      state.dispose();
-    }
-    return this.tokenizer.decode(out);
+  async generate(prompt: string, n: number, mode: InferMode, onText?: (text: string) => void): Promise<string> {
+    const ids: number[] = [];
+    const text = (): string => prompt + this.tokenizer.decode(ids);
+    await generate(this.lm, this.tokenizer, prompt, { ...SAMPLING, maxTokens: n, seed: this.samples++, infer: { mode } }, (t) => {
+      ids.push(t.id);
+      onText?.(text());
+    });
+    return text();
   }
 
-  /** Replaces the model (and tokenizer) with ones read from a checkpoint. */
+  /** Replaces the model (and tokenizer) with ones read from a checkpoint; training goes on from it. */
   replace(lm: LanguageModel, tokenizer: Tokenizer): void {
-    this.lm = lm;
     this.tokenizer = tokenizer;
-    this.corpus = tokenizer.encode(this.text);
-    this.opt = new AdamW(this.lm.parameters(), { lr: LEARNING_RATE, weightDecay: 0.01 });
+    this.trainer = new Trainer(lm, { ...DEMO_SETTINGS, seqLen: lm.config.maxSeqLen }, { train: tokenizer.encode(this.text), val: NO_VALIDATION });
     this.losses.length = 0;
   }
 }

@@ -12,7 +12,7 @@ import { UsageError } from './args.js';
  * backend's 555, with the same losses. cpu where WebAssembly threads are
  * unavailable.
  */
-export const DEFAULT_BACKEND = 'wasm';
+const DEFAULT_BACKEND = 'wasm';
 
 export async function useBackend(name: string | undefined): Promise<string> {
   if (name === undefined) {

@@ -1,7 +1,9 @@
 /**
  * The `dsmoe` command (main.ts runs it). Each subcommand has its own file
  * (train.ts, eval.ts, generate.ts, compare.ts, study.ts, demo.ts); the rest of this
- * folder is what they share. Errors end the process with a one-line
+ * folder is what they share: flags, printing and files. What they compute
+ * (training, evaluation, sampling, the checkpoint format) is the library's,
+ * src/train. Errors end the process with a one-line
  * message (and the usage for command-line mistakes), not a stack trace: the
  * user needs to know what to fix, not where in our code it was noticed.
  * DSMOE_DEBUG=1 shows the stack.
@@ -25,7 +27,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   study: { run: studyCommand, usage: STUDY_USAGE, summary: 'the reproduction study: seeds, sizes, ablations, spreads and pictures' },
 };
 
-export const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)
+const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)
 
 ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}`;
 

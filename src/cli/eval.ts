@@ -7,13 +7,15 @@
 import { join } from 'node:path';
 import { bool, choice, commandFlags, num, numList, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
-import { loadModel, parseJSON, resolveModelPath } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions } from './corpus.js';
-import { evaluateModes, sparseVsDense } from './evaluate.js';
+import { metadataJSON } from '../train/checkpoint.js';
+import { loadModel, resolveModelPath } from './run-folder.js';
+import { corpusOptionsFromJSON } from '../data/corpus.js';
+import { loadCorpus } from './load-corpus.js';
+import { evaluateModes, sparseVsDense } from '../train/sparse-eval.js';
 import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
 import { writeEvalPictures } from './pictures.js';
 import { evalJSON, evalTable } from './report.js';
-import type { TrainSettings } from './train-settings.js';
+import { settingsFromJSON } from '../train/settings.js';
 
 export const EVAL_USAGE = `dsmoe eval --run DIR [options]
 
@@ -45,14 +47,14 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (!path) throw new Error('dsmoe eval: give --run DIR or --checkpoint FILE');
   const file = resolveModelPath(path);
   const { model, tokenizer, metadata } = loadModel(file);
-  const settings = parseJSON(file, metadata, 'settings') as TrainSettings;
-  const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
+  const settings = settingsFromJSON(file, metadataJSON(file, metadata, 'settings'), model.config.maxSeqLen);
+  const corpus = corpusOptionsFromJSON(file, metadataJSON(file, metadata, 'corpus'));
   const given = str(flags, 'corpus');
   // A path in a file's metadata is read only when the user names it: a checkpoint must not make eval read /etc/passwd.
   if (given === undefined && corpus.corpus !== undefined) {
     throw new UsageError(`${file} was trained on the corpus '${corpus.corpus}'; eval reads a path from a checkpoint only when asked: pass --corpus '${corpus.corpus}' (or another corpus)`);
   }
-  const data = prepareCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
+  const data = loadCorpus({ ...corpus, corpus: given ?? corpus.corpus, reuse: tokenizer });
   const modeList = str(flags, 'modes');
   if (modeList !== undefined && modeList.trim() === '') throw new UsageError('--modes is empty: give modes like dense,topK:2,threshold:0.5, or leave the flag out for the full sweep');
   const modes = modeList

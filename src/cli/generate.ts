@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
-import { loadModel } from './checkpoint.js';
-import { generate, generateBatch, StreamDecoder, type GeneratedToken } from './generation.js';
+import { loadModel } from './run-folder.js';
+import { generate, generateBatch, StreamDecoder, type GeneratedToken } from '../train/sample.js';
 import { parseMode } from './modes.js';
 
 export const GENERATE_USAGE = `dsmoe generate --run DIR [options]
@@ -73,7 +73,7 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
 }
 
 /** The prompts of a --prompts file: one per line (a final newline ends the last); an empty line is an error, naming it. */
-export function readPrompts(file: string): string[] {
+function readPrompts(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,6 +1,7 @@
 /**
  * Inference modes on the command line: 'dense', 'topK:2', 'threshold:0.5',
- * 'thresholdTopK:0.5' (case-insensitive names), and their labels in tables.
+ * 'thresholdTopK:0.5' (case-insensitive names), and the eval sweep. (Their
+ * labels in tables are modeLabel's, src/train/sparse-eval.ts.)
  */
 import type { InferMode } from '../moe/routing.js';
 import { UsageError } from './args.js';
@@ -35,15 +36,6 @@ export function parseMode(text: string, flag = 'mode'): InferMode {
 function nonNegative(v: number, text: string, flag: string): number {
   if (v < 0) throw new UsageError(`--${flag} '${text}': eps must be ≥ 0`);
   return v;
-}
-
-export function modeLabel(m: InferMode): string {
-  switch (m.mode) {
-    case 'dense': return 'dense';
-    case 'topK': return `topK k=${m.k}`;
-    case 'threshold': return `threshold ε=${m.eps}`;
-    case 'thresholdTopK': return `thresholdTopK ε=${m.eps}`;
-  }
 }
 
 /** The eval sweep: dense, topK for every k, and the thresholds under both threshold modes. */

@@ -13,9 +13,9 @@ import { brownGenreName } from '../data/brown-genres.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { heatmap, lineChart, type LineSeries } from '../io/svg.js';
 import type { ModelKind } from '../moe/lm-config.js';
-import type { EvalRow } from './evaluate.js';
-import type { GenreUse } from './genre-use.js';
-import type { HistoryPoint } from './trainer.js';
+import type { EvalRow } from '../train/sparse-eval.js';
+import type { GenreUse } from '../train/genre-use.js';
+import type { HistoryPoint } from '../train/trainer.js';
 
 export function writeTrainingPictures(dir: string, history: readonly HistoryPoint[], kind: ModelKind): void {
   if (history.length === 0) return;

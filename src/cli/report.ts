@@ -2,7 +2,7 @@
  * Evaluation rows as the tables people read: a markdown table for eval and
  * demo, plus the JSON that --json prints for scripts.
  */
-import type { EvalRow } from './evaluate.js';
+import type { EvalRow } from '../train/sparse-eval.js';
 import { formatCount, formatPercent, markdownTable } from './table.js';
 
 export function evalTable(rows: readonly EvalRow[]): string {

@@ -4,12 +4,13 @@
  * data. Each flag maps onto one field of LMConfig or TrainSettings; the
  * preset supplies whatever is not given.
  */
-import { LM_ACTIVATIONS, lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMConfig, type ModelKind } from '../moe/lm-config.js';
+import { ACTIVATIONS } from '../nn/activations.js';
+import { lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import { GATE_SCALES } from '../moe/gate.js';
 import { ROUTER_KINDS } from '../moe/router.js';
 import { choice, num, str, type FlagSpec, type Flags } from './args.js';
-import type { CorpusOptions, TokenizerKind } from './corpus.js';
-import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+import type { CorpusOptions, TokenizerKind } from '../data/corpus.js';
+import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
 export const MODEL_FLAGS: FlagSpec = {
   preset: { type: 'string' },
@@ -87,7 +88,7 @@ export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
     routerHidden: num(f, 'router-hidden', int),
     positions: choice(f, 'positions', POSITIONS),
     norm: choice(f, 'norm', NORM_KINDS),
-    activation: choice(f, 'activation', LM_ACTIVATIONS),
+    activation: choice(f, 'activation', ACTIVATIONS),
     dropout: num(f, 'dropout', { min: 0, max: 0.99 }),
     alphaFfn: num(f, 'alpha-ffn', { min: 0 }),
     alphaAttn: num(f, 'alpha-attn', { min: 0 }),

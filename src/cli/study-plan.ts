@@ -17,7 +17,7 @@
  */
 import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import { UsageError } from './args.js';
-import { trainPreset, validateSettings, type TrainSettings } from './train-settings.js';
+import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
 export const SPLIT_SEED = 1;
 
@@ -98,7 +98,7 @@ export function mainArms(preset: string): StudyArm[] {
  * their MI loss), the FFN gate, the MI weight, the router, the learning
  * rate and the training length.
  */
-export function ablationArms(preset: string): StudyArm[] {
+function ablationArms(preset: string): StudyArm[] {
   const c = lmConfig(preset);
   const moa = paperAttnExperts(c.nHeads);
   const hpe = c.nHeads / moa;

@@ -16,12 +16,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/fs.js';
 import { configUsed, type LMConfig } from '../moe/lm-config.js';
-import type { CorpusOptions } from './corpus.js';
+import type { CorpusOptions } from '../data/corpus.js';
 import type { PlannedRun } from './study-plan.js';
 
 const FORMAT = 'dsmoe-study';
-export const STUDY_FILE = 'study.json';
-export const RECORD_FILE = 'record.json';
+const STUDY_FILE = 'study.json';
+const RECORD_FILE = 'record.json';
 
 /** One evaluated inference mode of a run. */
 export interface RecordRow {

@@ -30,7 +30,7 @@ export function spread(values: readonly number[]): Spread {
 }
 
 /** One row of the study: an arm's mode at one size, over its seeds. */
-export interface StudyRow {
+interface StudyRow {
   preset: string;
   arm: StudyArm;
   row: RecordRow;
@@ -46,7 +46,7 @@ function ofArm(records: Records, preset: string, arm: string): RunRecord[] {
 }
 
 /** Every mode of the arm at the preset, aggregated over the seeds that have finished. */
-export function armRows(records: Records, preset: string, arm: StudyArm): StudyRow[] {
+function armRows(records: Records, preset: string, arm: StudyArm): StudyRow[] {
   const recs = ofArm(records, preset, arm.id);
   if (recs.length === 0) return [];
   return recs[0]!.rows.map((first) => {
@@ -78,7 +78,7 @@ const range = (s: Spread): string => (s.n > 1 ? `${f3(s.min)}–${f3(s.max)}` : 
 const pairedCell = (s: Spread): string => (s.n === 0 ? '—' : s.n === 1 ? pct(s.mean) : `${pct(s.mean)} (${pct(s.min)} … ${pct(s.max)})`);
 
 /** The label of the mode each kind is compared in: dense models densely, SMoE and DS-MoE at the SMoE's top-k. */
-export function headlineLabels(kind: string, smoeTopK: number): { dense?: string; sparse?: string } {
+function headlineLabels(kind: string, smoeTopK: number): { dense?: string; sparse?: string } {
   const sparse = `topK k=${smoeTopK}`;
   if (kind === 'dense') return { dense: 'dense' };
   if (kind === 'smoe') return { sparse };

@@ -14,10 +14,11 @@ import type { InferMode } from '../moe/routing.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { bool, commandFlags, num, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
-import { CHECKPOINT_FILE } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
-import { evaluateModes } from './evaluate.js';
-import { releaseDeviceMemory } from './memory.js';
+import { CHECKPOINT_FILE } from '../train/checkpoint.js';
+import type { CorpusOptions, PreparedCorpus } from '../data/corpus.js';
+import { loadCorpus } from './load-corpus.js';
+import { evaluateModes } from '../train/sparse-eval.js';
+import { releaseDeviceMemory } from '../train/memory.js';
 import { COMMON_FLAGS } from './run-flags.js';
 import { runTraining } from './run.js';
 import { makePlan, plannedRuns, SPLIT_SEED, type PlannedRun, type StudyPlan } from './study-plan.js';
@@ -68,7 +69,7 @@ export async function studyCommand(argv: readonly string[]): Promise<void> {
   const log = (s: string): void => {
     if (!quiet) process.stderr.write(`${s}\n`);
   };
-  const data = prepareCorpus(corpus);
+  const data = loadCorpus(corpus);
   const t0 = performance.now();
   const records: RunRecord[] = [];
   for (const [i, run] of runs.entries()) {

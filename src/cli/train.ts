@@ -8,16 +8,18 @@ import { join } from 'node:path';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
 import { bool, commandFlags, num, str, UsageError, type Flags } from './args.js';
-import { CHECKPOINT_FILE, MODEL_FILE, parseJSON, readSafetensorsMetadata } from './checkpoint.js';
-import { prepareCorpus, type CorpusOptions, type PreparedCorpus } from './corpus.js';
+import { CHECKPOINT_FILE, MODEL_FILE, metadataJSON } from '../train/checkpoint.js';
+import { readSafetensorsMetadata } from './run-folder.js';
+import { corpusOptionsFromJSON, type CorpusOptions, type PreparedCorpus } from '../data/corpus.js';
+import { loadCorpus } from './load-corpus.js';
 import { useBackend } from './backend.js';
 import { writeEvalPictures, writeGenrePicture, writeTrainingPictures } from './pictures.js';
-import { evaluateMode } from './evaluate.js';
-import { expertUseByGenre } from './genre-use.js';
+import { evaluateMode } from '../train/sparse-eval.js';
+import { expertUseByGenre } from '../train/genre-use.js';
 import type { LanguageModel } from '../moe/lm.js';
 import { COMMON_FLAGS, DATA_FLAGS, MODEL_FLAGS, TRAIN_FLAGS, configFromFlags, corpusFromFlags, settingsFromFlags } from './run-flags.js';
 import { runTraining } from './run.js';
-import { settingsFromJSON, type TrainSettings } from './train-settings.js';
+import { settingsFromJSON, type TrainSettings } from '../train/settings.js';
 
 export const TRAIN_USAGE = `dsmoe train [options]
 
@@ -41,7 +43,7 @@ expert-load and expert-genre (.svg) to --out.
   --d-model N  --layers N  --heads N  --kv-heads N  --head-dim N
   --attn-experts N  --experts N  --expert-hidden N  --max-seq-len N
   --router linear|mlp  --router-hidden N  --positions rotary|learned
-  --norm rms|layer  --activation gelu|relu|silu  --dropout P
+  --norm rms|layer  --activation gelu|relu|silu|tanh  --dropout P
   --alpha-ffn X  --alpha-attn X      MI-loss weights (dsmoe)
   --ffn-gate convex|scaled  --attn-gate convex|scaled
                              experts weighed by S_e, or by N·S_e (a uniform
@@ -60,7 +62,7 @@ export async function trainCommand(argv: readonly string[]): Promise<void> {
   const run = bool(flags, 'resume') ? resumeSetup(flags) : freshSetup(flags);
   // A resumed run continues on the backend it trained on (bit-identical there) unless told otherwise.
   const backend = await useBackend(str(flags, 'backend') ?? run.backend);
-  const data = prepareCorpus(run.corpus);
+  const data = loadCorpus(run.corpus);
   const { reuse: _tokenizer, ...corpusInfo } = run.corpus;
   const result = await runTraining({
     config: run.config,
@@ -117,9 +119,8 @@ function resumeSetup(flags: Flags): Setup {
   const file = join(outDir, CHECKPOINT_FILE);
   if (!existsSync(file)) throw new UsageError(`--resume: no ${CHECKPOINT_FILE} in '${outDir}'`);
   const metadata = readSafetensorsMetadata(file);
-  const config = configFromJSON(parseJSON(file, metadata, 'config'));
-  const settings = settingsFromJSON(file, parseJSON(file, metadata, 'settings'), config.maxSeqLen);
-  const corpus = parseJSON(file, metadata, 'corpus') as CorpusOptions;
-  corpus.reuse = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
+  const config = configFromJSON(metadataJSON(file, metadata, 'config'));
+  const settings = settingsFromJSON(file, metadataJSON(file, metadata, 'settings'), config.maxSeqLen);
+  const corpus: CorpusOptions = { ...corpusOptionsFromJSON(file, metadataJSON(file, metadata, 'corpus')), reuse: tokenizerFromJSON(metadataJSON(file, metadata, 'tokenizer')) };
   return { config, settings, corpus, outDir, resume: true, backend: metadata.backend };
 }

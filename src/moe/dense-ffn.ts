@@ -8,8 +8,7 @@ import { kaimingUniform, zerosParam } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { fmt } from '../base/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { activation } from '../nn/activations.js';
-import type { ExpertActivation } from './moe-ffn.js';
+import { activation, type ActivationName } from '../nn/activations.js';
 
 export class DenseFeedForward extends Module {
   readonly w1: Tensor;
@@ -17,7 +16,7 @@ export class DenseFeedForward extends Module {
   readonly w2: Tensor;
   readonly b2: Tensor;
 
-  constructor(readonly dModel: number, readonly hidden: number, readonly activation: ExpertActivation = 'gelu') {
+  constructor(readonly dModel: number, readonly hidden: number, readonly activation: ActivationName = 'gelu') {
     super();
     this.w1 = kaimingUniform([dModel, hidden], dModel);
     this.b1 = kaimingUniform([hidden], dModel);

@@ -1,5 +1,5 @@
 /** The moe layer's public surface: DS-MoE layers, losses, routing, dispatch, statistics. */
-export { MoEFeedForward, type MoEFeedForwardOptions, type MoEForwardOutput, type MoEInferOutput, type MoEAux, type ExpertActivation, type TrainingRouting } from './moe-ffn.js';
+export { MoEFeedForward, type MoEFeedForwardOptions, type MoEForwardOutput, type MoEInferOutput, type MoEAux, type TrainingRouting } from './moe-ffn.js';
 export { Router, type RouterKind, type RouterOptions } from './router.js';
 export { miLoss, conditionalEntropy, marginalEntropy, MI_EPS } from './mi-loss.js';
 export { switchLoss, routerZLoss } from './balance-loss.js';

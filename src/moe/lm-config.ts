@@ -13,6 +13,7 @@
  *   smoe   a router on the FFN trained sparsely (top-K) with the Switch
  *          load-balancing loss, dense attention (the paper's SMoE baseline).
  */
+import { ACTIVATIONS, type ActivationName } from '../nn/activations.js';
 import { GATE_SCALES, type GateScale } from './gate.js';
 import { ROUTER_KINDS, type RouterKind } from './router.js';
 
@@ -20,12 +21,10 @@ import { ROUTER_KINDS, type RouterKind } from './router.js';
 export const MODEL_KINDS = ['dsmoe', 'dense', 'smoe'] as const;
 export const POSITIONS = ['rotary', 'learned'] as const;
 export const NORM_KINDS = ['rms', 'layer'] as const;
-export const LM_ACTIVATIONS = ['gelu', 'relu', 'silu'] as const;
 
 export type ModelKind = (typeof MODEL_KINDS)[number];
 export type Positions = (typeof POSITIONS)[number];
 export type NormKind = (typeof NORM_KINDS)[number];
-export type Activation = (typeof LM_ACTIVATIONS)[number];
 
 export interface LMConfig {
   kind: ModelKind;
@@ -44,7 +43,7 @@ export interface LMConfig {
   /** FFN experts; nExperts·expertHidden is the FFN width for every kind. */
   nExperts: number;
   expertHidden: number;
-  activation: Activation;
+  activation: ActivationName;
   router: RouterKind;
   /** Hidden width of the MLP router. */
   routerHidden: number;
@@ -145,7 +144,7 @@ export function validateConfig(c: LMConfig): void {
   oneOf('positions', c.positions, POSITIONS);
   oneOf('norm', c.norm, NORM_KINDS);
   oneOf('router', c.router, ROUTER_KINDS);
-  oneOf('activation', c.activation, LM_ACTIVATIONS);
+  oneOf('activation', c.activation, ACTIVATIONS);
   oneOf('ffnGate', c.ffnGate, GATE_SCALES);
   oneOf('attnGate', c.attnGate, GATE_SCALES);
   for (const k of POSITIVE_INTS) {

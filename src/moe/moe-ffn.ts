@@ -56,7 +56,6 @@ import { checkMode, route, type InferMode, type Routing } from './routing.js';
 import { routingStats, type CostModel, type RoutingStats } from './stats.js';
 
 /** The expert's nonlinearity: 'gelu' (default), 'relu', 'silu' or 'tanh'. */
-export type ExpertActivation = ActivationName;
 
 /** How forward() routes: DS-MoE's dense training, or the SMoE baseline's top-k. */
 export type TrainingRouting = { mode: 'dense' } | { mode: 'topK'; k: number };
@@ -66,7 +65,7 @@ export interface MoEFeedForwardOptions {
   nExperts: number;
   /** Hidden units per expert (h); the layer has N·h in all. */
   expertHidden: number;
-  activation?: ExpertActivation;
+  activation?: ActivationName;
   router?: RouterKind;
   /** Hidden width of the 'mlp' router (default dModel). */
   routerHidden?: number;
@@ -113,7 +112,7 @@ export class MoEFeedForward extends Module {
   readonly dModel: number;
   readonly nExperts: number;
   readonly expertHidden: number;
-  readonly activation: ExpertActivation;
+  readonly activation: ActivationName;
   readonly trainingRouting: TrainingRouting;
   readonly gate: GateScale;
   /** gateFactor(gate, N): every gate S_e is multiplied by it. */

@@ -12,13 +12,13 @@
  * the gated combine. (Attention experts have their own oracle in
  * attention-oracle.ts.)
  */
-import type { ExpertActivation } from './moe-ffn.js';
+import type { ActivationName } from '../nn/activations.js';
 import type { Routing } from './routing.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** The engine's activations, on one number (gelu: the tanh form the kernels use). */
-function activate(name: ExpertActivation, v: number): number {
+function activate(name: ActivationName, v: number): number {
   switch (name) {
     case 'relu': return Math.max(0, v);
     case 'silu': return v / (1 + Math.exp(-v));
@@ -32,7 +32,7 @@ export interface FfnHostWeights {
   dModel: number;
   nExperts: number;
   expertHidden: number;
-  activation: ExpertActivation;
+  activation: ActivationName;
   /** Every gate is multiplied by this (gate.ts); 1 when absent. */
   gateScale?: number;
   w1: ArrayLike<number>;
@@ -72,7 +72,7 @@ export function ffnOracle(w: FfnHostWeights, x: ArrayLike<number>, routing: Rout
 
 /** Reads a layer's weights back to the host for the oracle. */
 export async function ffnHostWeights(layer: {
-  dModel: number; nExperts: number; expertHidden: number; activation: ExpertActivation; gateScale?: number;
+  dModel: number; nExperts: number; expertHidden: number; activation: ActivationName; gateScale?: number;
   w1: { data(): Promise<ArrayLike<number>> }; b1: { data(): Promise<ArrayLike<number>> } | null;
   w2: { data(): Promise<ArrayLike<number>> }; b2: { data(): Promise<ArrayLike<number>> } | null;
 }): Promise<FfnHostWeights> {

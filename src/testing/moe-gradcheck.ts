@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import { grad } from '../autograd/backward.js';
 import { toTypedArray } from '../base/dtype.js';
-import type { ExpertActivation } from '../moe/moe-ffn.js';
+import type { ActivationName } from '../nn/activations.js';
 import { ffnOracle } from '../moe/oracle.js';
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
@@ -31,7 +31,7 @@ export interface MoEGradCase {
   nExperts: number;
   expertHidden: number;
   k: number;
-  activation: ExpertActivation;
+  activation: ActivationName;
   /** Every gate is multiplied by it: 1 (convex) or N (scaled), gate.ts. */
   gateScale: number;
   /** T×d */
@@ -67,7 +67,7 @@ export interface MoEGradRun {
 export type SparseMoEForward = (c: MoEGradCase) => MoEGradRun | Promise<MoEGradRun>;
 
 export interface MoEGradcheckOptions extends RunOptions {
-  activation?: ExpertActivation;
+  activation?: ActivationName;
   /** 1 (default) or N: pass the layer's gateScale. 'scaled' stands for N. */
   gateScale?: number | 'scaled';
   bias?: boolean;

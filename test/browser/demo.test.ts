@@ -9,7 +9,7 @@
  * the tests below, in order: start-up, training, routing, checkpoint.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -18,7 +18,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { buildBrowser, buildDemo, buildNode } from '../../scripts/build.mjs';
 import { serveDemo } from '../../scripts/serve-demo.mjs';
 import {
-  LanguageModel, configFromJSON, loadSafetensorsInto, noGrad, safetensorsToTensors, setBackend, tensor, tokenizerFromJSON, type InferMode,
+  LanguageModel, configFromJSON, decodeSafetensors, encodeSafetensors, loadSafetensorsInto, noGrad, safetensorsToTensors, setBackend, tensor,
+  tokenizerFromJSON, type InferMode,
 } from '../../src/index.js';
 
 /** The page's `window.dsmoeDemo`, as far as this test uses it (demo/src/main.ts defines it). */
@@ -33,7 +34,7 @@ interface DemoHandle {
     stats: { activeParams: number; totalParams: number };
   }>;
   setMode(mode: InferMode): Promise<void>;
-  loadCheckpoint(url: string): Promise<{ tensors: number; parameters: number; step: number | null }>;
+  loadCheckpoint(url: string): Promise<{ tensors: number; parameters: number; step: number }>;
   generate(prompt: string, tokens: number, mode?: InferMode): Promise<string>;
   logits(text: string, mode?: InferMode): Promise<number[]>;
 }
@@ -86,8 +87,13 @@ beforeAll(async () => {
   const train = spawnSync(process.execPath, [join(runDir, 'node', 'cli.js'), 'train', ...TRAIN_FLAGS, '--out', join(runDir, 'model')], { cwd: ROOT, encoding: 'utf8' });
   if (train.status !== 0) throw new Error(`dsmoe train failed:\n${train.stdout}${train.stderr}`);
   const ckpt = join(runDir, 'model', 'checkpoint.safetensors');
+  // The same weights under a config that claims 100,000 layers: the page must refuse it as the CLI does.
+  const hostile = join(runDir, 'hostile.safetensors');
+  const f = decodeSafetensors(new Uint8Array(readFileSync(join(runDir, 'model', 'model.safetensors'))));
+  f.metadata.config = JSON.stringify({ ...JSON.parse(f.metadata.config!), nLayers: 100_000 });
+  writeFileSync(hostile, encodeSafetensors(f.tensors, f.metadata));
 
-  ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt } }));
+  ({ server } = await serveDemo({ port: 0, extra: { '/test/ckpt.safetensors': ckpt, '/test/hostile.safetensors': hostile } }));
   profile = mkdtempSync(join(tmpdir(), 'dsmoe-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -204,4 +210,10 @@ describe('demo page in headless Chromium', () => {
     await page.screenshot({ path: join(OUT, 'demo-checkpoint.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('refuses a checkpoint whose config disagrees with its tensors, with the library loader\'s message, and keeps its model', async () => {
+    const refused = await page.evaluate(() => window.dsmoeDemo.loadCheckpoint('/test/hostile.safetensors').then(() => 'loaded', (e: Error) => e.message));
+    expect(refused).toMatch(/^hostile\.safetensors: tensor 'blocks\.1\.norm1\.weight', which the config implies \(nLayers 100000, .*\), is not in the file/);
+    expect(await page.locator('#ckpt-stat').textContent()).toContain('model.safetensors');
+  }, 60_000);
 });

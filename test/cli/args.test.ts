@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { choice, num, numList, parseFlags, UsageError } from '../../src/cli/args.js';
-import { modeLabel, parseMode, sweepModes } from '../../src/cli/modes.js';
+import { parseMode, sweepModes } from '../../src/cli/modes.js';
+import { modeLabel } from '../../src/train/sparse-eval.js';
 import type { InferMode } from '../../src/moe/routing.js';
 
 describe('num', () => {

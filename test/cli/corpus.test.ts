@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesOf, cutDocument, prepareCorpus } from '../../src/cli/corpus.js';
+import { bytesOf, cutDocument } from '../../src/data/corpus.js';
+import { loadCorpus } from '../../src/cli/load-corpus.js';
 import { ByteTokenizer } from '../../src/data/byte-tokenizer.js';
 import { tempDir, tinyCorpus } from './helpers.js';
 
@@ -19,9 +20,9 @@ describe('cutDocument', () => {
   });
 });
 
-describe('prepareCorpus', () => {
+describe('loadCorpus', () => {
   it('a folder: validation spans tile the validation stream, one per held-out document', () => {
-    const data = prepareCorpus({ corpus: tinyCorpus(), tokenizer: 'byte', bpeVocab: 0, valFraction: 0.34, seed: 1 });
+    const data = loadCorpus({ corpus: tinyCorpus(), tokenizer: 'byte', bpeVocab: 0, valFraction: 0.34, seed: 1 });
     expect(data.trainDocs + data.valDocs).toBe(6);
     expect(data.valSpans.length).toBe(data.valDocs);
     expect(data.valSpans[0]!.start).toBe(0);
@@ -33,13 +34,13 @@ describe('prepareCorpus', () => {
   it('a single file trains and validates on different parts of it', () => {
     const file = join(tempDir(), 'book.txt');
     writeFileSync(file, Array.from({ length: 200 }, (_, i) => `Line ${i} of a single long text file.`).join('\n'));
-    const data = prepareCorpus({ corpus: file, tokenizer: 'byte', bpeVocab: 0, valFraction: 0.1, seed: 2 });
+    const data = loadCorpus({ corpus: file, tokenizer: 'byte', bpeVocab: 0, valFraction: 0.1, seed: 2 });
     expect(data.trainDocs).toBeGreaterThan(data.valDocs);
     expect(data.valDocs).toBeGreaterThan(0);
     expect(data.train.length + data.val.length).toBeGreaterThan(200 * 30);
   });
 
   it('a missing path is named in the error', () => {
-    expect(() => prepareCorpus({ corpus: '/no/such/place', tokenizer: 'byte', bpeVocab: 0, valFraction: 0.1, seed: 1 })).toThrow(/\/no\/such\/place/);
+    expect(() => loadCorpus({ corpus: '/no/such/place', tokenizer: 'byte', bpeVocab: 0, valFraction: 0.1, seed: 1 })).toThrow(/\/no\/such\/place/);
   });
 });

@@ -1,10 +1,8 @@
-/** What the CLI prints: markdown tables, the progress bar, and token sampling. */
+/** What the CLI prints: markdown tables and the progress bar. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatCount, formatDuration, markdownTable } from '../../src/cli/table.js';
 import { ProgressBar } from '../../src/cli/progress.js';
-import { sampleToken } from '../../src/cli/sampling.js';
-import { Generator } from '../../src/tensor/random.js';
 
 describe('markdownTable', () => {
   it('every line has the same width and as many cells as there are columns', () => {
@@ -52,42 +50,5 @@ describe('ProgressBar', () => {
       const expected = new Set([1, total, ...Array.from({ length: total }, (_, i) => i + 1).filter((s) => s % every === 0)]).size;
       expect(lines).toBe(expected);
     }), { numRuns: 30 });
-  });
-});
-
-describe('sampleToken', () => {
-  const logitsArb = fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 20 });
-
-  it('temperature 0 is greedy (the first largest logit)', () => {
-    fc.assert(fc.property(logitsArb, fc.nat(), (logits, seed) => {
-      const best = logits.indexOf(Math.max(...logits));
-      expect(sampleToken(logits, { temperature: 0, topP: 1 }, new Generator(seed))).toBe(best);
-    }), { numRuns: 30 });
-  });
-
-  it('draws only from the nucleus: the most likely tokens whose mass first reaches p', () => {
-    fc.assert(fc.property(logitsArb, fc.double({ min: 0.01, max: 1, noNaN: true }), fc.nat(), (logits, topP, seed) => {
-      const max = Math.max(...logits);
-      const p = logits.map((l) => Math.exp(l - max));
-      const z = p.reduce((a, b) => a + b, 0);
-      const order = p.map((_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
-      const nucleus = new Set<number>();
-      let mass = 0;
-      for (const i of order) {
-        nucleus.add(i);
-        mass += p[i]! / z;
-        if (mass >= topP) break;
-      }
-      const rng = new Generator(seed);
-      for (let i = 0; i < 5; i++) expect(nucleus.has(sampleToken(logits, { temperature: 1, topP }, rng))).toBe(true);
-    }), { numRuns: 30 });
-  });
-
-  it('is reproducible from a seed', () => {
-    fc.assert(fc.property(logitsArb, fc.nat(), (logits, seed) => {
-      const a = sampleToken(logits, { temperature: 0.8, topP: 0.9 }, new Generator(seed));
-      const b = sampleToken(logits, { temperature: 0.8, topP: 0.9 }, new Generator(seed));
-      expect(a).toBe(b);
-    }), { numRuns: 20 });
   });
 });

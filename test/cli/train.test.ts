@@ -14,7 +14,7 @@ import { evalCommand } from '../../src/cli/eval.js';
 import { generateCommand } from '../../src/cli/generate.js';
 import { compareCommand } from '../../src/cli/compare.js';
 import { demoCommand } from '../../src/cli/demo.js';
-import { loadModel } from '../../src/cli/checkpoint.js';
+import { loadModel } from '../../src/cli/run-folder.js';
 import { capture, tempDir, tinyCorpus, tinyFlags } from './helpers.js';
 
 const corpus = tinyCorpus();

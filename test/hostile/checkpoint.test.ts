@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/index.js';
-import { loadModel, resolveModelPath } from '../../src/cli/checkpoint.js';
+import { loadModel, resolveModelPath } from '../../src/cli/run-folder.js';
 import { evalCommand } from '../../src/cli/eval.js';
 import { trainCommand } from '../../src/cli/train.js';
 import { decodeSafetensors, encodeSafetensors, MAX_TENSORS, type SafetensorsTensor } from '../../src/io/safetensors.js';

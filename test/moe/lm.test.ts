@@ -11,6 +11,7 @@ import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
+import { ACTIVATIONS } from '../../src/nn/activations.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
 await setBackend('cpu');
@@ -152,7 +153,7 @@ describe('LanguageModel', () => {
     }), { numRuns: 10 });
   });
 
-  it('every parameter gets a gradient in dense training (dsmoe)', async () => {
+  it('every parameter gets a non-zero gradient in dense training (dsmoe)', async () => {
     await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind === 'dsmoe' && p.s >= 2), async (p) => {
       const m = model(p);
       m.loss(ids(p), ids(p, 1)).loss.backward();
@@ -160,6 +161,10 @@ describe('LanguageModel', () => {
         expect(param.grad, name).not.toBeNull();
         const g = await values(param.grad!);
         expect(g.every(Number.isFinite), name).toBe(true);
+        // A gradient of zeros would pass the checks above for a parameter the loss never reaches. The one
+        // exception is by construction: a router over a single expert has softmax ≡ 1, so nothing depends on it.
+        const singleExpertRouter = p.attnExperts === 1 && /\.attn\.router\./.test(name);
+        expect(g.some((v) => v !== 0), name).toBe(!singleExpertRouter);
       }
     }), { numRuns: 10 });
   });
@@ -178,7 +183,7 @@ describe('LanguageModel', () => {
   });
 
   it('every preset builds, has a training budget, and gives the three kinds the same dimensions', async () => {
-    const { TRAIN_PRESETS } = await import('../../src/cli/train-settings.js');
+    const { TRAIN_PRESETS } = await import('../../src/train/settings.js');
     for (const name of presetNames()) {
       expect(TRAIN_PRESETS[name], name).toBeDefined();
       const sizes = (['dense', 'smoe', 'dsmoe'] as const).map((kind) => new LanguageModel(lmConfig(name, { kind })).numParameters());
@@ -230,6 +235,17 @@ describe('LanguageModel', () => {
     expect(JSON.stringify(configFromJSON(JSON.parse(JSON.stringify(fresh))))).toBe(JSON.stringify(fresh));
   });
 
+  it('takes every activation the engine has (one list, ACTIVATIONS), and each changes the function', async () => {
+    const p: Small = { kind: 'dsmoe', layers: 1, attnExperts: 1, nExperts: 2, b: 1, s: 3, positions: 'rotary', seed: 5 };
+    const outs = new Set<string>();
+    for (const activation of ACTIVATIONS) {
+      manualSeed(p.seed);
+      const m = new LanguageModel({ ...config(p), activation });
+      outs.add(JSON.stringify(await values(noGrad(() => m.forward(ids(p)).logits))));
+    }
+    expect(outs.size).toBe(ACTIVATIONS.length);
+  });
+
   it('rejects bad configurations and inputs with errors that name the problem', () => {
     expect(() => lmConfig('huge')).toThrow(/unknown preset 'huge'.*tiny/);
     expect(() => lmConfig('tiny', { nHeads: 4, attnExperts: 3 })).toThrow(/attnExperts=3 must divide nHeads=4/);
@@ -240,6 +256,7 @@ describe('LanguageModel', () => {
     expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
     expect(() => lmConfig('tiny', { ffnGate: 'half' as 'convex' })).toThrow(/ffnGate must be one of convex, scaled; got 'half'/);
     expect(() => lmConfig('tiny', { maxSeqLen: 100_000 })).toThrow(/maxSeqLen must be ≤ 8192 \(attention builds S×S scores\), got 100000/);
+    expect(() => lmConfig('tiny', { activation: 'swish' as 'silu' })).toThrow(/activation must be one of relu, gelu, silu, tanh; got 'swish'/);
     const m = new LanguageModel(lmConfig('tiny', { nLayers: 1 }));
     expect(() => m.forward(fromData(new Float32Array(4), [1, 4]))).toThrow(/ids must be int32/);
     expect(() => m.forward(fromData(new Int32Array(65), [1, 65]))).toThrow(/exceeds maxSeqLen 64/);

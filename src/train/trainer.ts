@@ -1,5 +1,6 @@
 /**
- * The training loop, shared by `train`, `compare` and `demo`:
+ * The training step, shared by the command line (through trainLoop,
+ * loop.ts), the browser demo and the lm-train benchmark:
  *
  *   batch → model.loss → backward → clip → AdamW step (lr from warmup+cosine)
  *   → one realize for loss, gradients and new parameters, in a tidy that frees
@@ -16,11 +17,12 @@ import { clipGradNorm } from '../nn/optim/clip-grad-norm.js';
 import { warmupCosine, type Schedule } from '../nn/optim/schedules.js';
 import { decayGroups } from '../nn/optim/param-groups.js';
 import { noGrad } from '../tensor/grad-mode.js';
-import { Generator } from '../tensor/random.js';
+import { Generator, manualSeed } from '../tensor/random.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
-import type { LanguageModel } from '../moe/lm.js';
-import type { TrainSettings } from './train-settings.js';
+import { LanguageModel } from '../moe/lm.js';
+import type { LMConfig } from '../moe/lm-config.js';
+import type { TrainSettings } from './settings.js';
 
 /** One logged step: what the training curves are drawn from. */
 export interface HistoryPoint {
@@ -100,6 +102,15 @@ export class Trainer {
   async validate(maxTokens = this.settings.evalTokens): Promise<number> {
     return validationLoss(this.model, this.data.val, this.settings.batchSize, this.settings.seqLen, maxTokens);
   }
+}
+
+/**
+ * A trainer for a newly initialised model. The seed fixes the
+ * initialisation (drawn from the default generator) and everything after it.
+ */
+export function newTrainer(config: LMConfig, settings: TrainSettings, data: { train: Int32Array; val: Int32Array }): Trainer {
+  manualSeed(settings.seed);
+  return new Trainer(new LanguageModel(config), settings, data);
 }
 
 /** Mean next-token cross-entropy over the stream's first maxTokens tokens, every token predicted once. */

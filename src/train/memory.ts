@@ -18,5 +18,10 @@ import { getBackend } from '../gpu/registry.js';
 /** Collects garbage and lets finalizers run, where the backend's memory is invisible to the collector. */
 export async function releaseDeviceMemory(): Promise<void> {
   if (getBackend().name !== 'cpu') (await findCollector())?.();
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  await nextTurn();
+}
+
+/** One turn of the event loop: Node's setImmediate, or a zero timeout in a browser (which has no setImmediate). */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }

@@ -1,5 +1,7 @@
 /**
- * Checkpoints: two safetensors files in the run folder.
+ * Checkpoints: two safetensors files, as bytes (the command line writes
+ * them to a run folder, src/cli/run-folder.ts; a browser page reads them
+ * from a URL or a file input).
  *
  *   model.safetensors       the weights alone, with the model config and the
  *                           tokenizer in the metadata: what eval and generate
@@ -12,15 +14,12 @@
  *                           everything `train --resume` needs to continue
  *                           exactly where the run stopped.
  *
- * Each file is written to a temporary name and renamed over the old one
- * (an atomic replace on POSIX filesystems), so a kill at any moment leaves
- * the previous complete checkpoint, never a torn one.
+ * Reading either is one path (readModel) for every caller: the config is
+ * checked against the file's own tensors before it may allocate a model,
+ * every float is checked finite, and each value read back from the metadata
+ * is validated by name, never cast.
  */
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readFileChecked, removeStaleTemps, writeFileAtomic } from '../io/fs.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
-import { decodeSafetensorsMetadata, safetensorsHeaderLength } from '../io/safetensors.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
@@ -29,9 +28,9 @@ import { stateDictEntries } from '../moe/lm-shapes.js';
 import { fmt, sameShape } from '../base/shape.js';
 import { defaultGenerator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { CorpusOptions } from './corpus.js';
+import type { CorpusOptions } from '../data/corpus.js';
 import type { HistoryPoint, Trainer } from './trainer.js';
-import type { TrainSettings } from './train-settings.js';
+import type { TrainSettings } from './settings.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -46,23 +45,20 @@ export interface RunInfo {
   backend: string;
 }
 
-/** Writes checkpoint.safetensors, then model.safetensors, each atomically. */
-export async function saveCheckpoint(dir: string, trainer: Trainer, tokenizer: Tokenizer, info: RunInfo): Promise<void> {
+/** The bytes of both files for the trainer's present state: `checkpoint` (to resume) and `model` (the weights). */
+export async function checkpointFiles(trainer: Trainer, tokenizer: Tokenizer, info: RunInfo): Promise<{ checkpoint: Uint8Array; model: Uint8Array }> {
   const model = trainer.model;
   const base = modelMetadata(model.config, tokenizer, trainer.step, info);
   const opt = trainer.optimizer.stateDict();
   const slots = Object.fromEntries(Object.entries(opt.slots).map(([k, t]) => [OPTIM_PREFIX + k, t]));
-  const full = await stateDictToSafetensors({ ...model.stateDict(), ...slots }, {
+  const checkpoint = await stateDictToSafetensors({ ...model.stateDict(), ...slots }, {
     ...base,
     optimizer: JSON.stringify({ lr: opt.lr, steps: opt.steps }),
     rng: JSON.stringify({ data: trainer.dataRng.getState(), default: defaultGenerator.getState() }),
     history: JSON.stringify(trainer.history),
     seconds: String(trainer.seconds),
   });
-  // Leftovers of a writer killed mid-save (this run's earlier life, usually) go first.
-  for (const f of [CHECKPOINT_FILE, MODEL_FILE]) removeStaleTemps(join(dir, f));
-  writeFileAtomic(join(dir, CHECKPOINT_FILE), full);
-  writeFileAtomic(join(dir, MODEL_FILE), await stateDictToSafetensors(model.stateDict(), base));
+  return { checkpoint, model: await stateDictToSafetensors(model.stateDict(), base) };
 }
 
 /** Config and tokenizer rebuild the model; settings and corpus let eval find the same validation split. */
@@ -88,68 +84,25 @@ export interface LoadedModel {
 }
 
 /**
- * A run folder, or a .safetensors file of either kind. In a folder, the
- * newer of model.safetensors and checkpoint.safetensors (by their step): a
- * run killed between the two writes has a checkpoint one save ahead, and
- * the checkpoint holds the same weights.
+ * Rebuilds the model from the bytes of either file; `name` (a path, a URL)
+ * starts every error, which names what is wrong.
  */
-export function resolveModelPath(path: string): string {
-  if (!existsSync(path)) throw new Error(`checkpoint '${path}' does not exist`);
-  const isDir = statSync(path).isDirectory();
-  if (path.endsWith('.safetensors') && !isDir) return path;
-  if (!isDir) throw new Error(`checkpoint '${path}' is neither a run folder nor a .safetensors file`);
-  const found = [MODEL_FILE, CHECKPOINT_FILE].map((f) => join(path, f)).filter((f) => existsSync(f) && statSync(f).isFile());
-  if (found.length === 0) throw new Error(`no ${MODEL_FILE} or ${CHECKPOINT_FILE} in '${path}': train a model there first (dsmoe train --out ${path})`);
-  if (found.length === 1) return found[0]!;
-  const [model, checkpoint] = found as [string, string];
-  return stepOf(checkpoint) > stepOf(model) ? checkpoint : model;
-}
-
-/** A safetensors file's metadata, reading its header only. */
-export function readSafetensorsMetadata(file: string): Record<string, string> {
-  const fd = openSync(file, 'r');
-  try {
-    const first = new Uint8Array(8);
-    readSync(fd, first, 0, 8, 0);
-    const n = safetensorsHeaderLength(first);
-    const size = statSync(file).size;
-    if (8 + n > size) throw new Error(`${file}: header length ${n} runs past the file's ${size} bytes`);
-    const head = new Uint8Array(8 + n);
-    readSync(fd, head, 0, 8 + n, 0);
-    return decodeSafetensorsMetadata(head);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The step a file was written at, from its header alone (−1 when unreadable: the other file wins). */
-function stepOf(file: string): number {
-  try {
-    const step = Number(readSafetensorsMetadata(file).step);
-    return Number.isInteger(step) ? step : -1;
-  } catch {
-    return -1;
-  }
-}
-
-/** Rebuilds the model from a file written by saveCheckpoint; errors name the file and what is wrong. */
-export function loadModel(path: string): LoadedModel {
-  const file = resolveModelPath(path);
+export function readModel(bytes: Uint8Array, name: string): LoadedModel {
   let parsed;
   try {
-    parsed = safetensorsToTensors(readFileChecked(file, { what: 'checkpoint' }), { finite: true });
+    parsed = safetensorsToTensors(bytes, { finite: true });
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${name}: ${(e as Error).message}`);
   }
   const { tensors, metadata } = parsed;
-  if (metadata.format !== FORMAT) throw new Error(`${file}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${FORMAT}')`);
-  const config = configFromJSON(parseJSON(file, metadata, 'config'));
-  const tokenizer = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
-  if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${file}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
+  if (metadata.format !== FORMAT) throw new Error(`${name}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${FORMAT}')`);
+  const config = configFromJSON(metadataJSON(name, metadata, 'config'));
+  const tokenizer = tokenizerFromJSON(metadataJSON(name, metadata, 'tokenizer'));
+  if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${name}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
   const step = Number(metadata.step ?? 0);
-  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${file}: metadata step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
+  if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${name}: metadata step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
   // The config must describe the tensors the file holds before it is allowed to allocate anything.
-  checkTensorsMatch(file, config, tensors);
+  checkTensorsMatch(name, config, tensors);
   const model = new LanguageModel(config);
   const own = new Set(Object.keys(model.stateDict()));
   const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
@@ -157,7 +110,7 @@ export function loadModel(path: string): LoadedModel {
   try {
     model.loadStateDict(weights);
   } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
+    throw new Error(`${name}: ${(e as Error).message}`);
   }
   model.eval();
   return { model, tokenizer, step, metadata, extra };
@@ -175,8 +128,11 @@ function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<strin
 /** Loads a checkpoint into a fresh trainer's state: optimizer, generators, step, history. */
 export function restoreTrainer(trainer: Trainer, loaded: LoadedModel, file: string): void {
   const m = loaded.metadata;
-  const opt = parseJSON(file, m, 'optimizer') as { lr: number; steps: number[] };
-  const rng = parseJSON(file, m, 'rng') as { data: number[]; default: number[] };
+  const opt = optimizerFromJSON(file, metadataJSON(file, m, 'optimizer'));
+  const rng = rngFromJSON(file, metadataJSON(file, m, 'rng'));
+  const history = historyFromJSON(file, metadataJSON(file, m, 'history'));
+  const seconds = Number(m.seconds ?? 0);
+  if (!(Number.isFinite(seconds) && seconds >= 0)) throw new Error(`${file}: metadata seconds ${JSON.stringify(m.seconds)} is not a finite number ≥ 0`);
   const slots = Object.fromEntries(Object.entries(loaded.extra)
     .filter(([k]) => k.startsWith(OPTIM_PREFIX))
     .map(([k, t]) => [k.slice(OPTIM_PREFIX.length), t]));
@@ -184,11 +140,12 @@ export function restoreTrainer(trainer: Trainer, loaded: LoadedModel, file: stri
   trainer.dataRng.setState(rng.data);
   defaultGenerator.setState(rng.default);
   trainer.step = loaded.step;
-  trainer.history = parseJSON(file, m, 'history') as HistoryPoint[];
-  trainer.seconds = Number(m.seconds ?? 0);
+  trainer.history = history;
+  trainer.seconds = seconds;
 }
 
-export function parseJSON(file: string, metadata: Record<string, string>, key: string): unknown {
+/** The metadata entry `key`, parsed as JSON; errors name the file and the key. */
+export function metadataJSON(file: string, metadata: Record<string, string>, key: string): unknown {
   const raw = metadata[key];
   if (raw === undefined) throw new Error(`${file}: metadata has no '${key}' (is this a ${CHECKPOINT_FILE} written by dsmoe train?)`);
   try {
@@ -196,4 +153,43 @@ export function parseJSON(file: string, metadata: Record<string, string>, key: s
   } catch {
     throw new Error(`${file}: metadata '${key}' is not valid JSON`);
   }
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function optimizerFromJSON(file: string, json: unknown): { lr: number; steps: number[] } {
+  const o = json as { lr?: unknown; steps?: unknown } | null;
+  if (typeof o?.lr !== 'number' || !Number.isFinite(o.lr) || o.lr < 0) throw new Error(`${file}: metadata optimizer.lr must be a finite number ≥ 0, got ${JSON.stringify(o?.lr)}`);
+  if (!Array.isArray(o.steps) || !o.steps.every(isCount)) throw new Error(`${file}: metadata optimizer.steps must be a list of step counts`);
+  return { lr: o.lr, steps: o.steps };
+}
+
+/**
+ * A generator's state is four 32-bit words and a spare normal draw, which
+ * is NaN when there is none (written by JSON as null).
+ */
+function generatorState(file: string, key: string, v: unknown): number[] {
+  const word = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) < 2 ** 32;
+  const ok = Array.isArray(v) && v.length === 5 && v.slice(0, 4).every(word) && (v[4] === null || Number.isFinite(v[4]));
+  if (!ok) throw new Error(`${file}: metadata rng.${key} is not a generator state (four 32-bit words and a spare number or null)`);
+  return (v as (number | null)[]).map((x) => x ?? NaN);
+}
+
+function rngFromJSON(file: string, json: unknown): { data: number[]; default: number[] } {
+  const o = json as { data?: unknown; default?: unknown } | null;
+  return { data: generatorState(file, 'data', o?.data), default: generatorState(file, 'default', o?.default) };
+}
+
+const HISTORY_NUMBERS = ['loss', 'ce', 'miFfn', 'miAttn', 'balance', 'lr'] as const;
+
+function historyFromJSON(file: string, json: unknown): HistoryPoint[] {
+  if (!Array.isArray(json)) throw new Error(`${file}: metadata history must be a list of logged steps`);
+  json.forEach((p: Record<string, unknown> | null, i) => {
+    const bad = (what: string): never => { throw new Error(`${file}: metadata history[${i}]: ${what}`); };
+    if (typeof p !== 'object' || p === null) bad('not an object');
+    if (!isCount(p!.step)) bad(`step must be a step count, got ${JSON.stringify(p!.step)}`);
+    for (const k of HISTORY_NUMBERS) if (typeof p![k] !== 'number') bad(`${k} must be a number, got ${JSON.stringify(p![k])}`);
+    if (p!.valLoss !== undefined && typeof p!.valLoss !== 'number') bad(`valLoss must be a number, got ${JSON.stringify(p!.valLoss)}`);
+  });
+  return json as HistoryPoint[];
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '../../src/index.js';
-import { releaseDeviceMemory } from '../../src/cli/memory.js';
+import { releaseDeviceMemory } from '../../src/train/memory.js';
 
 describe('releaseDeviceMemory', () => {
   for (const name of ['cpu', 'wasm']) {

@@ -17,7 +17,7 @@ import type { LanguageModel } from '../moe/lm.js';
 import type { LMInferOptions } from '../moe/lm-stats.js';
 import { fromData } from '../tensor/create.js';
 import { Generator } from '../tensor/random.js';
-import { sampleToken, type SamplingOptions } from './sampling.js';
+import { sampleToken, type SamplingOptions } from './next-token.js';
 import { freeResults } from '../tensor/tidy.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -45,7 +45,7 @@ export async function generate(model: LanguageModel, tokenizer: Tokenizer, promp
  * needed to predict from), a prompt longer than the window keeps its last
  * maxSeqLen tokens (what a sliding window would hold).
  */
-export function promptIds(tokenizer: Tokenizer, prompt: string, window: number): number[] {
+function promptIds(tokenizer: Tokenizer, prompt: string, window: number): number[] {
   const ids = Array.from(tokenizer.encode(prompt));
   if (ids.length === 0) ids.push(...tokenizer.encode('\n'));
   return ids.slice(-window);

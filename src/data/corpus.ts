@@ -1,23 +1,22 @@
 /**
- * From a corpus on disk to the token streams a run trains and validates on:
- * load documents (the Brown Corpus by default, or any UTF-8 file or folder),
- * split them by document with a seed, build the tokenizer (bytes, or BPE
- * trained on the training documents only), and concatenate each side into
- * one stream. The validation stream remembers which document (and genre)
- * each span came from, for the expert-use-by-genre picture.
+ * From documents to the token streams a run trains and validates on: split
+ * them by document with a seed, build the tokenizer (bytes, or BPE trained
+ * on the training documents only), and concatenate each side into one
+ * stream. The validation stream remembers which document (and genre) each
+ * span came from, for the expert-use-by-genre picture. Reading the
+ * documents (the Brown Corpus, a file or folder) is the caller's: this file
+ * touches no file system, so a browser can use it too.
  */
-import { loadBrown } from '../data/brown.js';
-import { loadTextCorpus } from '../data/text-corpus.js';
-import { splitDocuments } from '../data/split.js';
-import { ByteTokenizer } from '../data/byte-tokenizer.js';
-import { BpeTokenizer } from '../data/bpe-tokenizer.js';
-import type { Tokenizer } from '../data/tokenizer.js';
-import type { TextDocument } from '../data/document.js';
+import { splitDocuments } from './split.js';
+import { ByteTokenizer } from './byte-tokenizer.js';
+import { BpeTokenizer } from './bpe-tokenizer.js';
+import type { Tokenizer } from './tokenizer.js';
+import type { TextDocument } from './document.js';
 
 export type TokenizerKind = 'byte' | 'bpe';
 
 export interface CorpusOptions {
-  /** A UTF-8 file or folder; the Brown Corpus when absent. */
+  /** Where the documents were read from (a UTF-8 file or folder); the Brown Corpus when absent. */
   corpus?: string;
   tokenizer: TokenizerKind;
   /** BPE vocabulary size (ignored for bytes). */
@@ -28,6 +27,26 @@ export interface CorpusOptions {
   reuse?: Tokenizer;
 }
 
+const TOKENIZER_KINDS: readonly TokenizerKind[] = ['byte', 'bpe'];
+
+/**
+ * Corpus options read back from a checkpoint, every field checked as the
+ * flags would check it (a file is input too); `where` prefixes errors. The
+ * fields keep the file's order, so a resumed run writes the same bytes.
+ */
+export function corpusOptionsFromJSON(where: string, json: unknown): Omit<CorpusOptions, 'reuse'> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${where}: corpus must be a JSON object`);
+  const o = json as Record<string, unknown>;
+  const bad = (k: string, what: string): never => { throw new Error(`${where}: corpus.${k} must be ${what}, got ${JSON.stringify(o[k])}`); };
+  if (o.corpus !== undefined && (typeof o.corpus !== 'string' || o.corpus === '')) bad('corpus', 'a path');
+  if (!TOKENIZER_KINDS.includes(o.tokenizer as TokenizerKind)) bad('tokenizer', `one of ${TOKENIZER_KINDS.join(', ')}`);
+  if (!Number.isSafeInteger(o.bpeVocab) || (o.bpeVocab as number) < 257) bad('bpeVocab', 'an integer ≥ 257');
+  if (typeof o.valFraction !== 'number' || !(o.valFraction >= 0.001 && o.valFraction <= 0.9)) bad('valFraction', 'a number in [0.001, 0.9]');
+  if (!Number.isSafeInteger(o.seed)) bad('seed', 'an integer');
+  const known = new Set(['corpus', 'tokenizer', 'bpeVocab', 'valFraction', 'seed']);
+  return Object.fromEntries(Object.entries(o).filter(([k]) => known.has(k))) as Omit<CorpusOptions, 'reuse'>;
+}
+
 /** A run of the validation stream that came from one document. */
 export interface Span {
   genre: string;
@@ -36,7 +55,7 @@ export interface Span {
 }
 
 export interface PreparedCorpus {
-  /** 'brown' or the path given. */
+  /** Where the documents came from: 'brown' or the path given. */
   source: string;
   tokenizer: Tokenizer;
   train: Int32Array;
@@ -49,12 +68,12 @@ export interface PreparedCorpus {
 /** Documents are joined with a blank line, as they would be in one text file. */
 const SEPARATOR = '\n\n';
 
-export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
-  const loaded = opts.corpus === undefined ? loadBrown() : loadTextCorpus(opts.corpus);
+/** The documents read from `source` as training and validation streams; a single document is cut into parts first. */
+export function prepareCorpus(source: string, loaded: readonly TextDocument[], opts: CorpusOptions): PreparedCorpus {
   const docs = loaded.length === 1 ? cutDocument(loaded[0]!, SINGLE_FILE_PARTS) : loaded;
   const { train, val } = splitDocuments(docs, { valFraction: opts.valFraction, seed: opts.seed });
-  if (train.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no training documents after the split`);
-  if (val.length === 0) throw new Error(`corpus ${opts.corpus ?? 'brown'}: no validation documents (give a folder with at least 2 files, or a valFraction > 0)`);
+  if (train.length === 0) throw new Error(`corpus ${source}: no training documents after the split`);
+  if (val.length === 0) throw new Error(`corpus ${source}: no validation documents (give a folder with at least 2 files, or a valFraction > 0)`);
   const tokenizer = opts.reuse ?? buildTokenizer(opts, train);
   const trainStream = concatTokens(train.map((d) => tokenizer.encode(d.text + SEPARATOR)));
   const valParts = val.map((d) => tokenizer.encode(d.text + SEPARATOR));
@@ -66,7 +85,7 @@ export function prepareCorpus(opts: CorpusOptions): PreparedCorpus {
     at += n;
   });
   return {
-    source: opts.corpus ?? 'brown',
+    source,
     tokenizer,
     train: trainStream,
     val: concatTokens(valParts),

@@ -12,8 +12,7 @@ import type { InferMode } from '../moe/routing.js';
 import { attentionMode, type LMInferOptions } from '../moe/lm-stats.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
-import { bytesOf } from './corpus.js';
-import { modeLabel } from './modes.js';
+import { bytesOf } from '../data/corpus.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
 
 export interface EvalRow {
@@ -117,6 +116,16 @@ export async function evaluateModes(model: LanguageModel, val: Int32Array, token
 function rowLabel(model: LanguageModel, mode: InferMode, attention: EvalOptions['attention']): string {
   const attnSparse = model.config.kind === 'dsmoe' && attentionMode({ mode, attention }).mode !== 'dense';
   return attnSparse && mode.mode !== 'dense' ? `${modeLabel(mode)} +attn` : modeLabel(mode);
+}
+
+/** A mode as the tables write it: 'dense', 'topK k=2', 'threshold ε=0.5'. */
+export function modeLabel(m: InferMode): string {
+  switch (m.mode) {
+    case 'dense': return 'dense';
+    case 'topK': return `topK k=${m.k}`;
+    case 'threshold': return `threshold ε=${m.eps}`;
+    case 'thresholdTopK': return `thresholdTopK ε=${m.eps}`;
+  }
 }
 
 function addLoads(a: number[][], b: number[][]): number[][] {

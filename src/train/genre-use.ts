@@ -7,7 +7,7 @@
  */
 import { batchTensors, sequentialBatches } from '../data/batches.js';
 import type { LanguageModel } from '../moe/lm.js';
-import { concatTokens, type Span } from './corpus.js';
+import { concatTokens, type Span } from '../data/corpus.js';
 import { freeResults } from '../tensor/tidy.js';
 
 export interface GenreUse {
