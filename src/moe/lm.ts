@@ -28,6 +28,7 @@ import { summarizeInfer, type LMInferOptions, type LMStats, type LayerStats } fr
 import type { Routing } from './routing.js';
 import type { DecodeState } from './decode-state.js';
 import { fromData } from '../tensor/create.js';
+import { canDecodeDirectly, decodeDirect, logitsTensor } from './direct-decode.js';
 
 export interface LMAux {
   /** Per layer, the MI loss of the attention router / FFN router (dsmoe). */
@@ -58,6 +59,8 @@ export interface LMInferResult {
   /** Per layer: the routing of every token (B·S of them, row-major) in the attention and FFN layers; null where dense. */
   layers: { attn: Routing | null; ffn: Routing | null }[];
   stats: LMStats;
+  /** How it ran: as a graph of tensor ops, or (decode, one token per sequence) as direct backend calls (direct-decode.ts). */
+  path: 'graph' | 'direct';
 }
 
 export class LanguageModel extends Module {
@@ -142,7 +145,7 @@ export class LanguageModel extends Module {
     }
     const logits = await tidy(() => noGrad(() => this.head(h)));
     freeResults(h);
-    return { logits, layers, stats: summarizeInfer(this, stats, ids.size) };
+    return { logits, layers, stats: summarizeInfer(this, stats, ids.size), path: 'graph' };
   }
 
   /**
@@ -167,7 +170,17 @@ export class LanguageModel extends Module {
       const r = await this.step(state, fromData(all, [b, kept[0]!.length + s], { backend: ids.backend }), all, opts);
       return this.lastPositions(r, s);
     }
+    if (s === 1 && state.length > 0 && canDecodeDirectly(ids.backend)) return this.stepDirect(state, Int32Array.from(fresh), opts);
     return this.step(state, ids, fresh, opts);
+  }
+
+  /** One token per sequence through the backend's primitives, no graph (direct-decode.ts); the same values as step(). */
+  private async stepDirect(state: DecodeState, ids: Int32Array, opts: LMInferOptions): Promise<LMInferResult> {
+    const caches = this.blocks.map((_, i) => state.cache(i));
+    const r = await decodeDirect(this, caches, ids, opts);
+    state.record(ids, 1);
+    const logits = logitsTensor(this.embed.weight.backend, r.logits, ids.length, this.config.vocabSize);
+    return { logits, layers: r.layers, stats: summarizeInfer(this, r.stats, ids.length), path: 'direct' };
   }
 
   /** One cached pass over ids [B, S] (`host`: the same ids, read) at positions state.length …; records them in the state. */
@@ -187,7 +200,7 @@ export class LanguageModel extends Module {
       const pick = <T>(a: readonly T[]): T[] => Array.from({ length: b }, (_, i) => a.slice(i * total + total - s, (i + 1) * total)).flat();
       return { experts: pick(x.experts), gates: pick(x.gates) };
     };
-    return { logits, layers: r.layers.map((l) => ({ attn: rows(l.attn), ffn: rows(l.ffn) })), stats: r.stats };
+    return { logits, layers: r.layers.map((l) => ({ attn: rows(l.attn), ffn: rows(l.ffn) })), stats: r.stats, path: r.path };
   }
 
   private embedIds(ids: Tensor, offset = 0): Tensor {

@@ -19,7 +19,7 @@ import { full } from '../tensor/create.js';
 import { noGrad } from '../tensor/grad-mode.js';
 import { writeAt } from '../tensor/ops/write.js';
 import { fmt } from '../base/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { realize, type Tensor } from '../tensor/tensor.js';
 import { untracked } from '../tensor/tidy.js';
 
 /** The smallest buffer a cache starts with, in positions. */
@@ -63,6 +63,30 @@ export class KvCache {
     [this.kBuf, this.vBuf] = untracked(() => noGrad(() => [writeAt(this.kBuf!, k, 2, at), writeAt(this.vBuf!, v, 2, at)]));
     this.filled = at + s;
     return { k: this.kBuf!, v: this.vBuf!, length: this.filled };
+  }
+
+  /**
+   * For a writer that bypasses the graph (the direct decoding step,
+   * moe/direct-decode.ts): room for s more positions, and the buffers
+   * [B, Hkv, capacity, D], realized, for it to write positions length …
+   * length + s − 1 in place before it calls advance(s). Writing there
+   * changes nothing any reader sees: every reader masks (or stops before)
+   * the positions ≥ length.
+   */
+  async reserveFor(s: number): Promise<{ k: Tensor; v: Tensor }> {
+    if (!this.kBuf || !this.vBuf) throw new Error('KvCache: nothing cached yet; append (a prefill) before writing in place');
+    if (this.filled + s > this.maxLength) throw new Error(`KvCache: ${this.filled} cached + ${s} new positions exceed its maxLength ${this.maxLength}`);
+    this.reserve(this.kBuf, this.filled + s);
+    await realize(this.kBuf, this.vBuf);
+    return { k: this.kBuf, v: this.vBuf };
+  }
+
+  /** Counts s positions written in place after reserveFor(s). */
+  advance(s: number): void {
+    if (!(Number.isInteger(s) && s >= 0 && this.filled + s <= this.capacity)) {
+      throw new Error(`KvCache: cannot advance ${s} positions past ${this.filled} with room for ${this.capacity}`);
+    }
+    this.filled += s;
   }
 
   /** Forgets every position (the buffers stay, for the next sequence). */

@@ -1,14 +1,20 @@
 /**
  * Incremental decoding (LanguageModel.decode with a DecodeState) against
  * full recompute (LanguageModel.infer over every token so far), over kinds ×
- * inference modes (thresholdTopK aside, see below) × positions (rotary, learned) × norms, on cpu, wasm and
+ * inference modes (thresholdTopK aside, see below) × positions (rotary, learned) × norms × gates ×
+ * routers × activations, on cpu, wasm and
  * gpu.js: the logits of each new chunk agree to float32 tolerance, greedy
  * decoding picks the same tokens, and past the window the logits are a full
- * recompute over the tokens the state holds. Misuse is refused by name.
+ * recompute over the tokens the state holds. Single-token steps on cpu and
+ * wasm run the direct path (direct-decode.ts), so this is its check against
+ * the graph. Misuse is refused by name.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fromData, getBackend, manualSeed, setBackend } from '../../src/index.js';
+import { fromData, getBackend, manualSeed, noGrad, randn, setBackend } from '../../src/index.js';
+import { ACTIVATIONS, type ActivationName } from '../../src/nn/activations.js';
+import type { GateScale } from '../../src/moe/gate.js';
+import type { RouterKind } from '../../src/moe/router.js';
 import { DecodeState } from '../../src/moe/decode-state.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { lmConfig, type ModelKind, type NormKind } from '../../src/moe/lm-config.js';
@@ -28,6 +34,10 @@ interface Case {
   /** Sizes of the chunks fed after the prompt. */
   chunks: number[];
   seed: number;
+  ffnGate: GateScale;
+  attnGate: GateScale;
+  router: RouterKind;
+  activation: ActivationName;
 }
 
 // thresholdTopK is left out: its K is the mean active count over the tokens of one call
@@ -50,14 +60,23 @@ const cases: fc.Arbitrary<Case> = fc.record({
   prompt: fc.integer({ min: 1, max: 4 }),
   chunks: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 1, maxLength: 3 }),
   seed: fc.integer({ min: 0, max: 10_000 }),
+  ffnGate: fc.constantFrom<GateScale>('convex', 'scaled'),
+  attnGate: fc.constantFrom<GateScale>('convex', 'scaled'),
+  router: fc.constantFrom<RouterKind>('linear', 'mlp'),
+  activation: fc.constantFrom<ActivationName>(...ACTIVATIONS),
 });
 
-function makeModel(c: Pick<Case, 'kind' | 'positions' | 'norm' | 'seed'>): LanguageModel {
+type ModelCase = Pick<Case, 'kind' | 'positions' | 'norm' | 'seed'> & Partial<Pick<Case, 'ffnGate' | 'attnGate' | 'router' | 'activation'>>;
+
+/** A small model of the case; every parameter moved off its initial value (zero biases, unit norms), so that each one shows in the logits. */
+function makeModel(c: ModelCase): LanguageModel {
   manualSeed(c.seed);
   const m = new LanguageModel(lmConfig('tiny', {
     kind: c.kind, vocabSize: VOCAB, maxSeqLen: WINDOW, dModel: 8, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 4,
     attnExperts: 2, nExperts: 4, expertHidden: 3, positions: c.positions, norm: c.norm, smoeTopK: 1,
+    ffnGate: c.ffnGate ?? 'convex', attnGate: c.attnGate ?? 'convex', router: c.router ?? 'linear', activation: c.activation ?? 'gelu',
   }));
+  for (const p of m.parameters()) p.assign(noGrad(() => p.add(randn([...p.shape]).mul(0.2))));
   m.eval();
   return m;
 }
@@ -94,8 +113,12 @@ describe('LanguageModel.decode', () => {
         const rows = Array.from({ length: c.batch }, (_, b) => Array.from({ length: c.prompt }, (_, i) => token(c.seed + b, i)));
         const feed = async (fresh: number[][], what: string): Promise<void> => {
           const s = fresh[0]!.length;
+          const before = state.length;
           const r = await model.decode(state, idsOf(fresh), c.opts);
           expect(r.logits.shape).toEqual([c.batch, s, VOCAB]);
+          // One token per sequence after a prefill, inside the window, runs as direct backend calls where the backend allows (direct-decode.ts).
+          const direct = name !== 'gpujs:cpu' && s === 1 && before > 0 && before + s <= WINDOW;
+          expect(r.path, what).toBe(direct ? 'direct' : 'graph');
           const held = Array.from({ length: c.batch }, (_, b) => state.tokens(b));
           expectClose(await r.logits.data(), await recompute(model, held, s, c.opts), what);
           r.logits.dispose();
