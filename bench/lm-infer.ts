@@ -165,6 +165,17 @@ export async function oursDecodeStep(backend: string, preset: string, mode: stri
   };
 }
 
+/** One prefill call of `preset` in `mode` (as oursDecodeStep names them): 8 sequences of maxSeqLen through model.infer, for the profiler. */
+export async function oursPrefillStep(backend: string, preset: string, mode: string): Promise<() => Promise<void>> {
+  const model = await benchModel(preset, backend);
+  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : { mode: 'topK', k: 2 };
+  const { maxSeqLen: S, vocabSize: V } = model.config;
+  const ids = fromData(randomIds(1, PREFILL_BATCH * S, V), [PREFILL_BATCH, S]);
+  return async () => {
+    await prefill(model, [ids], m);
+  };
+}
+
 /** Today's decoding (generate): model.infer over the last maxSeqLen tokens for each new token, batch 1. Returns the ms of the steps. */
 async function recomputeDecode(model: LanguageModel, mode: InferMode, prompt: Int32Array, steps: number): Promise<number> {
   const ids = Array.from(prompt);

@@ -1,5 +1,5 @@
 /**
- * `bench profile <moe-step|lm-train|moe-infer[:dense|topK|threshold]|lm-decode[:mode[:preset[:batch]]]> [backend]`: where a step's
+ * `bench profile <moe-step|lm-train|moe-infer[:dense|topK|threshold]|lm-decode[:mode[:preset[:batch]]]|lm-prefill[:mode[:preset]]> [backend]`: where a step's
  * time goes, primitive by primitive. Every Backend method of the started
  * backend is wrapped with a timer (keyed by op and shapes), a few steps run,
  * and the costliest keys are listed with their share of the step.
@@ -9,7 +9,7 @@ import { startBackend } from '../src/gpu/registry.js';
 import { oursLmStep } from './lm-train.js';
 import { oursMoeStep } from './moe-step.js';
 import { oursInfer } from './moe-infer.js';
-import { oursDecodeStep } from './lm-infer.js';
+import { oursDecodeStep, oursPrefillStep } from './lm-infer.js';
 import type { Row } from './util.js';
 
 const METHODS = ['unary', 'binary', 'where', 'reduce', 'argReduce', 'topk', 'matmul', 'groupedMatmul', 'gather', 'scatterAdd', 'view', 'cast', 'upload', 'readSync', 'softmaxRows', 'normRows', 'rotaryRows'] as const;
@@ -52,7 +52,7 @@ export async function profile(what: string, backend = 'wasm'): Promise<Row[]> {
     };
   }
   const [name, mode, preset, batch] = what.split(':');
-  const step = name === 'lm-decode' ? await oursDecodeStep(backend, preset ?? 'tiny', mode ?? 'topK', Number(batch ?? 1)) : what === 'lm-train' ? await oursLmStep(backend) : what.startsWith('moe-infer') ? await oursInfer(backend, what.split(':')[1] ?? 'topK') : await oursMoeStep(backend);
+  const step = name === 'lm-prefill' ? await oursPrefillStep(backend, preset ?? 'small', mode ?? 'topK') : name === 'lm-decode' ? await oursDecodeStep(backend, preset ?? 'tiny', mode ?? 'topK', Number(batch ?? 1)) : what === 'lm-train' ? await oursLmStep(backend) : what.startsWith('moe-infer') ? await oursInfer(backend, what.split(':')[1] ?? 'topK') : await oursMoeStep(backend);
   // Enough calls for the heap to reach its steady state (dead results reclaimed, blocks reused, no fresh pages).
   for (let i = 0; i < 100; i++) await step();
   stats.clear();

@@ -125,6 +125,20 @@ export interface NormRowsSpec {
 }
 
 /**
+ * softmax over each row of a contiguous [rows, n] buffer, with what
+ * attention puts around it folded in: a scale on the scores (1/√D) and the
+ * causal mask (row r sees only its first past + (r mod period) + 1 columns,
+ * queries cycling through `period` positions; the rest come out 0).
+ */
+export interface SoftmaxRowsSpec {
+  readonly rows: number;
+  readonly n: number;
+  /** x is multiplied by it first; > 0. Default 1. */
+  readonly scale?: number;
+  readonly causal?: { readonly period: number; readonly past: number };
+}
+
+/**
  * Rotate-half rotary over rows of d features: row r uses row
  * ⌊r / repeat⌋ mod period of the [period, d/2] cos and sin tables.
  */
@@ -182,8 +196,8 @@ export interface Backend {
   write?(dst: DeviceBuffer, src: DeviceBuffer, spec: WriteSpec): DeviceBuffer;
   cast(x: DeviceBuffer, to: DType): Maybe<DeviceBuffer>;
 
-  /** softmax along each row of x [rows, n], shifted by the row max (by 0 when the max is ±∞). Optional (see NormRowsSpec). */
-  softmaxRows?(x: DeviceBuffer, rows: number, n: number): DeviceBuffer;
+  /** softmax along each row of x [rows, n] (SoftmaxRowsSpec), shifted by the row max (by 0 when the max is ±∞). Optional (see NormRowsSpec). */
+  softmaxRows?(x: DeviceBuffer, spec: SoftmaxRowsSpec): DeviceBuffer;
   /** RMSNorm or LayerNorm of each row; weight [n] and bias [n] when given. Optional. */
   normRows?(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer;
   /** (x1, x2) → (x1·cos − x2·sin, x2·cos + x1·sin) on the two halves of each row. Optional. */

@@ -132,8 +132,9 @@ class Calls {
     return this.keep(this.be.normRows!(x, { kind, rows, n, eps: layer.eps }, layer.weight?.lazy.buffer, bias));
   }
 
-  softmax(x: DeviceBuffer, rows: number, n: number): DeviceBuffer {
-    return this.keep(this.be.softmaxRows!(x, rows, n));
+  /** softmax(scale·x) of each row. */
+  softmax(x: DeviceBuffer, rows: number, n: number, scale = 1): DeviceBuffer {
+    return this.keep(this.be.softmaxRows!(x, { rows, n, scale }));
   }
 
   /** Rotary at one position for every row of d features (all rows are this step's tokens, at the same position). */
@@ -329,9 +330,7 @@ function attend(c: Calls, q: DeviceBuffer, b: number, hq: number, hkv: number, d
 /** rows queries per cache head, batch = B·Hkv heads: [batch·rows, D] → [batch·rows, D]. */
 function attendRows(c: Calls, q: DeviceBuffer, batch: number, rows: number, dh: number, len: number, slot: CacheSlot, cacheStride: number): DeviceBuffer {
   const scores = c.matmul(q, slot.k, { batch, m: rows, k: dh, n: len, transA: false, transB: true, aBatchStride: rows * dh, bBatchStride: cacheStride });
-  const shape = [batch * rows, len];
-  const scaled = c.binary('mul', scores, shape, c.scalar(1 / Math.sqrt(dh)), [], shape);
-  const p = c.softmax(scaled, batch * rows, len);
+  const p = c.softmax(scores, batch * rows, len, 1 / Math.sqrt(dh));
   return c.matmul(p, slot.v, { batch, m: rows, k: len, n: dh, transA: false, transB: false, aBatchStride: rows * len, bBatchStride: cacheStride });
 }
 

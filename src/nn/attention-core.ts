@@ -12,6 +12,7 @@ import { fromData } from '../tensor/create.js';
 import { untracked } from '../tensor/tidy.js';
 import { fmt, sameShape } from '../base/shape.js';
 import { bmm } from '../tensor/ops/matmul.js';
+import { fusedCausalSoftmax } from '../tensor/ops/fused.js';
 
 const masks = new Map<string, Tensor>();
 
@@ -25,8 +26,12 @@ const masks = new Map<string, Tensor>();
  * not free a cache); one with an explicit past is built per call, since a
  * decoding loop asks for a new one every token.
  */
+function checkPast(op: string, s: number, sk: number, past: number): void {
+  if (past < 0 || past + s > sk) throw new Error(`${op}: ${sk} keys cannot serve ${s} queries after ${past} past positions (need at least ${past + s})`);
+}
+
 export function causalMask(s: number, like: Tensor, sk = s, past = sk - s): Tensor {
-  if (past < 0 || past + s > sk) throw new Error(`causalMask: ${sk} keys cannot serve ${s} queries after ${past} past positions (need at least ${past + s})`);
+  checkPast('causalMask', s, sk, past);
   const key = `${like.backend.name}:${like.dtype}:${s}:${sk}`;
   const cacheable = past === sk - s;
   let m = cacheable ? masks.get(key) : undefined;
@@ -71,9 +76,12 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor, opts: { past?: 
     throw new Error(`causalAttention: q ${fmt(q.shape)} needs k and v of shape [${b}, Hkv, Sk ≥ ${s}, ${d}] with Hkv dividing ${hq}; got k ${fmt(k.shape)}, v ${fmt(v.shape)}`);
   }
   const g = hq / hkv;
-  const mask = causalMask(s, q, sk, opts.past ?? sk - s);
-  const scores = bmm(q.reshape([b * hkv, g * s, d]), k.reshape([b * hkv, sk, d]), false, true).mul(1 / Math.sqrt(d));
-  const p = scores.reshape([b * hkv, g, s, sk]).add(mask).softmax(-1).reshape([b * hkv, g * s, sk]);
+  const past = opts.past ?? sk - s;
+  checkPast('causalMask', s, sk, past);
+  const raw = bmm(q.reshape([b * hkv, g * s, d]), k.reshape([b * hkv, sk, d]), false, true); // [B·Hkv, g·S, Sk]
+  // Inference: scale, mask and softmax as one kernel (rows cycle through the S query positions).
+  const fused = fusedCausalSoftmax(raw, 1 / Math.sqrt(d), s, past);
+  const p = fused ?? raw.mul(1 / Math.sqrt(d)).reshape([b * hkv, g, s, sk]).add(causalMask(s, q, sk, past)).softmax(-1).reshape([b * hkv, g * s, sk]);
   return bmm(p, v.reshape([b * hkv, sk, d])).reshape([b, hq, s, d]);
 }
 

@@ -5,7 +5,7 @@
  * a LazyBuffer never changes its value once defined, so `assign` on a
  * Tensor swaps its LazyBuffer rather than mutating one other nodes read.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../gpu/backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, SoftmaxRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../gpu/backend.js';
 import type { DType } from '../base/dtype.js';
 import type { Shape } from '../base/shape.js';
 
@@ -26,7 +26,7 @@ export type LazyOp =
   | { readonly kind: 'write'; readonly spec: WriteSpec }
   | { readonly kind: 'cast'; readonly to: DType }
   /** The fused row kernels, inference only (ops/fused.ts). normRows' sources: x, then the weight and the bias where given. */
-  | { readonly kind: 'softmaxRows'; readonly rows: number; readonly n: number }
+  | { readonly kind: 'softmaxRows'; readonly spec: SoftmaxRowsSpec }
   | { readonly kind: 'normRows'; readonly spec: NormRowsSpec; readonly weight: boolean; readonly bias: boolean }
   /** Sources: x, cos, sin. */
   | { readonly kind: 'rotaryRows'; readonly spec: RotaryRowsSpec }

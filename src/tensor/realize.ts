@@ -54,7 +54,7 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
     case 'view': return be.view(b(0), op.spec);
     case 'write': return be.write!(b(0), b(1), op.spec);
     case 'cast': return be.cast(b(0), op.to);
-    case 'softmaxRows': return be.softmaxRows!(b(0), op.rows, op.n);
+    case 'softmaxRows': return be.softmaxRows!(b(0), op.spec);
     case 'normRows': return be.normRows!(b(0), op.spec, op.weight ? b(1) : undefined, op.bias ? b(op.weight ? 2 : 1) : undefined);
     case 'rotaryRows': return be.rotaryRows!(b(0), b(1), b(2), op.spec);
     case 'reshape': return b(0);

@@ -3,7 +3,7 @@
  * float64. It is the reference every other backend is tested against, and
  * the code to read first.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, SoftmaxRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import { toTypedArray, type DType, type FloatArray, type TypedArray } from '../../base/dtype.js';
 import type { Shape } from '../../base/shape.js';
 import { CpuBuffer, cpu } from './buffer.js';
@@ -92,9 +92,9 @@ export class CpuBackend implements Backend {
     // float → int truncates toward zero, as a C cast does.
     return new CpuBuffer(to === 'int32' ? Int32Array.from(src, Math.trunc) : toTypedArray(src, to));
   }
-  softmaxRows(x: DeviceBuffer, r: number, n: number): DeviceBuffer {
+  softmaxRows(x: DeviceBuffer, spec: SoftmaxRowsSpec): DeviceBuffer {
     const src = floats(x), out = like(src);
-    rows.softmaxRows(src, r, n, out);
+    rows.softmaxRows(src, spec, out);
     return new CpuBuffer(out);
   }
   normRows(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer {

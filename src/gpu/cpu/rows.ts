@@ -5,22 +5,36 @@
  * backend runs the same loops on views of its heap where they are cheaper
  * than its SIMD kernels (rotary, small norms).
  */
-import type { NormRowsSpec, RotaryRowsSpec } from '../backend.js';
+import type { NormRowsSpec, RotaryRowsSpec, SoftmaxRowsSpec } from '../backend.js';
 import type { FloatArray } from '../../base/dtype.js';
 
-/** y = softmax of each row of x [rows, n]; a row whose max is ±∞ is shifted by 0, as the composite's guard does. */
-export function softmaxRows(x: FloatArray, rows: number, n: number, y: FloatArray): void {
+/** The columns row r of a softmax sees: all n, or the causal prefix (SoftmaxRowsSpec). */
+export function visibleColumns(spec: SoftmaxRowsSpec, r: number): number {
+  const c = spec.causal;
+  return c ? Math.min(spec.n, c.past + (r % c.period) + 1) : spec.n;
+}
+
+/**
+ * y = softmax(scale·x) of each row of x [rows, n] over its visible columns,
+ * 0 past them; a row whose max is ±∞ is shifted by 0, as the composite's
+ * guard does.
+ */
+export function softmaxRows(x: FloatArray, spec: SoftmaxRowsSpec, y: FloatArray): void {
+  const { rows, n } = spec;
+  const scale = spec.scale ?? 1;
   for (let r = 0, o = 0; r < rows; r++, o += n) {
+    const len = visibleColumns(spec, r);
     let m = -Infinity;
-    for (let j = 0; j < n; j++) if (x[o + j]! > m) m = x[o + j]!;
+    for (let j = 0; j < len; j++) if (x[o + j]! > m) m = x[o + j]!;
     if (!Number.isFinite(m)) m = 0;
     let s = 0;
-    for (let j = 0; j < n; j++) {
-      const e = Math.exp(x[o + j]! - m);
+    for (let j = 0; j < len; j++) {
+      const e = Math.exp(scale * (x[o + j]! - m));
       y[o + j] = e;
       s += e;
     }
-    for (let j = 0; j < n; j++) y[o + j] = y[o + j]! / s;
+    for (let j = 0; j < len; j++) y[o + j] = y[o + j]! / s;
+    for (let j = len; j < n; j++) y[o + j] = 0;
   }
 }
 

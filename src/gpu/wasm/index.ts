@@ -9,7 +9,7 @@
  * Names: 'wasm' (one thread per core, at most 16), 'wasm:N' (N threads;
  * 'wasm:1' never starts a worker). float32 and int32.
  */
-import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulExtras, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, SoftmaxRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../backend.js';
 import * as ix from '../cpu/indexing.js';
 import { dtypeOf, type DType, type TypedArray } from '../../base/dtype.js';
 import type { Shape } from '../../base/shape.js';
@@ -111,8 +111,8 @@ export class WasmBackend implements Backend {
     else dst.set(src);
     return out;
   }
-  softmaxRows(x: DeviceBuffer, r: number, n: number): DeviceBuffer {
-    return rows.softmaxRows(this.device, floats(x), r, n);
+  softmaxRows(x: DeviceBuffer, spec: SoftmaxRowsSpec): DeviceBuffer {
+    return rows.softmaxRows(this.device, floats(x), spec);
   }
   normRows(x: DeviceBuffer, spec: NormRowsSpec, weight?: DeviceBuffer, bias?: DeviceBuffer): DeviceBuffer {
     return rows.normRows(this.device, floats(x), spec, weight && floats(weight), bias && floats(bias));

@@ -8,6 +8,7 @@ import { GEMM, gemmFuncs } from './gemm-kernel.js';
 import { elementwiseFuncs } from './elementwise-kernel.js';
 import { indexingFuncs } from './indexing-kernel.js';
 import { reduceFuncs } from './reduce-kernel.js';
+import { softmaxFunc } from './softmax-kernel.js';
 import { Heap } from './heap.js';
 
 export type Kernel = (...args: number[]) => void;
@@ -21,7 +22,7 @@ export interface Kernels {
 
 export function buildKernels(memory: WebAssembly.Memory): Kernels {
   // gemm calls packA, packB and the macro-kernel by index, so they come first.
-  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs(), ...indexingFuncs()];
+  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs(), ...indexingFuncs(), softmaxFunc()];
   const module = new WebAssembly.Module(assemble(funcs, Heap.maxPages));
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   return { module, names: funcs.map((f) => f.name), fn: instance.exports as unknown as Record<string, Kernel> };

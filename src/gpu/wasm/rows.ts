@@ -1,13 +1,16 @@
 /**
- * The fused row kernels on the wasm heap. Small calls (a decoding step's
- * rows) run the reference loops on views of the heap: one pass, no kernel
- * calls. Large ones (a prefill's attention scores) chain the SIMD kernels
- * inside the backend — the same passes as the composite, but without a
- * tensor, a graph node or a scheduled launch per step. Rotary is always the
- * loop: two multiply-adds per element, nothing for SIMD to win over a
- * strided walk of the halves.
+ * The fused row kernels on the wasm heap. Softmax is one SIMD kernel
+ * (softmax-kernel.ts), its rows split across the threads when large. Small
+ * norms (a decoding step's rows) run the reference loops on views of the
+ * heap: one pass, no kernel calls; large ones chain the SIMD kernels inside
+ * the backend — the same passes as the composite, but without a tensor, a
+ * graph node or a scheduled launch per step. Rotary is always the loop:
+ * two multiply-adds per element, nothing for SIMD to win over a strided
+ * walk of the halves.
  */
-import type { NormRowsSpec, RotaryRowsSpec } from '../backend.js';
+import type { NormRowsSpec, RotaryRowsSpec, SoftmaxRowsSpec } from '../backend.js';
+import { partOf } from './matmul.js';
+import type { Share } from './threads.js';
 import * as ref from '../cpu/rows.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
@@ -21,22 +24,24 @@ function f32(dev: WasmDevice, b: WasmBuffer): Float32Array {
   return dev.view(b) as Float32Array;
 }
 
-export function softmaxRows(dev: WasmDevice, x: WasmBuffer, rows: number, n: number): WasmBuffer {
-  if (x.size <= LOOP_ELEMENTS) {
-    const out = dev.alloc('float32', x.size);
-    ref.softmaxRows(f32(dev, x), rows, n, f32(dev, out));
-    return out;
+/** Rows below which one thread does the whole softmax (a share's wake-up outweighs the exps). */
+const PARALLEL_SOFTMAX = 1 << 16;
+
+/** One kernel (softmax-kernel.ts), its rows split across the threads when there are enough of them. */
+export function softmaxRows(dev: WasmDevice, x: WasmBuffer, spec: SoftmaxRowsSpec): WasmBuffer {
+  const { rows, n } = spec;
+  const out = dev.alloc('float32', x.size);
+  if (x.size === 0) return out;
+  const scaleBits = new Int32Array(new Float32Array([spec.scale ?? 1]).buffer)[0]!;
+  const [period, past] = spec.causal ? [spec.causal.period, spec.causal.past] : [0, 0];
+  const parts = dev.shares(x.size >= PARALLEL_SOFTMAX);
+  const shares: Share[] = [];
+  for (let t = 0; t < parts; t++) {
+    const [r0, r1] = partOf(rows, parts, t, 1);
+    if (r1 > r0) shares.push({ args: [x.ptr + r0 * n * 4, out.ptr + r0 * n * 4, r1 - r0, n, scaleBits, period, past, r0] });
   }
-  const shape = [rows, n], col = [rows, 1];
-  const m = red.reduce(dev, 'max', x, rows, n, 1);
-  const mv = f32(dev, m);
-  for (let r = 0; r < rows; r++) if (!Number.isFinite(mv[r]!)) mv[r] = 0; // the composite's guard: −∞ − (−∞) is NaN
-  const z = ew.binary(dev, 'sub', x, shape, m, col, shape);
-  const e = ew.unary(dev, 'exp', z);
-  const s = red.reduce(dev, 'sum', e, rows, n, 1);
-  const y = ew.binary(dev, 'div', e, shape, s, col, shape);
-  for (const t of [m, z, e, s]) dev.free(t);
-  return y;
+  dev.run('softmax_rows', shares);
+  return out;
 }
 
 export function normRows(dev: WasmDevice, x: WasmBuffer, spec: NormRowsSpec, w?: WasmBuffer, b?: WasmBuffer): WasmBuffer {

@@ -1,7 +1,7 @@
 /**
- * Fused row kernels for inference: softmax, RMSNorm/LayerNorm and rotary
- * as one backend call each, where the composite spelling is a chain of
- * 7–10 primitives. Each function here returns the fused op, or null when it
+ * Fused row kernels for inference: softmax (with attention's scale and
+ * causal mask), RMSNorm/LayerNorm and rotary as one backend call each,
+ * where the composite spelling is a chain of 7–10 primitives. Each function here returns the fused op, or null when it
  * does not apply, and the caller then builds its composite — the same value
  * (to float rounding), which is what training differentiates.
  *
@@ -11,7 +11,7 @@
  * The fused ops record no gradient, so they never appear in a graph that
  * backward walks.
  */
-import type { NormRowsSpec } from '../../gpu/backend.js';
+import type { NormRowsSpec, SoftmaxRowsSpec } from '../../gpu/backend.js';
 import { isFloat } from '../../base/dtype.js';
 import { isGradEnabled } from '../grad-mode.js';
 import type { Tensor } from '../tensor.js';
@@ -28,7 +28,21 @@ function fusable(kernel: 'softmaxRows' | 'normRows' | 'rotaryRows', x: Tensor, o
 export function fusedSoftmax(x: Tensor, axis: number): Tensor | null {
   if (axis !== x.rank - 1 || !fusable('softmaxRows', x)) return null;
   const n = x.shape[axis]!;
-  return make({ kind: 'softmaxRows', rows: x.size / n, n }, [x], x.shape, x.dtype, null);
+  return make({ kind: 'softmaxRows', spec: { rows: x.size / n, n } }, [x], x.shape, x.dtype, null);
+}
+
+/**
+ * Attention's softmax(scale·S + M) over the last axis of the scores S
+ * [..., Sk], whose rows are queries cycling through `queries` positions
+ * past … past + queries − 1, M their causal mask (attention-core.ts's
+ * causalMask): the scale, the mask and the softmax in one kernel, the
+ * masked entries never exponentiated. null where it does not apply.
+ */
+export function fusedCausalSoftmax(scores: Tensor, scale: number, queries: number, past: number): Tensor | null {
+  if (!fusable('softmaxRows', scores) || !(scale > 0) || scores.rank < 1) return null;
+  const n = scores.shape[scores.rank - 1]!;
+  const spec: SoftmaxRowsSpec = { rows: scores.size / n, n, scale, causal: { period: queries, past } };
+  return make({ kind: 'softmaxRows', spec }, [scores], scores.shape, scores.dtype, null);
 }
 
 /** RMSNorm or LayerNorm over the last axis of x, with weight [n] and bias [n] where given; null where it does not apply. */
