@@ -39,7 +39,7 @@ import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } 
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
 import type { Router } from './router.js';
-import { route, type InferMode, type Routing } from './routing.js';
+import { keepsEvery, route, routeSole, type InferMode, type Routing } from './routing.js';
 import { routingStats } from './stats.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 
@@ -292,13 +292,11 @@ function attentionStep(st: Step, block: Block, x: DeviceBuffer, slot: CacheSlot)
   const cost = attn.costModel(b, 1, slot.position);
   const rot = attn.positional === 'rotary' ? attn.ropeBase : null;
   writeKeysValues(c, x, b, [attn.wk, null], [attn.wv, null], rot, attn.nKvHeads, attn.headDim, slot);
-  const scores = routerScores(c, x, b, attn.router, attn.nExperts); // [B, N]
-  if (mode.mode === 'dense') {
-    const routing = route(c.read(scores), b, attn.nExperts, mode);
-    return { y: attentionAll(c, attn, x, b, scores, slot, rot), routing: publicRouting(routing), stats: routingStats(routing, cost) };
-  }
-  const routing = route(c.read(scores), b, attn.nExperts, mode);
-  return { y: attentionRouted(c, attn, x, b, routing, slot, rot), routing: publicRouting(routing), stats: routingStats(routing, cost) };
+  // A sole expert's score is 1: its router need not run (lm-block.ts does the same).
+  const scores = attn.nExperts === 1 ? null : routerScores(c, x, b, attn.router, attn.nExperts); // [B, N]
+  const routing = scores ? route(c.read(scores), b, attn.nExperts, mode) : routeSole(b, mode);
+  const y = keepsEvery(routing, attn.nExperts) ? attentionAll(c, attn, x, b, scores, slot, rot) : attentionRouted(c, attn, x, b, routing, slot, rot);
+  return { y, routing: publicRouting(routing), stats: routingStats(routing, cost) };
 }
 
 /** A projection's weight [in, out] and its bias, if any. */
@@ -341,7 +339,7 @@ function attendRows(c: Calls, q: DeviceBuffer, batch: number, rows: number, dh: 
  * head-major (g = j·N + e, moe-attention.ts), so the queries are viewed
  * into that order and the outputs back, where hpe and N are both above 1.
  */
-function attentionAll(c: Calls, attn: MoEAttention, x: DeviceBuffer, b: number, scores: DeviceBuffer, slot: CacheSlot, rot: number | null): DeviceBuffer {
+function attentionAll(c: Calls, attn: MoEAttention, x: DeviceBuffer, b: number, scores: DeviceBuffer | null, slot: CacheSlot, rot: number | null): DeviceBuffer {
   const [n, hpe, dh, hkv] = [attn.nExperts, attn.headsPerExpert, attn.headDim, attn.nKvHeads];
   const hq = n * hpe;
   const reorder = n > 1 && hpe > 1;
@@ -349,8 +347,9 @@ function attentionAll(c: Calls, attn: MoEAttention, x: DeviceBuffer, b: number, 
   if (reorder) q = c.view(q, [b, hpe, n, dh], [hq * dh, dh, hpe * dh, 1]); // → [B, hpe, N, D]
   if (rot !== null) q = c.rotary(q, b * hq, dh, slot.position, rot);
   const heads = attend(c, q, b, hq, hkv, dh, slot); // [B, hpe, N, D]
-  const gates = attn.gateScale === 1 ? scores : c.binary('mul', scores, [b, n], c.scalar(attn.gateScale), [], [b, n]);
-  let gated = c.binary('mul', heads, [b, hpe, n, dh], gates, [b, 1, n, 1], [b, hpe, n, dh]);
+  // Each head times its expert's gate (none for a sole expert: its score is 1, and so is its gate scale).
+  const gates = scores === null || attn.gateScale === 1 ? scores : c.binary('mul', scores, [b, n], c.scalar(attn.gateScale), [], [b, n]);
+  let gated = gates ? c.binary('mul', heads, [b, hpe, n, dh], gates, [b, 1, n, 1], [b, hpe, n, dh]) : heads;
   if (reorder) gated = c.view(gated, [b, n, hpe, dh], [hq * dh, dh, n * dh, 1]); // → [B, N, hpe, D]
   return c.linear(gated, b, attn.wo);
 }
@@ -406,7 +405,7 @@ function ffnStep(st: Step, block: Block, x: DeviceBuffer): LayerStep {
   const scores = routerScores(c, x, b, ffn.router, n);
   const routing = route(c.read(scores), b, n, st.opts.mode);
   const stats = routingStats(routing, ffn.costModel(b));
-  if (ffn.mixesOnDevice(st.opts.mode)) {
+  if (keepsEvery(routing, n)) {
     // mixAll: act(x·W1 + b1) [B, N·h], expert e's hidden units times its gate, then ·W2 + b2.
     const gates = ffn.gateScale === 1 ? scores : c.binary('mul', scores, [b, n], c.scalar(ffn.gateScale), [], [b, n]);
     const hidden = c.unary(ffn.activation, c.linear(x, b, ffn.w1, ffn.b1));

@@ -24,7 +24,7 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
-import { route, type InferMode, type Routing } from './routing.js';
+import { keepsEvery, route, routeSole, type InferMode, type Routing } from './routing.js';
 import { routingStats } from './stats.js';
 
 export type NormLayer = RMSNorm | LayerNorm;
@@ -134,16 +134,19 @@ export class Block extends Module {
     const fMode = opts.mode;
     const passes = new Passes();
 
-    // Pass 1, only where attention routes on the host: the normed states and its router's scores.
+    // Attention's routing, where the host decides it before the attention runs. A sole expert's
+    // score is 1 (softmax of one logit), so its router need not run; otherwise pass 1 computes the scores.
     let aRouting: HostRouting | null = null;
-    let x1: Tensor | undefined;
-    if (attn instanceof MoEAttention && aMode!.mode !== 'dense') {
+    let x1: Tensor | undefined, aScores: Tensor | null = null;
+    if (attn instanceof MoEAttention && attn.nExperts === 1) {
+      aRouting = routeSole(tokens, aMode!);
+    } else if (attn instanceof MoEAttention && aMode!.mode !== 'dense') {
       const p = await passes.run(() => {
         const x = this.norm1.forward(h);
         return { x, scores: attn.scoresOf(x) };
       });
-      x1 = p.x;
-      aRouting = route(await p.scores!.data(), tokens, attn.nExperts, aMode!);
+      [x1, aScores] = [p.x, p.scores!];
+      aRouting = route(await aScores.data(), tokens, attn.nExperts, aMode!);
     }
 
     // Pass 2: attention and its residual, then on to the FFN's routing decision — or through the FFN when it needs none.
@@ -153,8 +156,9 @@ export class Block extends Module {
       const out: Record<string, Tensor> = {};
       let ya: Tensor;
       if (!(attn instanceof MoEAttention)) ya = attn.forward(x, cache);
-      else if (aRouting) ya = attn.routed(x, aRouting, cache);
-      else ya = attn.mixAll(x, (out.aScores = attn.scoresOf(x)), cache);
+      else if (!aRouting) ya = attn.mixAll(x, (out.aScores = attn.scoresOf(x)), cache);
+      else if (keepsEvery(aRouting, attn.nExperts)) ya = attn.mixAll(x, aScores, cache);
+      else ya = attn.routed(x, aRouting, cache);
       const h1 = h.add(ya);
       const xf = this.norm2.forward(h1).reshape([tokens, d]);
       if (!(ffn instanceof MoEFeedForward)) return { ...out, h: h1.add(ffn.forward(xf).reshape([b, s, d])) };
@@ -168,8 +172,9 @@ export class Block extends Module {
     // Pass 3, only where the FFN routes on the host: the chosen experts and the residual.
     let out = p2.h!;
     if (!ffnOnDevice) {
-      const [h1, xf, r, moe] = [p2.h!, p2.xf!, fRouting!, ffn as MoEFeedForward];
-      out = (await passes.run(() => ({ h: h1.add(moe.routed(xf, r).reshape([b, s, d])) }))).h!;
+      const [h1, xf, sf, r, moe] = [p2.h!, p2.xf!, p2.fScores!, fRouting!, ffn as MoEFeedForward];
+      const y = (): Tensor => (keepsEvery(r, moe.nExperts) ? moe.mixAll(xf, sf) : moe.routed(xf, r));
+      out = (await passes.run(() => ({ h: h1.add(y().reshape([b, s, d])) }))).h!;
     }
     passes.freeAllBut(out);
     return {

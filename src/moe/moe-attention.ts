@@ -191,11 +191,12 @@ export class MoEAttention extends Module {
 
   /**
    * Every expert's heads in one causal attention, each head's output scaled
-   * by its expert's gate (gates [B, S, N], times the gate scale), then one
-   * GEMM with W_o: [B, S, d] → [B, S, d]. With a cache, x3 holds the new
-   * tokens only and their keys and values join it.
+   * by its expert's gate (gates [B, S, N], times the gate scale; null: every
+   * gate 1, a sole expert's score), then one GEMM with W_o: [B, S, d] →
+   * [B, S, d]. With a cache, x3 holds the new tokens only and their keys and
+   * values join it.
    */
-  mixAll(x3: Tensor, gates: Tensor, cache?: KvCache): Tensor {
+  mixAll(x3: Tensor, gates: Tensor | null, cache?: KvCache): Tensor {
     const [b, s] = x3.shape as [number, number];
     const [n, hpe, dh] = [this.nExperts, this.headsPerExpert, this.headDim];
     const offset = cache?.length ?? 0;
@@ -204,8 +205,8 @@ export class MoEAttention extends Module {
     let q = x3.matmul(this.wq).reshape([b, s, n, hpe, dh]).permute([0, 3, 2, 1, 4]).reshape([b, hpe * n, s, dh]);
     if (this.positional === 'rotary') q = applyRotary(q, offset, { base: this.ropeBase });
     const heads = causalAttention(q, k, v, { past: offset }).reshape([b, hpe, n, s, dh]).permute([0, 3, 2, 1, 4]); // [B, S, N, hpe, D]
-    const g = this.gateScale === 1 ? gates : gates.mul(this.gateScale);
-    const gated = heads.mul(g.reshape([b, s, n, 1, 1])).reshape([b, s, n * hpe * dh]);
+    const g = gates === null || this.gateScale === 1 ? gates : gates.mul(this.gateScale);
+    const gated = (g ? heads.mul(g.reshape([b, s, n, 1, 1])) : heads).reshape([b, s, n * hpe * dh]);
     return gated.matmul(this.wo);
   }
 

@@ -142,3 +142,21 @@ export function route(scores: ArrayLike<number>, tokens: number, nExperts: numbe
   }
   return { experts, gates, k };
 }
+
+/**
+ * True when every token keeps all n experts: the routed sum is then dense
+ * mode's Σ_e S_e·e_e(x), which a layer computes faster as one pass over all
+ * of them (its mixAll) than through the dispatcher.
+ */
+export function keepsEvery(routing: Routing, n: number): boolean {
+  return routing.experts.every((es) => es.length === n);
+}
+
+/**
+ * The routing of a layer with a sole expert: its score is 1 for every
+ * token (the softmax of one logit), so the router need not run. Every mode
+ * keeps that expert (a threshold keeps at least the top one), at gate 1.
+ */
+export function routeSole(tokens: number, mode: InferMode): Routing & { k: number | null } {
+  return route(new Float32Array(tokens).fill(1), tokens, 1, mode);
+}

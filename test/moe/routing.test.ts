@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, setBackend } from '../../src/index.js';
 import { MoEFeedForward } from '../../src/moe/moe-ffn.js';
-import { route, thresholdTopKCount, type InferMode } from '../../src/moe/routing.js';
+import { keepsEvery, route, routeSole, thresholdTopKCount, type InferMode } from '../../src/moe/routing.js';
 import { sortByExpert } from '../../src/moe/dispatch.js';
 import { checkRoutingFunction, checkRoutingOf, checkThreshold as kitCheckThreshold, type ScoreMatrix } from '../../src/testing/index.js';
 import { moeBackends } from './backends.js';
@@ -121,5 +121,28 @@ describe.each(backends)('routing of MoEFeedForward.infer on %s', (backendName) =
       const higher = await layer.infer(x, { mode: 'threshold', eps: eps + 0.25 });
       higher.routing.experts.forEach((es, t) => es.forEach((e) => expect(th.routing.experts[t]).toContain(e)));
     }), { numRuns: 12 });
+  });
+});
+
+describe('the shortcuts inference takes', () => {
+  it('routeSole is route over scores of exactly 1, and keepsEvery is true exactly when every token keeps all experts', () => {
+    const arb = fc.record({
+      tokens: fc.integer({ min: 1, max: 6 }),
+      mode: fc.oneof(
+        fc.constant<InferMode>({ mode: 'dense' }),
+        fc.constant<InferMode>({ mode: 'topK', k: 1 }),
+        fc.double({ min: 0, max: 2, noNaN: true }).map((eps): InferMode => ({ mode: 'threshold', eps })),
+        fc.double({ min: 0, max: 2, noNaN: true }).map((eps): InferMode => ({ mode: 'thresholdTopK', eps })),
+      ),
+    });
+    fc.assert(fc.property(arb, ({ tokens, mode }) => {
+      const sole = routeSole(tokens, mode);
+      expect(sole).toEqual(route(new Float64Array(tokens).fill(1), tokens, 1, mode));
+      // Every mode keeps a sole expert (a threshold keeps at least the top one), at its score 1.
+      expect(keepsEvery(sole, 1)).toBe(true);
+      expect(sole.gates.flat().every((g) => g === 1)).toBe(true);
+    }), { numRuns: 50 });
+    expect(keepsEvery({ experts: [[0, 1], [1, 0]], gates: [[0.5, 0.5], [0.5, 0.5]] }, 2)).toBe(true);
+    expect(keepsEvery({ experts: [[0, 1], [1]], gates: [[0.5, 0.5], [1]] }, 2)).toBe(false);
   });
 });
