@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bmm } from '../../src/index.js';
+import { bmm, type Tensor } from '../../src/index.js';
 import { broadcastPair, sizeOf, values } from '../helpers/arbitraries.js';
 import * as naive from '../helpers/naive.js';
 import { expectClose, expectShape, t32, t64, vals } from '../helpers/tensors.js';
@@ -80,5 +80,43 @@ describe('matmul', () => {
     expect(vals(t64([], [2, 0]).matmul(t64([], [0, 3])))).toEqual([0, 0, 0, 0, 0, 0]);
     expectShape(t64([], [0, 2]).matmul(t64([1, 2], [2, 1])), [0, 1]);
     expectShape(bmm(t64([], [0, 2, 3]), t64([1, 2, 3, 4, 5, 6], [1, 3, 2])), [0, 2, 2]);
+  });
+});
+
+describe('matmul of transposed views', () => {
+  /** A [.., m, k] and B [.., k, n] stored as given or transposed in their last two axes, then transposed back by a view. */
+  const variants = matmulShapes
+    .filter(({ sa, sb }) => sa.length >= 2 && sb.length >= 2)
+    .chain(({ sa, sb }) => fc.tuple(fc.constant(sa), fc.constant(sb), values(sizeOf(sa)), values(sizeOf(sb)), fc.boolean(), fc.boolean()));
+  const swap = (s: readonly number[]): number[] => [...s.slice(0, -2), s[s.length - 1]!, s[s.length - 2]!];
+
+  it('read through their sources (no view is realized) with the same values and gradients as contiguous operands', async () => {
+    await fc.assert(fc.asyncProperty(variants, async ([sa, sb, va, vb, ta, tb]) => {
+      // Contiguous operands, and the same values stored transposed (realized), viewed back.
+      const a = t64(va, sa, true), b = t64(vb, sb, true);
+      const at = t64(vals(a.transpose(-1, -2)), swap(sa), true), bt = t64(vals(b.transpose(-1, -2)), swap(sb), true);
+      const be = a.backend as unknown as { view: (...args: unknown[]) => unknown };
+      const view = be.view;
+      let views = 0;
+      be.view = (...args: unknown[]) => {
+        views++;
+        return view.apply(a.backend, args);
+      };
+      let want: Tensor;
+      try {
+        want = a.matmul(b);
+        vals(want);
+        const plain = views; // broadcasting a batch axis expands (a view) either way
+        const y = (ta ? at.transpose(-1, -2) : a).matmul(tb ? bt.transpose(-1, -2) : b);
+        expectClose(vals(y), vals(want));
+        expect(views - plain, 'views realized by the transposed product').toBe(plain);
+        y.sum().backward();
+      } finally {
+        be.view = view;
+      }
+      want.sum().backward();
+      if (ta) expectClose(vals(at.grad!.transpose(-1, -2)), vals(a.grad!));
+      if (tb) expectClose(vals(bt.grad!.transpose(-1, -2)), vals(b.grad!));
+    }), { numRuns: RUNS });
   });
 });
