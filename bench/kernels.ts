@@ -5,11 +5,14 @@
  * variants at each size (default 256, 512, 1024), every implementation
  * timed in interleaved rounds with TensorFlow.js wasm; the speedup column is
  * against TensorFlow.js wasm on the same case, and for matmul also against
- * its best (untransposed) case of that size — the issue's target.
+ * its best (untransposed) case of that size — the issue's target. On wasm
+ * each matmul also gets a row through the public API (tensors, the
+ * transposes as views, a tidy), which is what a user's code pays.
  */
 import type { Backend, DeviceBuffer, GroupedMatmulSpec, MatmulSpec } from '../src/gpu/backend.js';
 import { columnStrides } from '../src/gpu/grouped-layout.js';
 import { startBackend } from '../src/gpu/registry.js';
+import { fromData, tidy, type Tensor } from '../src/index.js';
 import { useTf, tf } from './tfjs.js';
 import { interleave, printTable, values, type Row, type Runner } from './util.js';
 
@@ -36,8 +39,13 @@ interface Case {
   tf?: (t: typeof tf) => { run: () => unknown; dispose: () => void };
   /** For matmul: TFJS-wasm's untransposed product of the same size, timed in the same rounds (the target's yardstick). */
   tfBest?: (t: typeof tf) => { run: () => unknown; dispose: () => void };
+  /** The same work through the API users call (tensors, a view, tidy), on a backend that runs it. */
+  api?: (be: Backend) => () => Promise<unknown>;
   big?: boolean;
 }
+
+/** Backends that also get a public-API row. */
+const API_BACKENDS = new Set(['wasm:1', 'wasm']);
 
 function tfMatmul(t: typeof tf, n: number, ta: boolean, tb: boolean): { run: () => unknown; dispose: () => void } {
   const a = t.tensor2d(values(n * n, 1), [n, n]), b = t.tensor2d(values(n * n, 2), [n, n]);
@@ -60,6 +68,12 @@ function matmulCases(sizes: number[]): Case[] {
         },
         tf: (t) => tfMatmul(t, n, ta, tb),
         tfBest: ta || tb ? (t) => tfMatmul(t, n, false, false) : undefined,
+        // a.transpose(0, 1).matmul(b) and friends: the view is read in place (ops/matmul.ts), not copied.
+        api: (be) => {
+          const a = fromData(values(n * n, 1), [n, n], { backend: be }), b = fromData(values(n * n, 2), [n, n], { backend: be });
+          const op = (x: Tensor, t: boolean): Tensor => (t ? x.transpose(0, 1) : x);
+          return async () => (await tidy(() => op(a, ta).matmul(op(b, tb)))).dispose();
+        },
       });
     }
   }
@@ -248,6 +262,7 @@ async function measure(cases: Case[], backends: Backend[]): Promise<Row[]> {
     for (const be of backends) {
       if (!c.ours || (c.big && SLOW.has(be.name))) continue;
       runners.push({ impl: `dsmoe ${be.name}${ASYNC_DEVICES.has(be.name) ? ' (+readback)' : ''}`, fn: c.ours(be, (x) => be.upload(x)) });
+      if (c.api && API_BACKENDS.has(be.name)) runners.push({ impl: `dsmoe ${be.name} (Tensor API)`, fn: c.api(be) });
     }
     try {
       const ms = await interleave(runners, BUDGET);
