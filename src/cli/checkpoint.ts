@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { readFileChecked, removeStaleTemps, writeFileAtomic } from '../io/fs.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
 import { decodeSafetensorsMetadata, safetensorsHeaderLength } from '../io/safetensors.js';
+import { fileTensorName, formatMetadata, formatVersionOf, LM_FORMAT, toFileNames, toModuleNames } from '../io/checkpoint-names.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
@@ -35,7 +36,6 @@ import type { TrainSettings } from './train-settings.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-const FORMAT = 'dsmoe-lm';
 const OPTIM_PREFIX = 'optimizer.';
 
 /** What a run records about itself besides the weights. */
@@ -52,7 +52,8 @@ export async function saveCheckpoint(dir: string, trainer: Trainer, tokenizer: T
   const base = modelMetadata(model.config, tokenizer, trainer.step, info);
   const opt = trainer.optimizer.stateDict();
   const slots = Object.fromEntries(Object.entries(opt.slots).map(([k, t]) => [OPTIM_PREFIX + k, t]));
-  const full = await stateDictToSafetensors({ ...model.stateDict(), ...slots }, {
+  const weights = toFileNames(model.stateDict());
+  const full = await stateDictToSafetensors({ ...weights, ...slots }, {
     ...base,
     optimizer: JSON.stringify({ lr: opt.lr, steps: opt.steps }),
     rng: JSON.stringify({ data: trainer.dataRng.getState(), default: defaultGenerator.getState() }),
@@ -62,13 +63,13 @@ export async function saveCheckpoint(dir: string, trainer: Trainer, tokenizer: T
   // Leftovers of a writer killed mid-save (this run's earlier life, usually) go first.
   for (const f of [CHECKPOINT_FILE, MODEL_FILE]) removeStaleTemps(join(dir, f));
   writeFileAtomic(join(dir, CHECKPOINT_FILE), full);
-  writeFileAtomic(join(dir, MODEL_FILE), await stateDictToSafetensors(model.stateDict(), base));
+  writeFileAtomic(join(dir, MODEL_FILE), await stateDictToSafetensors(weights, base));
 }
 
 /** Config and tokenizer rebuild the model; settings and corpus let eval find the same validation split. */
 function modelMetadata(config: LMConfig, tokenizer: Tokenizer, step: number, info: RunInfo): Record<string, string> {
   return {
-    format: FORMAT,
+    ...formatMetadata(),
     config: JSON.stringify(config),
     tokenizer: JSON.stringify(tokenizer.toJSON()),
     step: String(step),
@@ -142,18 +143,20 @@ export function loadModel(path: string): LoadedModel {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
   const { tensors, metadata } = parsed;
-  if (metadata.format !== FORMAT) throw new Error(`${file}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${FORMAT}')`);
+  if (metadata.format !== LM_FORMAT) throw new Error(`${file}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${LM_FORMAT}')`);
+  const version = formatVersionOf(metadata, file);
   const config = configFromJSON(parseJSON(file, metadata, 'config'));
   const tokenizer = tokenizerFromJSON(parseJSON(file, metadata, 'tokenizer'));
   if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${file}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
   const step = Number(metadata.step ?? 0);
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${file}: metadata step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
   // The config must describe the tensors the file holds before it is allowed to allocate anything.
-  checkTensorsMatch(file, config, tensors);
+  checkTensorsMatch(file, config, tensors, version);
   const model = new LanguageModel(config);
   const own = new Set(Object.keys(model.stateDict()));
-  const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
-  const extra = Object.fromEntries(Object.entries(tensors).filter(([k]) => !own.has(k)));
+  const named = toModuleNames(tensors, version, own, file);
+  const weights = Object.fromEntries(Object.entries(named).filter(([k]) => own.has(k)));
+  const extra = Object.fromEntries(Object.entries(named).filter(([k]) => !own.has(k)));
   try {
     model.loadStateDict(weights);
   } catch (e) {
@@ -163,9 +166,10 @@ export function loadModel(path: string): LoadedModel {
   return { model, tokenizer, step, metadata, extra };
 }
 
-/** Every tensor the config implies is in the file, with that shape; errors name the tensor and both shapes. */
-function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<string, Tensor>): void {
-  for (const [k, shape] of stateDictEntries(config)) {
+/** Every tensor the config implies is in the file (under its version's name), with that shape; errors name the tensor and both shapes. */
+function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<string, Tensor>, version: number): void {
+  for (const [key, shape] of stateDictEntries(config)) {
+    const k = fileTensorName(key, version);
     const t = tensors[k];
     if (!t) throw new Error(`${file}: tensor '${k}', which the config implies (nLayers ${config.nLayers}, ${config.positions} positions, ${config.norm} norm), is not in the file: the config and the weights disagree`);
     if (!sameShape(t.shape, shape)) throw new Error(`${file}: tensor '${k}' is ${fmt(t.shape)} in the file but the config implies ${fmt(shape)}`);
