@@ -38,6 +38,6 @@ export function python(args: readonly string[], opts: { cwd?: string; timeout?: 
 
 /** Like python(), but a non-zero exit is the answer: { status, stdout, stderr }. */
 export function pythonStatus(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(torchPython(), args, { encoding: 'utf8', env: { ...process.env, PYTHONPATH: PYTHON_DIR, OMP_NUM_THREADS: '1' } });
+  const r = spawnSync(torchPython(), args, { encoding: 'utf8', timeout: 300_000, env: { ...process.env, PYTHONPATH: PYTHON_DIR, OMP_NUM_THREADS: '1' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

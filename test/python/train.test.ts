@@ -7,6 +7,7 @@
  * same global batches, for DS-MoE (MI losses) and SMoE (Switch loss).
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
@@ -18,9 +19,25 @@ import { tokensCommand } from '../../src/cli/tokens.js';
 import { loadModel } from '../../src/cli/checkpoint.js';
 import { readCheckpoint } from '../../demo/src/checkpoint.js';
 import { capture, tempDir, tinyCorpus, tinyFlags } from '../cli/helpers.js';
-import { python } from './python.js';
+import { python, pythonStatus } from './python.js';
 
 const MODES = 'dense,topK:1,threshold:1,thresholdTopK:0.8';
+/**
+ * torchrun, 2 processes on this machine, its rendezvous on a port free now (torch 1.13's
+ * --standalone always takes 29400, which another run may hold). --redirects/--tee: torchrun's
+ * default "0" fails to parse under Python 3.11 with torch 1.13 (python/README.md).
+ */
+async function torchrun2(): Promise<string[]> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  return ['-m', 'torch.distributed.run', '--nnodes', '1', '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '1', '--redirects', '1', '--tee', '1'];
+}
 const corpus = tinyCorpus();
 const dir = tempDir();
 const runs: Record<'dsmoe' | 'smoe', string> = { dsmoe: join(dir, 'dsmoe'), smoe: join(dir, 'smoe') };
@@ -84,17 +101,32 @@ describe('dsmoe → torch → dsmoe', () => {
 });
 
 describe('torchrun with 2 gloo processes', () => {
-  it.each(['dsmoe', 'smoe'] as const)('%s: 20 DDP steps end at the weights of 1 process on the same global batches (1e-5)', (kind) => {
+  it.each(['dsmoe', 'smoe'] as const)('%s: 20 DDP steps end at the weights of 1 process on the same global batches (1e-5)', async (kind) => {
     const one = join(dir, `${kind}-one`);
     const two = join(dir, `${kind}-two`);
     torchTrain(kind, one, [], ['--batch-size', '4']);
-    // --redirects/--tee: torchrun's default "0" fails to parse under Python 3.11 with torch 1.13 (python/README.md).
-    const log = torchTrain(kind, two, ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1'], ['--batch-size', '4']);
+    const log = torchTrain(kind, two, await torchrun2(), ['--batch-size', '4']);
     expect(log).toMatch(/on 2 cpu process\(es\), ddp/);
     const meta = decodeSafetensors(new Uint8Array(readFileSync(join(two, 'model.safetensors')))).metadata;
     expect(meta.writer).toMatch(/2 cpu process\(es\), ddp/);
     const a = weights(join(one, 'model.safetensors'));
     expect(maxDiff(a, weights(join(two, 'model.safetensors')))).toBeLessThan(1e-5);
     expect(maxDiff(a, weights(join(runs[kind], 'model.safetensors')))).toBeGreaterThan(1e-3);
+  });
+});
+
+describe('--strategy fsdp', () => {
+  it('trains as DDP does where this torch has FSDP with use_orig_params, and says why not where it has not', async () => {
+    const out = join(dir, 'fsdp');
+    const r = pythonStatus([...(await torchrun2()), '-m', 'dsmoe_torch.train', '--tokens', tokens, '--init', join(runs.dsmoe, 'model.safetensors'), '--out', out, '--steps', '20', '--batch-size', '4', '--strategy', 'fsdp']);
+    const refusal = /--strategy fsdp: this torch \(.+\) cannot import FSDP|--strategy fsdp needs FSDP's use_orig_params \(torch 2\.0 or later\)/;
+    if (refusal.test(r.stderr)) {
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/use --strategy ddp/);
+    } else {
+      expect(r.status, r.stderr.slice(-2000)).toBe(0);
+      const one = join(dir, 'dsmoe-one');
+      expect(maxDiff(weights(join(one, 'model.safetensors')), weights(join(out, 'model.safetensors')))).toBeLessThan(1e-5);
+    }
   });
 });
