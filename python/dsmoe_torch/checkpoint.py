@@ -58,6 +58,20 @@ def current_names(tensors, version, where):
     return out
 
 
+def tokenizer_vocab_size(text, where):
+    """The number of ids of a dsmoe tokenizer (its JSON): 256 bytes, one id per BPE merge, then the specials."""
+    try:
+        t = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CheckpointError(f"{where}: metadata 'tokenizer' is not valid JSON ({e})") from e
+    if not isinstance(t, dict) or t.get("format") != "dsmoe-tokenizer" or t.get("kind") not in ("byte", "bpe") or not isinstance(t.get("specials", []), list):
+        raise CheckpointError(f"{where}: metadata 'tokenizer' is not a dsmoe tokenizer (format 'dsmoe-tokenizer', kind byte or bpe)")
+    merges = t.get("merges", []) if t["kind"] == "bpe" else []
+    if not isinstance(merges, list) or len(merges) % 2:
+        raise CheckpointError(f"{where}: the BPE tokenizer's merges must be a list of id pairs")
+    return 256 + len(merges) // 2 + len(t.get("specials", []))
+
+
 def state_dict_shapes(c):
     """name → shape of every tensor a model of config c holds, in the file's names, without building it."""
     d, width, q, kv = c.dModel, c.nExperts * c.expertHidden, c.nHeads * c.headDim, c.nKvHeads * c.headDim
@@ -125,6 +139,9 @@ def load_checkpoint(path):
         config = config_from_json(metadata["config"], f"{where}: model config")
     except ValueError as e:
         raise CheckpointError(str(e)) from e
+    vocab = tokenizer_vocab_size(metadata["tokenizer"], where)
+    if vocab != config.vocabSize:
+        raise CheckpointError(f"{where}: the tokenizer has {vocab} ids but the model's vocabSize is {config.vocabSize}")
     step = metadata.get("step", "0")
     if not re.fullmatch(r"\d{1,15}", step):
         raise CheckpointError(f"{where}: metadata step {json.dumps(step)} is not a non-negative integer")

@@ -44,6 +44,9 @@ beforeAll(async () => {
     delete f.tensors['blocks.0.attn.wq'];
     f.tensors['blocks.0.attn.wq.weight'] = t;
   });
+  variant(original, 'other-tokenizer', (f) => {
+    f.metadata.tokenizer = JSON.stringify({ format: 'dsmoe-tokenizer', version: 1, kind: 'bpe', specials: [], pretokenizer: 'gpt2', merges: [32, 116, 104, 101] });
+  });
   variant(original, 'not-finite', (f) => { (f.tensors['blocks.0.ffn.b2']!.data as Float32Array)[3] = NaN; });
   results = JSON.parse(python([join(SCRIPTS, 'load_check.py'), ...Object.values(files)])) as Record<string, Result>;
 });
@@ -68,5 +71,6 @@ describe('the PyTorch reader refuses bad checkpoints by name', () => {
   it('a wrong shape, naming both', () => expect(refused('wrong-shape')).toMatch(/tensor 'blocks\.0\.ffn\.w1' is \[32, 16\] in the file but the config implies \[16, 32\]/));
   it('an unknown format version', () => expect(refused('unknown-version')).toMatch(/unknown checkpoint format version "3"/));
   it('version 1 names in a file that says version 2', () => expect(refused('v1-names-claimed-v2')).toMatch(/tensor 'blocks\.0\.attn\.wq', which the config implies .* is not in the file/));
+  it('a tokenizer of another vocabulary', () => expect(refused('other-tokenizer')).toMatch(/the tokenizer has 258 ids but the model's vocabSize is 256/));
   it('a NaN weight, naming the tensor and index', () => expect(refused('not-finite')).toMatch(/tensor 'blocks\.0\.ffn\.b2' holds nan at index 3/));
 });

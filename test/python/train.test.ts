@@ -6,7 +6,7 @@
  * torchrun with 2 gloo processes ends at the weights of 1 process on the
  * same global batches, for DS-MoE (MI losses) and SMoE (Switch loss).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,21 @@ describe('dsmoe → torch → dsmoe', () => {
     expect(info.step).toBe(23);
     expect(info.parameters).toBe(loadModel(runs.dsmoe).model.numParameters());
     expect(lm.config.kind).toBe('dsmoe');
+  });
+});
+
+describe('fresh weights from a config', () => {
+  it('--config starts an SMoE from torch\'s initialisation; dsmoe loads what it wrote', async () => {
+    const out = join(dir, 'fresh');
+    const config = join(dir, 'smoe.json');
+    writeFileSync(config, JSON.stringify({ ...loadModel(runs.smoe).model.config, router: 'mlp', positions: 'learned', norm: 'layer' }));
+    python(['-m', 'dsmoe_torch.train', '--tokens', tokens, '--config', config, '--out', out, '--steps', '5', '--seq-len', '16', '--batch-size', '2', '--eval-tokens', '64', '--eval-modes', 'topK:1']);
+    const torchPpl = (JSON.parse(readFileSync(join(out, 'eval.json'), 'utf8')) as { rows: { perplexity: number }[] }).rows[0]!.perplexity;
+    const loaded = loadModel(join(out, 'model.safetensors'));
+    expect(loaded.step).toBe(5);
+    expect(loaded.model.config).toMatchObject({ kind: 'smoe', router: 'mlp', positions: 'learned', norm: 'layer' });
+    const { stdout } = await capture(() => evalCommand(['--checkpoint', join(out, 'model.safetensors'), '--corpus', corpus, '--modes', 'topK:1', '--json', '--backend', 'cpu']));
+    expect(Math.abs((JSON.parse(stdout) as { rows: { perplexity: number }[] }).rows[0]!.perplexity / torchPpl - 1)).toBeLessThan(1e-5);
   });
 });
 
