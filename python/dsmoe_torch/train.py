@@ -190,10 +190,13 @@ def train(args):
         if s["batchSize"] % ctx.world:
             raise UsageError(f"--batch-size {s['batchSize']} does not divide into {ctx.world} ranks")
         model.to(ctx.device).train()
-        decay = [p for p in model.parameters() if p.dim() >= 2]
-        free = [p for p in model.parameters() if p.dim() < 2]
+        # Decay the matrices only (dsmoe's decayGroups), chosen by name: FSDP's parameters are flat shards.
+        matrices = {n for n, p in model.named_parameters() if p.dim() >= 2}
         wrapped = wrap(model, args.strategy, ctx)
-        params = list(wrapped.parameters()) if args.strategy == "fsdp" and ctx.on else decay + free
+        named = [(n.replace("_fsdp_wrapped_module.", "").removeprefix("module."), p) for n, p in wrapped.named_parameters()]
+        decay = [p for n, p in named if n in matrices]
+        free = [p for n, p in named if n not in matrices]
+        params = decay + free
         groups = [{"params": decay, "weight_decay": s["weightDecay"]}, {"params": free, "weight_decay": 0.0}]
         opt = torch.optim.AdamW([g for g in groups if g["params"]], lr=s["lr"], betas=(0.9, 0.95), eps=1e-8)
         schedule = warmup_cosine(s["warmup"], s["steps"], s["lr"], s["minLr"])
