@@ -1,6 +1,6 @@
 /**
  * The `dsmoe` command (main.ts runs it). Each subcommand has its own file
- * (train.ts, eval.ts, generate.ts, compare.ts, study.ts, demo.ts); the rest of this
+ * (train.ts, eval.ts, generate.ts, compare.ts, study.ts, demo.ts, tokens.ts); the rest of this
  * folder is what they share: flags, printing and files. What they compute
  * (training, evaluation, sampling, the checkpoint format) is the library's,
  * src/train. Errors end the process with a one-line
@@ -14,6 +14,7 @@ import { demoCommand, DEMO_USAGE } from './demo.js';
 import { evalCommand, EVAL_USAGE } from './eval.js';
 import { generateCommand, GENERATE_USAGE } from './generate.js';
 import { studyCommand, STUDY_USAGE } from './study.js';
+import { tokensCommand, TOKENS_USAGE } from './tokens.js';
 import { trainCommand, TRAIN_USAGE } from './train.js';
 
 type Command = (argv: readonly string[]) => Promise<void>;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string; summary: string }>
   generate: { run: generateCommand, usage: GENERATE_USAGE, summary: 'sample text, optionally with the experts each token used' },
   compare: { run: compareCommand, usage: COMPARE_USAGE, summary: 'train Dense, SMoE and DS-MoE on the same budget: the paper-shaped table' },
   study: { run: studyCommand, usage: STUDY_USAGE, summary: 'the reproduction study: seeds, sizes, ablations, spreads and pictures' },
+  tokens: { run: tokensCommand, usage: TOKENS_USAGE, summary: 'write a corpus\'s token streams for the PyTorch twin (python/)' },
 };
 
 const USAGE = `dsmoe <command> [options]     (dsmoe <command> --help for its options)

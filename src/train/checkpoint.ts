@@ -20,6 +20,7 @@
  * is validated by name, never cast.
  */
 import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
+import { fileTensorName, formatMetadata, formatVersionOf, LM_FORMAT, toFileNames, toModuleNames } from '../io/checkpoint-names.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
@@ -34,7 +35,6 @@ import type { TrainSettings } from './settings.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-const FORMAT = 'dsmoe-lm';
 const OPTIM_PREFIX = 'optimizer.';
 
 /** What a run records about itself besides the weights. */
@@ -51,20 +51,21 @@ export async function checkpointFiles(trainer: Trainer, tokenizer: Tokenizer, in
   const base = modelMetadata(model.config, tokenizer, trainer.step, info);
   const opt = trainer.optimizer.stateDict();
   const slots = Object.fromEntries(Object.entries(opt.slots).map(([k, t]) => [OPTIM_PREFIX + k, t]));
-  const checkpoint = await stateDictToSafetensors({ ...model.stateDict(), ...slots }, {
+  const weights = toFileNames(model.stateDict());
+  const checkpoint = await stateDictToSafetensors({ ...weights, ...slots }, {
     ...base,
     optimizer: JSON.stringify({ lr: opt.lr, steps: opt.steps }),
     rng: JSON.stringify({ data: trainer.dataRng.getState(), default: defaultGenerator.getState() }),
     history: JSON.stringify(trainer.history),
     seconds: String(trainer.seconds),
   });
-  return { checkpoint, model: await stateDictToSafetensors(model.stateDict(), base) };
+  return { checkpoint, model: await stateDictToSafetensors(weights, base) };
 }
 
 /** Config and tokenizer rebuild the model; settings and corpus let eval find the same validation split. */
 function modelMetadata(config: LMConfig, tokenizer: Tokenizer, step: number, info: RunInfo): Record<string, string> {
   return {
-    format: FORMAT,
+    ...formatMetadata(),
     config: JSON.stringify(config),
     tokenizer: JSON.stringify(tokenizer.toJSON()),
     step: String(step),
@@ -95,18 +96,20 @@ export function readModel(bytes: Uint8Array, name: string): LoadedModel {
     throw new Error(`${name}: ${(e as Error).message}`);
   }
   const { tensors, metadata } = parsed;
-  if (metadata.format !== FORMAT) throw new Error(`${name}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${FORMAT}')`);
+  if (metadata.format !== LM_FORMAT) throw new Error(`${name}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${LM_FORMAT}')`);
+  const version = formatVersionOf(metadata, name);
   const config = configFromJSON(metadataJSON(name, metadata, 'config'));
   const tokenizer = tokenizerFromJSON(metadataJSON(name, metadata, 'tokenizer'));
   if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${name}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
   const step = Number(metadata.step ?? 0);
   if (!Number.isSafeInteger(step) || step < 0) throw new Error(`${name}: metadata step ${JSON.stringify(metadata.step)} is not a non-negative integer`);
   // The config must describe the tensors the file holds before it is allowed to allocate anything.
-  checkTensorsMatch(name, config, tensors);
+  checkTensorsMatch(name, config, tensors, version);
   const model = new LanguageModel(config);
   const own = new Set(Object.keys(model.stateDict()));
-  const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => own.has(k)));
-  const extra = Object.fromEntries(Object.entries(tensors).filter(([k]) => !own.has(k)));
+  const named = toModuleNames(tensors, version, own, name);
+  const weights = Object.fromEntries(Object.entries(named).filter(([k]) => own.has(k)));
+  const extra = Object.fromEntries(Object.entries(named).filter(([k]) => !own.has(k)));
   try {
     model.loadStateDict(weights);
   } catch (e) {
@@ -116,9 +119,10 @@ export function readModel(bytes: Uint8Array, name: string): LoadedModel {
   return { model, tokenizer, step, metadata, extra };
 }
 
-/** Every tensor the config implies is in the file, with that shape; errors name the tensor and both shapes. */
-function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<string, Tensor>): void {
-  for (const [k, shape] of stateDictEntries(config)) {
+/** Every tensor the config implies is in the file (under its version's name), with that shape; errors name the tensor and both shapes. */
+function checkTensorsMatch(file: string, config: LMConfig, tensors: Record<string, Tensor>, version: number): void {
+  for (const [key, shape] of stateDictEntries(config)) {
+    const k = fileTensorName(key, version);
     const t = tensors[k];
     if (!t) throw new Error(`${file}: tensor '${k}', which the config implies (nLayers ${config.nLayers}, ${config.positions} positions, ${config.norm} norm), is not in the file: the config and the weights disagree`);
     if (!sameShape(t.shape, shape)) throw new Error(`${file}: tensor '${k}' is ${fmt(t.shape)} in the file but the config implies ${fmt(shape)}`);
