@@ -14,6 +14,7 @@ import { checkFusedOperands, checkGroupOffsets } from '../grouped-layout.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
+import { gemvKernel } from './gemv-kernel.js';
 import { PARALLEL_FLOPS, partOf } from './matmul.js';
 import { MAX_SHARES, type Share } from './threads.js';
 
@@ -112,7 +113,16 @@ export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, off
   const flops = calls.reduce((sum, c) => sum + 2 * c.m * c.n * c.k, 0);
   // A group larger than a fair share of the work (1 / 2·threads) is cut further, so no share holds up the others.
   const fair = flops / dev.shares(flops >= PARALLEL_FLOPS);
-  const shares = calls.flatMap((c) => sharesOf(c, Math.max(1, Math.round((2 * c.m * c.n * c.k) / fair))));
-  for (let i = 0; i < shares.length; i += MAX_SHARES) dev.run('gemm', shares.slice(i, i + MAX_SHARES), 11);
+  // Groups of a few rows (a decoding step's tokens) multiply their B_g where it lies (gemv-kernel.ts); the rest go through gemm.
+  const byKernel = new Map<string, Share[]>();
+  for (const c of calls) {
+    const kernel = gemvKernel(c.m, c.csA, c.rsB, c.csB) ?? 'gemm';
+    const list = byKernel.get(kernel) ?? [];
+    list.push(...sharesOf(c, Math.max(1, Math.round((2 * c.m * c.n * c.k) / fair))));
+    byKernel.set(kernel, list);
+  }
+  for (const [kernel, shares] of byKernel) {
+    for (let i = 0; i < shares.length; i += MAX_SHARES) dev.run(kernel, shares.slice(i, i + MAX_SHARES), kernel === 'gemm' ? 11 : -1);
+  }
   return out;
 }

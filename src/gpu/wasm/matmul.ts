@@ -1,5 +1,6 @@
 /**
- * Batched matmul on the wasm gemm kernel. The transpose flags become byte
+ * Batched matmul on the wasm gemm kernel (or, for a few rows of A, the
+ * gemv kernels, which read B in place). The transpose flags become byte
  * strides (the kernel's packing absorbs them), and the work is split across
  * threads: by batch when there are batches enough to go round, otherwise by
  * columns of C (or rows, when C is tall and narrow), in whole micro-tiles.
@@ -8,6 +9,7 @@ import type { MatmulSpec } from '../backend.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
+import { gemvKernel } from './gemv-kernel.js';
 import type { Share } from './threads.js';
 
 /** Below this many flops a second thread's wake-up (tens of µs) costs more than it saves. */
@@ -49,6 +51,8 @@ export function matmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, s: MatmulS
       shares.push({ args, reps: batch, incs });
     }
   }
-  dev.run('gemm', shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0), 11);
+  // A few rows (a decoding step) multiply B where it lies; more go through gemm's packed panels (gemv-kernel.ts).
+  const kernel = gemvKernel(m, csA, rsB, csB) ?? 'gemm';
+  dev.run(kernel, shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0), kernel === 'gemm' ? 11 : -1);
   return out;
 }

@@ -9,6 +9,7 @@ import { elementwiseFuncs } from './elementwise-kernel.js';
 import { indexingFuncs } from './indexing-kernel.js';
 import { reduceFuncs } from './reduce-kernel.js';
 import { softmaxFunc } from './softmax-kernel.js';
+import { gemvFuncs } from './gemv-kernel.js';
 import { Heap } from './heap.js';
 
 export type Kernel = (...args: number[]) => void;
@@ -22,7 +23,7 @@ export interface Kernels {
 
 export function buildKernels(memory: WebAssembly.Memory): Kernels {
   // gemm calls packA, packB and the macro-kernel by index, so they come first.
-  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs(), ...indexingFuncs(), softmaxFunc()];
+  const funcs = [...gemmFuncs(GEMM, 0), ...elementwiseFuncs(), ...reduceFuncs(), ...indexingFuncs(), softmaxFunc(), ...gemvFuncs()];
   const module = new WebAssembly.Module(assemble(funcs, Heap.maxPages));
   const instance = new WebAssembly.Instance(module, { env: { mem: memory } });
   return { module, names: funcs.map((f) => f.name), fn: instance.exports as unknown as Record<string, Kernel> };
