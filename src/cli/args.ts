@@ -41,10 +41,10 @@ export function parseFlags(command: string, argv: readonly string[], options: Fl
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: positionals > 0 });
   } catch (e) {
-    throw new UsageError(`dsmoe ${command}: ${(e as Error).message}`);
+    throw new UsageError((e as Error).message);
   }
   if (parsed.positionals.length > positionals) {
-    throw new UsageError(`dsmoe ${command}: unexpected argument '${parsed.positionals[positionals]}'`);
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
   }
   return { flags: parsed.values as Flags, positionals: parsed.positionals };
 }
@@ -67,13 +67,16 @@ export function str(flags: Flags, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** A number flag, checked against bounds; `integer` rejects 2.5 where a count is meant. */
 export function num(flags: Flags, name: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
   const raw = str(flags, name);
   if (raw === undefined) return undefined;
   const v = Number(raw);
   const what = opts.integer ? 'an integer' : 'a number';
-  if (raw.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
+  // Decimal only: Number() also takes '0x10', '0b11', ' 5 ' and '' (as 0), none of which a person means.
+  if (!DECIMAL.test(raw) || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
     throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
   }
   if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name} must be ≥ ${opts.min}, got ${raw}`);

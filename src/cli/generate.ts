@@ -3,7 +3,8 @@
  * optionally with the experts each token went through; one prompt streamed,
  * or a file of prompts decoded as one batch.
  */
-import { readFileSync } from 'node:fs';
+import { readFileChecked } from '../io/fs.js';
+import { decodeUtf8 } from '../io/utf8.js';
 import { bool, choice, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './checkpoint.js';
@@ -74,14 +75,10 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
 
 /** The prompts of a --prompts file: one per line (a final newline ends the last); an empty line is an error, naming it. */
 export function readPrompts(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`dsmoe generate: cannot read --prompts ${file}: ${(e as Error).message}`);
-  }
+  const bytes = readFileChecked(file, { what: '--prompts', allowEmpty: true });
+  if (bytes.length === 0) throw new Error(`dsmoe generate: --prompts ${file} is empty (one prompt per line)`);
+  const text = decodeUtf8(bytes, `--prompts ${file}`);
   const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
-  if (text.length === 0) throw new Error(`dsmoe generate: --prompts ${file} is empty (one prompt per line)`);
   const empty = lines.findIndex((l) => l.length === 0);
   if (empty >= 0) throw new Error(`dsmoe generate: --prompts ${file}: line ${empty + 1} is empty (one prompt per line; use --prompt "" for an empty prompt)`);
   return lines;

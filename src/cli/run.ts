@@ -3,11 +3,11 @@
  * with its progress bar, periodic validation and checkpoints. `train`,
  * `compare` and `demo` all drive it; only their flags and reports differ.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LMConfig } from '../moe/lm-config.js';
 import { LanguageModel } from '../moe/lm.js';
 import { manualSeed } from '../tensor/random.js';
+import { makeFolder } from '../io/fs.js';
 import { getBackend } from '../gpu/registry.js';
 import { CHECKPOINT_FILE, loadModel, restoreTrainer, saveCheckpoint, type RunInfo } from './checkpoint.js';
 import type { PreparedCorpus } from './corpus.js';
@@ -47,7 +47,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const log = (s: string): unknown => out.write(`${s}\n`);
   const trainer = o.resume ? resumeTrainer(o) : freshTrainer(o);
   const s = o.settings;
-  if (o.outDir) mkdirSync(o.outDir, { recursive: true });
+  if (o.outDir) makeFolder(o.outDir);
   log(`${o.label ?? o.config.kind}: ${formatCount(trainer.model.numParameters())} parameters, ${s.steps} steps of ${s.batchSize}×${s.seqLen} tokens on ${getBackend().name}${trainer.step > 0 ? `, resuming at step ${trainer.step}` : ''}`);
   const bar = new ProgressBar({ total: s.steps, start: trainer.step, label: o.label, out });
   const last = Math.min(s.steps, o.stopAfter ?? s.steps);
