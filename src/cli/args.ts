@@ -41,10 +41,10 @@ export function parseFlags(command: string, argv: readonly string[], options: Fl
   try {
     parsed = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: positionals > 0 });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`dsmoe ${command}: ${(e as Error).message}`);
   }
   if (parsed.positionals.length > positionals) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
+    throw new UsageError(`dsmoe ${command}: unexpected argument '${parsed.positionals[positionals]}'`);
   }
   return { flags: parsed.values as Flags, positionals: parsed.positionals };
 }

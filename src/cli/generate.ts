@@ -5,7 +5,7 @@
  */
 import { readFileChecked } from '../io/fs.js';
 import { decodeUtf8 } from '../io/utf8.js';
-import { bool, choice, commandFlags, num, str } from './args.js';
+import { bool, choice, commandFlags, num, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './checkpoint.js';
 import { generate, generateBatch, StreamDecoder, type GeneratedToken } from './generation.js';
@@ -43,6 +43,7 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
   const flags = commandFlags('generate', argv, FLAGS, GENERATE_USAGE);
   if (!flags) return;
   await useBackend(str(flags, 'backend'));
+  if (str(flags, 'checkpoint') !== undefined && str(flags, 'run') !== undefined) throw new UsageError('dsmoe generate: give --run DIR or --checkpoint FILE, not both');
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe generate: give --run DIR or --checkpoint FILE');
   const { model, tokenizer } = loadModel(path);

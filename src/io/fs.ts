@@ -112,6 +112,13 @@ export interface ReadOptions {
 /** Reads a whole file, turning the usual failures into errors a person can act on. */
 export function readFileChecked(path: string, opts: ReadOptions = {}): Uint8Array {
   const what = opts.what ?? 'file';
+  // Checked before opening: opening a named pipe blocks until something writes to it.
+  try {
+    const st = statSync(path);
+    if (!st.isFile() && !st.isDirectory()) throw new Error(`${what} ${path} is not a regular file (a device, pipe or socket)`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === undefined) throw e;
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -172,7 +179,11 @@ export function makeFolder(path: string): void {
     try {
       mkdirSync(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create folder ${path}: ${(e as Error).message}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      // ENOENT with the parent present: a file system that takes no new folders (/proc, /sys).
+      const why = code === 'ENOENT' ? `${dirname(dir)} does not take new folders (ENOENT)` : (e as Error).message;
+      throw new Error(`cannot create folder ${path}: ${why}`);
     }
   }
 }
