@@ -110,7 +110,8 @@ export async function pool<T, R>(items: readonly T[], job: (item: T) => Promise<
   return out;
 }
 
-export type Outcome = 'error' | 'accepted' | 'crash' | 'hang' | 'wrong' | 'unexpected';
+/** 'survived': a kill -9 after which the run folder loaded and the run resumed (kill.test.ts). */
+export type Outcome = 'error' | 'accepted' | 'crash' | 'hang' | 'wrong' | 'unexpected' | 'survived';
 
 /**
  * What a case may end in: an error whose message matches `error`, and/or
@@ -156,10 +157,15 @@ export function classify(run: ChildRun, want: Expectation): { outcome: Outcome; 
   return { outcome: 'unexpected', detail: `exit ${run.code}: ${message}` };
 }
 
-/** Records the case for the reliability table (when DSMOE_RELIABILITY_LOG names a file) and asserts it. */
-export function settle(rec: CaseRecord, want: Expectation): void {
+/** Appends the case to the file DSMOE_RELIABILITY_LOG names, if any: scripts/reliability.mjs makes the table from it. */
+export function record(rec: CaseRecord): void {
   const log = process.env.DSMOE_RELIABILITY_LOG;
   if (log) appendFileSync(log, `${JSON.stringify(rec)}\n`);
+}
+
+/** Records the case and asserts its outcome and its memory. */
+export function settle(rec: CaseRecord, want: Expectation): void {
+  record(rec);
   const allowed = [...(want.error ? ['error'] : []), ...(want.accept ? ['accepted'] : [])];
   expect(`${rec.outcome}: ${rec.detail}`, `${rec.suite} / ${rec.name}`).toMatch(new RegExp(`^(${allowed.join('|')}): `));
   expect(rec.peakMB, `${rec.suite} / ${rec.name}: peak ${rec.peakMB.toFixed(0)} MiB, limit ${rec.limitMB.toFixed(0)} MiB`).toBeLessThanOrEqual(rec.limitMB);
