@@ -53,6 +53,8 @@ export interface RunOptions {
   sampleEveryMs?: number;
   /** Called with the child once it is spawned (the kill test aims its kills from here). */
   onSpawn?: (pid: number) => void;
+  /** Called with each piece of stderr and when it came (ms since the spawn). */
+  onStderr?: (text: string, ms: number) => void;
 }
 
 /** Runs `node <script> ...args` with the RSS probe preloaded; never throws for the child's failures. */
@@ -71,7 +73,10 @@ export function runNode(script: string, args: readonly string[], opts: RunOption
     // Keep the ends: a case may print a lot (generate), and the message is at the end.
     const keep = (s: string, more: Buffer): string => (s + more.toString()).slice(-65_536);
     child.stdout.on('data', (b: Buffer) => (stdout = keep(stdout, b)));
-    child.stderr.on('data', (b: Buffer) => (stderr = keep(stderr, b)));
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = keep(stderr, b);
+      opts.onStderr?.(b.toString(), performance.now() - t0);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
