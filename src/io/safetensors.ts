@@ -137,6 +137,7 @@ export function safetensorsHeaderLength(first8: Uint8Array): number {
 
 /** The parsed header and where the data region starts. */
 function readHeader(bytes: Uint8Array): { header: ParsedHeader; dataStart: number } {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`safetensors: expected the file's bytes as a Uint8Array (a Node Buffer is one), got ${bytes === null ? 'null' : typeof bytes === 'object' ? (bytes as object).constructor.name : typeof bytes}`);
   if (bytes.length < 8) throw new Error(`safetensors: the file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) throw new Error(`safetensors: header length ${n} (at offset 0) is larger than the ${bytes.length - 8} bytes after it: the file is truncated or not safetensors`);
