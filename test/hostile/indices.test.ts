@@ -14,8 +14,11 @@ import {
 import { KERNEL_CLASS } from '../../src/gpu/gpujs/api.js';
 import { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { CI_MODES } from '../gpu/gpujs-helpers.js';
+import { record } from './harness.js';
 
 const BACKENDS = ['cpu', 'wasm', ...CI_MODES.map((m) => `gpujs:${m}`)];
+/** How much one case may grow the process (MiB): the tensors are a few numbers. */
+const GROWTH_MB = 64;
 
 interface Case {
   op: string;
@@ -76,7 +79,20 @@ describe.each(BACKENDS)('out-of-range indices on %s', (name) => {
         values[at] = bad;
         const message = `${c.op}: index ${bad} at position ${at} is out of range for ${c.what}`;
         // Refused at the op (host index) or at realize (pending): either way, before any value is produced.
-        await expect(async () => c.run(be, index(be, values, c.shape, pending)).data()).rejects.toThrow(message);
+        const before = process.memoryUsage().rss;
+        let said = '(no error)';
+        try {
+          await c.run(be, index(be, values, c.shape, pending)).data();
+        } catch (e) {
+          said = (e as Error).message;
+        }
+        const growthMB = (process.memoryUsage().rss - before) / 2 ** 20;
+        record({
+          suite: 'out-of-range indices', name: `${name}: ${c.op}, index ${bad} at position ${at}, ${pending ? 'pending' : 'on the host'}`,
+          outcome: said === message ? 'error' : said === '(no error)' ? 'wrong' : 'unexpected', detail: said, peakMB: growthMB, limitMB: GROWTH_MB,
+        });
+        expect(said).toBe(message);
+        expect(growthMB).toBeLessThan(GROWTH_MB);
         const want = await c.run(be, index(be, good, c.shape, false)).data();
         const got = await c.run(be, index(be, good, c.shape, true)).data();
         expect(Array.from(got)).toEqual(Array.from(want));
