@@ -51,7 +51,7 @@ const generate = (...extra: string[]) => (p: Paths): string[] => ['generate', '-
 
 const CASES: CliCase[] = [
   // The dispatcher.
-  { name: 'no command', args: () => [], want: error(/^$/) },
+  { name: 'no command (the usage, exit 1)', args: () => [], want: error(/^dsmoe <command> \[options\]/) },
   { name: 'an unknown command', args: () => ['trian'], want: error(/dsmoe: unknown command 'trian'/) },
   { name: 'dsmoe --help', args: () => ['--help'], want: accept('the usage, exit 0', (o) => { if (!o.includes('dsmoe <command>')) throw new Error('no usage'); }) },
   { name: 'dsmoe train --help', args: () => ['train', '--help'], want: accept('the command\'s usage, exit 0', (o) => { if (!o.includes('--steps')) throw new Error('no usage'); }) },

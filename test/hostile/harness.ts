@@ -145,7 +145,8 @@ const FATAL = /FATAL ERROR|heap out of memory|Segmentation fault|Aborted|Maximum
 /** The outcome of a CLI run against what the case expects. */
 export function classify(run: ChildRun, want: Expectation): { outcome: Outcome; detail: string } {
   if (run.timedOut) return { outcome: 'hang', detail: `still running after ${Math.round(run.ms)} ms` };
-  const message = /\ndsmoe [a-z]+: (.+)\n/.exec(`\n${run.stderr}`)?.[1] ?? run.stderr.trim().split('\n')[0] ?? '';
+  // The one-line message; failing that the first line said (the usage, for a bare `dsmoe`).
+  const message = /\ndsmoe [a-z]+: (.+)\n/.exec(`\n${run.stderr}`)?.[1] ?? (run.stderr.trim() || run.stdout.trim()).split('\n')[0] ?? '';
   if (run.signal !== null || (run.code !== 0 && run.code !== 1 && run.code !== 2) || STACK.test(run.stderr) || FATAL.test(run.stderr) || Number.isNaN(run.peakMB)) {
     return { outcome: 'crash', detail: `exit ${run.code ?? run.signal}: ${run.stderr.trim().slice(-300)}` };
   }
