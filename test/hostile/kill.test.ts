@@ -20,7 +20,7 @@ import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { tempDir, tinyCorpus, tinyFlags } from '../cli/helpers.js';
 import { buildCli, record, runNode } from './harness.js';
 
-const STEPS = 64;
+const STEPS = 120;
 const KILLS = 24;
 const TEMP = /^\.(checkpoint|model)\.safetensors\.(\d+)\.[0-9a-f]+\.tmp$/;
 
