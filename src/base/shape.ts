@@ -79,10 +79,15 @@ export function splitAt(shape: Shape, axis: number): [number, number, number] {
   return [outer, shape[axis]!, inner];
 }
 
+/** The most elements one tensor may hold: a typed array's limit (2^32), past which JavaScript says only "Invalid typed array length". */
+export const MAX_ELEMENTS = 2 ** 32;
+
 export function checkShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)} (sizes must be non-negative integers)`);
   }
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS) throw new Error(`${op}: shape ${fmt(shape)} holds ${size} elements, more than the ${MAX_ELEMENTS} one tensor can (a typed array's limit)`);
 }
 
 /**

@@ -67,13 +67,16 @@ export function str(flags: Flags, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** A number flag, checked against bounds; `integer` rejects 2.5 where a count is meant. */
 export function num(flags: Flags, name: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
   const raw = str(flags, name);
   if (raw === undefined) return undefined;
   const v = Number(raw);
   const what = opts.integer ? 'an integer' : 'a number';
-  if (raw.trim() === '' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
+  // Decimal only: Number() also takes '0x10', '0b11', ' 5 ' and '' (as 0), none of which a person means.
+  if (!DECIMAL.test(raw) || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
     throw new UsageError(`--${name} must be ${what}, got '${raw}'`);
   }
   if (opts.min !== undefined && v < opts.min) throw new UsageError(`--${name} must be ≥ ${opts.min}, got ${raw}`);

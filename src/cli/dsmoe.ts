@@ -50,7 +50,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     const err = e as Error;
     if (process.env.DSMOE_DEBUG) process.stderr.write(`${err.stack}\n`);
-    process.stderr.write(`\ndsmoe ${name}: ${err.message}\n`);
+    // Some messages already name the command (parseFlags's): say it once.
+    const prefix = `dsmoe ${name}: `;
+    process.stderr.write(`\n${prefix}${err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message}\n`);
     if (err instanceof UsageError) process.stderr.write(`\n${command.usage}\n`);
     return err instanceof UsageError ? 2 : 1;
   }

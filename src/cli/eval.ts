@@ -43,6 +43,7 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   const flags = commandFlags('eval', argv, FLAGS, EVAL_USAGE);
   if (!flags) return;
   await useBackend(str(flags, 'backend'));
+  if (str(flags, 'checkpoint') !== undefined && str(flags, 'run') !== undefined) throw new UsageError('dsmoe eval: give --run DIR or --checkpoint FILE, not both');
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe eval: give --run DIR or --checkpoint FILE');
   const file = resolveModelPath(path);

@@ -3,8 +3,9 @@
  * optionally with the experts each token went through; one prompt streamed,
  * or a file of prompts decoded as one batch.
  */
-import { readFileSync } from 'node:fs';
-import { bool, choice, commandFlags, num, str } from './args.js';
+import { readFileChecked } from '../io/fs.js';
+import { decodeUtf8 } from '../io/utf8.js';
+import { bool, choice, commandFlags, num, str, UsageError } from './args.js';
 import { useBackend } from './backend.js';
 import { loadModel } from './run-folder.js';
 import { generate, generateBatch, StreamDecoder, type GeneratedToken } from '../train/sample.js';
@@ -42,6 +43,7 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
   const flags = commandFlags('generate', argv, FLAGS, GENERATE_USAGE);
   if (!flags) return;
   await useBackend(str(flags, 'backend'));
+  if (str(flags, 'checkpoint') !== undefined && str(flags, 'run') !== undefined) throw new UsageError('dsmoe generate: give --run DIR or --checkpoint FILE, not both');
   const path = str(flags, 'checkpoint') ?? str(flags, 'run');
   if (!path) throw new Error('dsmoe generate: give --run DIR or --checkpoint FILE');
   const { model, tokenizer } = loadModel(path);
@@ -73,15 +75,11 @@ export async function generateCommand(argv: readonly string[]): Promise<void> {
 }
 
 /** The prompts of a --prompts file: one per line (a final newline ends the last); an empty line is an error, naming it. */
-function readPrompts(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`dsmoe generate: cannot read --prompts ${file}: ${(e as Error).message}`);
-  }
+export function readPrompts(file: string): string[] {
+  const bytes = readFileChecked(file, { what: '--prompts', allowEmpty: true });
+  if (bytes.length === 0) throw new Error(`dsmoe generate: --prompts ${file} is empty (one prompt per line)`);
+  const text = decodeUtf8(bytes, `--prompts ${file}`);
   const lines = text.replace(/\r?\n$/, '').split(/\r?\n/);
-  if (text.length === 0) throw new Error(`dsmoe generate: --prompts ${file} is empty (one prompt per line)`);
   const empty = lines.findIndex((l) => l.length === 0);
   if (empty >= 0) throw new Error(`dsmoe generate: --prompts ${file}: line ${empty + 1} is empty (one prompt per line; use --prompt "" for an empty prompt)`);
   return lines;

@@ -5,9 +5,9 @@
  * `train`, `compare` and `demo` all drive it; only their flags and reports
  * differ.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LMConfig } from '../moe/lm-config.js';
+import { makeFolder } from '../io/fs.js';
 import { getBackend } from '../gpu/registry.js';
 import { CHECKPOINT_FILE, restoreTrainer, type RunInfo } from '../train/checkpoint.js';
 import { loadModel, saveCheckpoint } from './run-folder.js';
@@ -49,7 +49,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   // The vocabulary is the tokenizer's: 256 bytes, or however many ids a trained BPE has.
   const trainer = o.resume ? resumeTrainer(o) : newTrainer({ ...o.config, vocabSize: o.data.tokenizer.vocabSize }, o.settings, o.data);
   const s = o.settings;
-  if (o.outDir) mkdirSync(o.outDir, { recursive: true });
+  if (o.outDir) makeFolder(o.outDir);
   log(`${o.label ?? o.config.kind}: ${formatCount(trainer.model.numParameters())} parameters, ${s.steps} steps of ${s.batchSize}×${s.seqLen} tokens on ${getBackend().name}${trainer.step > 0 ? `, resuming at step ${trainer.step}` : ''}`);
   const bar = new ProgressBar({ total: s.steps, start: trainer.step, label: o.label, out });
   const firstStep = trainer.step;

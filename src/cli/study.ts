@@ -8,7 +8,8 @@
  * reprints the report.
  */
 import { join } from 'node:path';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { makeFolder } from '../io/fs.js';
 import type { LMConfig } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { writeFileAtomic } from '../io/fs.js';
@@ -63,7 +64,7 @@ export async function studyCommand(argv: readonly string[]): Promise<void> {
   const outDir = str(flags, 'out') ?? join('runs', 'study');
   const corpus: Omit<CorpusOptions, 'reuse'> = { corpus: str(flags, 'corpus'), tokenizer: 'byte', bpeVocab: 512, valFraction: 0.1, seed: SPLIT_SEED };
   const runs = plannedRuns(plan);
-  mkdirSync(outDir, { recursive: true });
+  makeFolder(outDir);
   openStudyFolder(outDir, corpus, runs);
   const quiet = bool(flags, 'quiet');
   const log = (s: string): void => {

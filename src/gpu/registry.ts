@@ -22,14 +22,17 @@ export function registerBackend(prefix: string, factory: BackendFactory): void {
 // The WebAssembly SIMD backend ships with the engine; its module loads (and compiles its kernels) on first use.
 registerBackend('wasm', async (name) => (await import('./wasm/index.js')).createWasmBackend(name));
 
+/** The names setBackend takes, for messages. */
+function known(): string {
+  return `cpu${[...factories.keys()].map((k) => `, ${k}, ${k}:<mode>`).join('')}`;
+}
+
 /** Starts (once) and returns the backend called `name`, without making it current. */
 export async function startBackend(name: string): Promise<Backend> {
   const existing = started.get(name);
   if (existing) return existing;
   const factory = factories.get(name.split(':')[0]!);
-  if (!factory) {
-    throw new Error(`setBackend: unknown backend '${name}' (known: cpu${[...factories.keys()].map((k) => `, ${k}, ${k}:<mode>`).join('')})`);
-  }
+  if (!factory) throw new Error(`setBackend: unknown backend '${name}' (known: ${known()})`);
   const backend = await factory(name);
   started.set(name, backend);
   started.set(backend.name, backend);
@@ -54,6 +57,7 @@ export function getBackend(): Backend {
 /** A backend already started, by name; throws if it has not been started. */
 export function backendNamed(name: string): Backend {
   const b = started.get(name);
+  if (!b && !factories.has(name.split(':')[0]!)) throw new Error(`unknown backend '${name}' (known: ${known()})`);
   if (!b) throw new Error(`backend '${name}' has not been started: call await setBackend('${name}') (or startBackend) first`);
   return b;
 }

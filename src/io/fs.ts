@@ -12,9 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
+  closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -112,6 +112,13 @@ export interface ReadOptions {
 /** Reads a whole file, turning the usual failures into errors a person can act on. */
 export function readFileChecked(path: string, opts: ReadOptions = {}): Uint8Array {
   const what = opts.what ?? 'file';
+  // Checked before opening: opening a named pipe blocks until something writes to it.
+  try {
+    const st = statSync(path);
+    if (!st.isFile() && !st.isDirectory()) throw new Error(`${what} ${path} is not a regular file (a device, pipe or socket)`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === undefined) throw e;
+  }
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -121,6 +128,8 @@ export function readFileChecked(path: string, opts: ReadOptions = {}): Uint8Arra
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new Error(`${what} ${path} is a folder, not a file`);
+    // A device or a pipe has no size to check and may never end (/dev/zero, a FIFO nobody writes): refused.
+    if (!st.isFile()) throw new Error(`${what} ${path} is not a regular file (a device, pipe or socket)`);
     if (opts.maxBytes !== undefined && st.size > opts.maxBytes) {
       throw new Error(`${what} ${path} is ${st.size} bytes, more than the ${opts.maxBytes}-byte limit`);
     }
@@ -140,5 +149,41 @@ function describe(e: unknown, what: string, path: string): string {
     case 'EACCES': case 'EPERM': return `${what} ${path} cannot be read: permission denied`;
     case 'EISDIR': return `${what} ${path} is a folder, not a file`;
     default: return `${what} ${path} cannot be read: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * mkdir -p, one folder at a time. Node's `mkdirSync(path, { recursive: true })`
+ * spins forever where a parent exists but cannot hold children (any path
+ * under /proc, a dangling symlink: mkdir says ENOENT, the parent EEXIST, and
+ * it retries); here each missing folder is created once, and a failure
+ * names the folder and why.
+ */
+export function makeFolder(path: string): void {
+  const missing: string[] = [];
+  let at = resolve(path);
+  for (;;) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw new Error(`cannot create folder ${path}: ${(e as Error).message}`);
+      missing.push(at);
+      at = dirname(at);
+      continue;
+    }
+    if (!st.isDirectory()) throw new Error(`cannot create folder ${path}: ${at} is a file, not a folder`);
+    break;
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      // ENOENT with the parent present: a file system that takes no new folders (/proc, /sys).
+      const why = code === 'ENOENT' ? `${dirname(dir)} does not take new folders (ENOENT)` : (e as Error).message;
+      throw new Error(`cannot create folder ${path}: ${why}`);
+    }
   }
 }

@@ -58,6 +58,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  */
 export function arrayFromLittleEndian(dtype: SafetensorsDType, bytes: Uint8Array): SafetensorsArray {
   const size = bytesPerElement(dtype);
+  if (bytes.length === 0) return new CTOR[dtype](new ArrayBuffer(0), 0, 0);
   const copy = new Uint8Array(bytes); // a real copy (a Node Buffer's slice() would be a view into a shared pool)
   if (!LITTLE_ENDIAN_HOST) swapBytes(copy, size);
   return new CTOR[dtype](copy.buffer, 0, copy.length / size);

@@ -10,17 +10,22 @@
  *
  * Nothing else: no code, no pickle, so loading a file cannot run anything.
  * The reader trusts nothing in the file. Every length is checked against the
- * file's size before anything is allocated, and the header's entries are
- * counted (MAX_TENSORS) and checked for repeated names before it is parsed,
- * so a hostile header cannot make us allocate more than a small multiple of
- * the file; the tensors must tile the data region exactly (no gaps, no
- * overlaps), as the reference implementation requires.
+ * file's size before anything is allocated; the header is read by a parser
+ * that builds only the entries the format defines, each of bounded size
+ * (safetensors-header.ts), so a hostile header cannot make us allocate more
+ * than a small multiple of the file; the tensors must tile the data region
+ * exactly (no gaps, no overlaps), as the reference implementation requires.
  */
 import {
   arrayFromLittleEndian, arrayMatches, bytesPerElement, dtypeOfArray, isSafetensorsDType, littleEndianBytes,
   SAFETENSORS_DTYPES, type SafetensorsArray, type SafetensorsDType,
 } from './safetensors-dtype.js';
+import {
+  MAX_METADATA_ENTRIES, MAX_RANK, MAX_TENSORS, METADATA_KEY, parseHeader, type ParsedHeader, type RawTensorEntry,
+} from './safetensors-header.js';
 import { decodeUtf8 } from './utf8.js';
+
+export { MAX_METADATA_ENTRIES, MAX_RANK, MAX_TENSORS } from './safetensors-header.js';
 
 export interface SafetensorsTensor {
   dtype: SafetensorsDType;
@@ -40,16 +45,10 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** The reference implementation's limit; real headers are kilobytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
-/**
- * At most this many tensors in one file. JSON.parse spends about a kilobyte
- * per small object, so a header of a million empty tensors (80 MB) would
- * cost gigabytes to parse; the entries are counted before parsing. Real
- * files hold hundreds to a few thousand tensors.
- */
-export const MAX_TENSORS = 65_536;
-const METADATA_KEY = '__metadata__';
 
 // ---------------------------------------------------------------- writing
 
@@ -60,6 +59,9 @@ const METADATA_KEY = '__metadata__';
  */
 export function encodeSafetensors(tensors: Record<string, SafetensorsInput>, metadata: Record<string, string> = {}): Uint8Array {
   const entries = Object.entries(tensors).map(([name, t]) => [name, checkInput(name, t)] as const);
+  // What the reader accepts (safetensors-header.ts): a file it would refuse is not written.
+  if (entries.length > MAX_TENSORS) throw new Error(`safetensors: ${entries.length} tensors, more than the ${MAX_TENSORS} a file may hold`);
+  if (Object.keys(metadata).length > MAX_METADATA_ENTRIES) throw new Error(`safetensors: ${Object.keys(metadata).length} metadata entries, more than the ${MAX_METADATA_ENTRIES} a file may hold`);
   entries.sort(([a, x], [b, y]) => bytesPerElement(y.dtype) - bytesPerElement(x.dtype) || (a < b ? -1 : a > b ? 1 : 0));
 
   // Built as text, not as an object: JS objects list integer-like keys ('0', '12') first,
@@ -94,6 +96,7 @@ function checkInput(name: string, t: SafetensorsInput): SafetensorsTensor {
   if (!arrayMatches(dtype, t.data)) throw new Error(`safetensors: tensor '${name}' is ${dtype} but its data is a ${t.data.constructor.name}`);
   const shape = [...t.shape];
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new Error(`safetensors: tensor '${name}' has a bad shape [${shape.join(', ')}]`);
+  if (shape.length > MAX_RANK) throw new Error(`safetensors: tensor '${name}' has ${shape.length} dimensions, more than ${MAX_RANK}`);
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== t.data.length) throw new Error(`safetensors: tensor '${name}' has shape [${shape.join(', ')}] (${count} values) but ${t.data.length} values`);
   return { dtype, shape, data: t.data };
@@ -105,19 +108,14 @@ function checkInput(name: string, t: SafetensorsInput): SafetensorsTensor {
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const { header, dataStart } = readHeader(bytes);
   const dataLength = bytes.length - dataStart;
-  let metadata: Record<string, string> = {};
-  const infos: TensorInfo[] = [];
-  for (const [name, value] of Object.entries(header)) {
-    if (name === METADATA_KEY) metadata = checkMetadata(value, `header '${METADATA_KEY}'`);
-    else infos.push(checkInfo(name, value, dataLength, dataStart));
-  }
+  const infos = header.tensors.map((t) => checkInfo(t, dataLength, dataStart));
   checkTiling(infos, dataLength, dataStart);
   const tensors = Object.fromEntries(infos.map((t) => [t.name, {
     dtype: t.dtype,
     shape: t.shape,
-    data: arrayFromLittleEndian(t.dtype, bytes.subarray(dataStart + t.begin, dataStart + t.end)),
+    data: arrayFromLittleEndian(t.dtype, t.end === t.begin ? EMPTY : bytes.subarray(dataStart + t.begin, dataStart + t.end)),
   }]));
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
 }
 
 /**
@@ -126,9 +124,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
  * step or format without reading its weights.
  */
 export function decodeSafetensorsMetadata(bytes: Uint8Array): Record<string, string> {
-  const { header } = readHeader(bytes);
-  const value = header[METADATA_KEY];
-  return value === undefined ? {} : checkMetadata(value, `header '${METADATA_KEY}'`);
+  return readHeader(bytes).header.metadata;
 }
 
 /** The header's length N from the first 8 bytes: the file's first 8 + N bytes hold the whole header. */
@@ -139,8 +135,9 @@ export function safetensorsHeaderLength(first8: Uint8Array): number {
   return Number(n);
 }
 
-/** The parsed JSON header and where the data region starts. */
-function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataStart: number } {
+/** The parsed header and where the data region starts. */
+function readHeader(bytes: Uint8Array): { header: ParsedHeader; dataStart: number } {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`safetensors: expected the file's bytes as a Uint8Array (a Node Buffer is one), got ${bytes === null ? 'null' : typeof bytes === 'object' ? (bytes as object).constructor.name : typeof bytes}`);
   if (bytes.length < 8) throw new Error(`safetensors: the file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(bytes.length - 8)) throw new Error(`safetensors: header length ${n} (at offset 0) is larger than the ${bytes.length - 8} bytes after it: the file is truncated or not safetensors`);
@@ -153,60 +150,7 @@ function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; dataS
     // Report the offset in the file, not in the header.
     throw new Error((e as Error).message.replace(/at offset (\d+)/, (_, k: string) => `at file offset ${8 + Number(k)}`));
   }
-  checkKeys(text, headerEnd);
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`safetensors: the header (file offsets 8–${headerEnd}) is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new Error(`safetensors: the header must be a JSON object, got ${Array.isArray(header) ? 'an array' : header === null ? 'null' : typeof header}`);
-  }
-  return { header: header as Record<string, unknown>, dataStart: headerEnd };
-}
-
-/**
- * Counts the header's top-level entries before JSON.parse, and refuses a
- * name given twice (JSON.parse would silently keep the last).
- */
-function checkKeys(text: string, headerEnd: number): void {
-  const seen = new Set<string>();
-  for (const raw of topLevelKeys(text)) {
-    if (seen.size >= MAX_TENSORS + 1) throw new Error(`safetensors: the header (file offsets 8–${headerEnd}) has more than ${MAX_TENSORS} entries`);
-    let name = raw;
-    try {
-      name = JSON.parse(raw) as string;
-    } catch {
-      // A malformed key: JSON.parse of the whole header reports it with its position.
-    }
-    if (seen.has(name)) throw new Error(`safetensors: the header names ${JSON.stringify(name)} twice`);
-    seen.add(name);
-  }
-}
-
-/**
- * The raw (quoted) keys of a JSON object's top level, by one scan that
- * tracks nesting and skips strings. Tolerant of malformed text: whatever it
- * yields there, JSON.parse rejects the header afterwards.
- */
-function* topLevelKeys(text: string): Generator<string> {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      if (depth !== 1) continue;
-      let j = i + 1;
-      while (j < text.length && (text[j] === ' ' || text[j] === '\n' || text[j] === '\r' || text[j] === '\t')) j++;
-      if (text[j] === ':') yield text.slice(start, i + 1);
-    } else if (c === '{' || c === '[') {
-      depth++;
-    } else if (c === '}' || c === ']') {
-      depth--;
-    }
-  }
+  return { header: parseHeader(text, headerEnd), dataStart: headerEnd };
 }
 
 interface TensorInfo {
@@ -217,10 +161,9 @@ interface TensorInfo {
   end: number;
 }
 
-function checkInfo(name: string, value: unknown, dataLength: number, dataStart: number): TensorInfo {
+function checkInfo(entry: RawTensorEntry, dataLength: number, dataStart: number): TensorInfo {
+  const { name, dtype, shape, data_offsets: offsets } = entry;
   const where = `tensor '${name}'`;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`safetensors: ${where}: its header entry must be an object`);
-  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
   if (!isSafetensorsDType(dtype)) {
     throw new Error(`safetensors: ${where} has unknown dtype ${JSON.stringify(dtype)} (known: ${SAFETENSORS_DTYPES.join(', ')})`);
   }
@@ -238,11 +181,11 @@ function checkInfo(name: string, value: unknown, dataLength: number, dataStart: 
   // Count elements without overflowing: stop as soon as they could not fit.
   const size = bytesPerElement(dtype);
   let bytesNeeded = size;
-  for (const d of shape as number[]) bytesNeeded = Math.min(bytesNeeded * d, Number.MAX_SAFE_INTEGER);
+  for (const d of shape) bytesNeeded = Math.min(bytesNeeded * d, Number.MAX_SAFE_INTEGER);
   if (bytesNeeded !== end - begin) {
-    throw new Error(`safetensors: ${where} is ${dtype} of shape [${(shape as number[]).join(', ')}], which needs ${bytesNeeded === Number.MAX_SAFE_INTEGER ? 'more than 2^53' : bytesNeeded} bytes, but data_offsets [${begin}, ${end}] (file offset ${dataStart + begin}) hold ${end - begin}`);
+    throw new Error(`safetensors: ${where} is ${dtype} of shape [${shape.join(', ')}], which needs ${bytesNeeded === Number.MAX_SAFE_INTEGER ? 'more than 2^53' : bytesNeeded} bytes, but data_offsets [${begin}, ${end}] (file offset ${dataStart + begin}) hold ${end - begin}`);
   }
-  return { name, dtype, shape: [...(shape as number[])], begin, end };
+  return { name, dtype, shape, begin, end };
 }
 
 /** Sorted by offset, the tensors must cover [0, dataLength) exactly once. */

@@ -30,7 +30,7 @@ export class Embedding extends Module {
   /** int32 ids of any shape [...] → [..., embeddingDim]. */
   forward(ids: Tensor): Tensor {
     if (ids.dtype !== 'int32') throw new Error(`Embedding: ids must be int32, got ${ids.dtype} ${fmt(ids.shape)}`);
-    const rows = gatherRows(this.weight, ids.reshape([ids.size]));
+    const rows = gatherRows(this.weight, ids.reshape([ids.size]), 'Embedding');
     return rows.reshape([...ids.shape, this.embeddingDim]);
   }
 }

@@ -8,6 +8,7 @@
 import type { ArgReduceOp, Backend, BinaryOp, DeviceBuffer, GroupedMatmulSpec, MatmulSpec, NormRowsSpec, ReduceOp, RotaryRowsSpec, SoftmaxRowsSpec, UnaryOp, ViewSpec, WriteSpec } from '../gpu/backend.js';
 import type { DType } from '../base/dtype.js';
 import type { Shape } from '../base/shape.js';
+import type { IndexCheck } from './index-check.js';
 
 export type LazyOp =
   | { readonly kind: 'unary'; readonly op: UnaryOp }
@@ -33,7 +34,9 @@ export type LazyOp =
   /** Same buffer, new shape: costs nothing. */
   | { readonly kind: 'reshape' }
   /** Move from another backend (read there, upload here). */
-  | { readonly kind: 'transfer' };
+  | { readonly kind: 'transfer' }
+  /** An int32 index read back, checked on the host, and uploaded again (as flat offsets where check.flat says): index-check.ts. */
+  | { readonly kind: 'indexCheck'; readonly check: IndexCheck };
 
 /** Frees device buffers whose LazyBuffer has been garbage-collected. */
 const reaper = new FinalizationRegistry<{ backend: Backend; buf: DeviceBuffer }>(({ backend, buf }) => backend.dispose(buf));

@@ -12,7 +12,9 @@ export class Generator {
   }
 
   seed(seed: number): void {
-    // splitmix32 spreads one seed over the four words of state.
+    // `>>> 0` would quietly make NaN, 'x' or 0.5 the seed 0: two runs meant to differ would not.
+    if (!Number.isSafeInteger(seed)) throw new Error(`Generator: a seed must be an integer, got ${typeof seed === 'number' ? seed : `${typeof seed} ${JSON.stringify(seed)}`}`);
+    // splitmix32 spreads one seed (its low 32 bits) over the four words of state.
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;

@@ -5,6 +5,7 @@
  * on the device. Only what the caller reads is copied back to the host.
  */
 import type { DeviceBuffer, Maybe } from '../gpu/backend.js';
+import { applyIndexCheck } from './index-check.js';
 import { disposedError, donatedError, LazyBuffer } from './lazy.js';
 
 /** Pending LazyBuffers reachable from `targets`, inputs before consumers (iterative: graphs can be deep). */
@@ -63,6 +64,12 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
       const data = from.backend.readSync?.(from.buffer);
       if (data) return be.upload(data);
       return from.backend.read(from.buffer).then((d) => be.upload(d));
+    }
+    case 'indexCheck': {
+      const from = s[0]!;
+      const values = from.backend.readSync?.(from.buffer);
+      if (values) return be.upload(applyIndexCheck(values, op.check));
+      return from.backend.read(from.buffer).then((v) => be.upload(applyIndexCheck(v, op.check)));
     }
   }
 }

@@ -16,6 +16,10 @@ export interface SamplingOptions {
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Generator): number {
   const n = logits.length;
   if (n === 0) throw new Error('sampleToken: empty logits');
+  // NaN would sort and sample as garbage, silently: weights that overflow float32 (or a diverged run) show here.
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(logits[i]!) || logits[i] === Infinity) throw new Error(`the model's logits are not finite (${logits[i]} for token id ${i}): its weights overflow float32`);
+  }
   if (o.temperature <= 0) return argmax(logits);
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, logits[i]!);

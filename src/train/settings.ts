@@ -38,11 +38,20 @@ export function trainPreset(name: string): TrainSettings {
   return { ...p };
 }
 
+/** The most token ids one training batch may hold (2^24). */
+export const MAX_TOKENS_PER_STEP = 2 ** 24;
+
 /** Checks cross-field constraints the single-flag parsers cannot see. */
 export function validateSettings(s: TrainSettings, maxSeqLen: number): void {
   if (s.seqLen > maxSeqLen) throw new Error(`--seq-len ${s.seqLen} exceeds the model's maxSeqLen ${maxSeqLen} (raise --max-seq-len)`);
   if (s.warmup > s.steps) throw new Error(`--warmup ${s.warmup} exceeds --steps ${s.steps}`);
   if (s.minLr > s.lr) throw new Error(`--min-lr ${s.minLr} exceeds --lr ${s.lr}`);
+  // A batch is one int32 array of batchSize × (seqLen + 1) token ids: past 2^24 tokens per step it is
+  // a typed array JavaScript refuses ("Invalid typed array length"), or gigabytes no step could use.
+  const tokens = s.batchSize * (s.seqLen + 1);
+  if (tokens > MAX_TOKENS_PER_STEP) {
+    throw new Error(`--batch-size ${s.batchSize} × (--seq-len ${s.seqLen} + 1) is ${tokens} tokens per step, more than ${MAX_TOKENS_PER_STEP}`);
+  }
 }
 
 const POSITIVE_INTS = ['steps', 'batchSize', 'seqLen', 'evalTokens'] as const;

@@ -64,6 +64,8 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     const ce = await tidy(() => noGrad(() => crossEntropy(r.logits, targets, { reduction: 'sum' })));
     const sum = await ce.item();
     freeResults(r.logits, ce); // the call leaves nothing else on the device (LanguageModel.infer)
+    // A NaN or infinite loss is no perplexity to report: weights that overflow float32, or a diverged run.
+    if (!Number.isFinite(sum)) throw new Error(`${rowLabel(model, mode, o.attention)}: the cross-entropy of a validation batch is not finite (${sum}): the model's weights overflow float32 or its training diverged`);
     seconds += (performance.now() - t0) / 1000;
     const n = targets.size;
     nats += sum;

@@ -94,6 +94,17 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
     expectRanOn(be);
   });
 
+  it('a fused row index computed on the device is checked before the kernel reads through it', async () => {
+    const spec: GroupedMatmulSpec = { kind: 'rows', groups: 1, rows: 3, k: 1, n: 1, bStrides: stackedStrides(1, 1, false), aRows: 2 };
+    const x = be.upload(Float32Array.from([0.1, 0.9, 0.2, 0.3, 0.9, 0.1, 0.5, 0.4, 0.3]));
+    const row = await be.argReduce('argmax', x, 3, 3, 1); // [1, 1, 0] on the device
+    const far = await be.binary('add', row, [3], be.upload(Int32Array.from([4])), [1], [3]); // [5, 5, 4]
+    const [a, b, o] = [be.upload(Float32Array.from([2, 3])), be.upload(Float32Array.from([10])), be.upload(Int32Array.from([0, 3]))];
+    await expect(async () => be.groupedMatmul(a, b, o, spec, { rowIndex: far })).rejects.toThrow(/row index 5 at position 0 is out of range for A's 2 rows/);
+    expect(Array.from(await be.read(await be.groupedMatmul(a, b, o, spec, { rowIndex: row })))).toEqual([30, 30, 20]);
+    expectRanOn(be);
+  });
+
   it('offsets computed on the device (read back once)', async () => {
     const [a, b] = [Float32Array.from([1, 2, 3, 4, 5, 6]), Float32Array.from([1, -1, 2, 0.5, 3, 1])];
     const spec: GroupedMatmulSpec = { kind: 'inner', groups: 2, rows: 3, m: 2, n: 2 };

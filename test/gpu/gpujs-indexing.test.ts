@@ -122,6 +122,16 @@ describe.each(CI_MODES)('gpujs:%s indexing', (mode) => {
     await expect(async () => be.scatterAdd(src, 2, idx, 2)).rejects.toThrow(/index 5 at position 1 is out of range for 2 rows/);
   });
 
+  it('an out-of-range index computed on the device is refused too (read back and checked, as the cpu kernel checks)', async () => {
+    const src = be.upload(Float32Array.from([1, 2, 3, 4]));
+    const x = be.upload(Float32Array.from([0.1, 0.9, 0.2, 0.3, 0.9, 0.1, 0.5, 0.4, 0.3]));
+    const idx = await be.argReduce('argmax', x, 3, 3, 1); // [1, 1, 0], on the device
+    await expect(async () => be.gather(src, 1, 4, idx)).rejects.toThrow(/gather: index 1 at position 0 is out of range for 1 rows/);
+    const ok = await be.read(await be.gather(src, 2, 2, idx));
+    expect(Array.from(ok)).toEqual([3, 4, 3, 4, 1, 2]);
+    expectRanOn(be);
+  });
+
   it('view: permute, slice, expand and pad equal the cpu backend', async () => {
     await fc.assert(
       fc.asyncProperty(viewArb, async ({ spec, data }) => {

@@ -5,12 +5,9 @@
  */
 import { arrayFor, dtypeOf, type TypedArray } from '../../base/dtype.js';
 
+/** The kernel's own check (the op layer checks first, in the user's terms: tensor/ops/indexing.ts). */
 function checkIndex(op: string, i: number, value: number, rows: number): void {
-  if (!(value >= 0 && value < rows)) {
-    // Tensor.gather / scatterAdd send an index that was out of range for its axis as −1.
-    const hint = value === -1 ? ' (or an index out of range for its axis in gather / scatterAdd)' : '';
-    throw new Error(`${op}: index ${value} at position ${i} is out of range for ${rows} rows${hint}`);
-  }
+  if (!(value >= 0 && value < rows)) throw new Error(`${op}: index ${value} at position ${i} is out of range for ${rows} rows`);
 }
 
 export function gather(src: TypedArray, rows: number, cols: number, idx: Int32Array): TypedArray {

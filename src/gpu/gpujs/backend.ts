@@ -25,7 +25,7 @@ import { binaryJob, castJob, unaryJob, whereJob } from './elementwise.js';
 import { argReduceJob, reduceJob } from './reduce.js';
 import { pickJob, rankJob } from './topk.js';
 import { matmulJob } from './matmul.js';
-import { groupedMatmulJob, longestGroup, type FusedBuffers } from './grouped-matmul.js';
+import { groupedMatmulJob, longestGroup } from './grouped-matmul.js';
 import { checkIndices, gatherJob, scatterAddJob } from './indexing.js';
 import { viewJob } from './view.js';
 
@@ -89,6 +89,8 @@ export class GpujsBackend implements Backend {
   }
 
   private readValues(b: GpujsBuffer): Maybe<TypedArray> {
+    // Values that came from the host are still there: no readback (an index checked at the op, say).
+    if (b.hostInts) return Int32Array.from(b.hostInts);
     countReadback();
     return andThen(this.floats(b), (f) => (b.dtype === 'int32' ? Int32Array.from(f, Math.round) : f));
   }
@@ -318,33 +320,40 @@ export class GpujsBackend implements Backend {
   /** Needs the offsets on the host, to check them and find each row's group: free when they came from there, a readback otherwise. */
   groupedMatmul(a: DeviceBuffer, b: DeviceBuffer, offsets: DeviceBuffer, spec: GroupedMatmulSpec, extras: GroupedMatmulExtras = {}): Maybe<DeviceBuffer> {
     const ob = gpujsBuffer(offsets);
-    const fused = this.fusedOperands(spec, extras);
-    const ints: Maybe<ArrayLike<number>> = ob.hostInts ?? this.readValues(ob);
-    return andThen(ints, (host) => {
-      checkGroupOffsets('groupedMatmul', host, spec.groups, spec.rows);
-      this.checkLoop('groupedMatmul', spec.kind === 'rows' ? spec.k : longestGroup(host));
-      return this.exec(groupedMatmulJob(gpujsBuffer(a), gpujsBuffer(b), ob, host, spec, fused));
+    const rowIndex = extras.rowIndex && gpujsBuffer(extras.rowIndex), bias = extras.bias && gpujsBuffer(extras.bias);
+    // The offsets and a fused row index on the host, to check (as gather's indices are) before any kernel reads through them.
+    const ints = allOf([this.hostIndex(ob), ...(rowIndex ? [this.hostIndex(rowIndex)] : [])]);
+    return andThen(ints, ([host, rowHost]) => {
+      checkGroupOffsets('groupedMatmul', host!, spec.groups, spec.rows);
+      checkFusedOperands(spec, rowIndex && { values: rowHost }, bias?.size);
+      this.checkLoop('groupedMatmul', spec.kind === 'rows' ? spec.k : longestGroup(host!));
+      return this.exec(groupedMatmulJob(gpujsBuffer(a), gpujsBuffer(b), ob, host!, spec, { rowIndex, bias }));
     });
   }
-  /** A grouped matmul's fused operands, present exactly as the spec says; a row index known on the host is checked (as gather's indices are). */
-  private fusedOperands(spec: GroupedMatmulSpec, extras: GroupedMatmulExtras): FusedBuffers {
-    const rowIndex = extras.rowIndex && gpujsBuffer(extras.rowIndex), bias = extras.bias && gpujsBuffer(extras.bias);
-    checkFusedOperands(spec, rowIndex && { values: rowIndex.hostInts }, bias?.size);
-    return { rowIndex, bias };
-  }
+  /**
+   * A kernel reading src[idx[i]] past the buffer gives NaN (cpu), another
+   * row or a trap (webasm), or whatever the texture holds (GL): so, as the
+   * cpu reference does, every index is checked first — free when it came
+   * from the host, a readback when it was computed on the device (the op
+   * layer sends host values wherever it can: tensor/ops/indexing.ts).
+   */
   gather(src: DeviceBuffer, rows: number, cols: number, idx: DeviceBuffer): Maybe<DeviceBuffer> {
     const ix = gpujsBuffer(idx);
-    if (ix.hostInts) checkIndices('gather', ix.hostInts, rows);
-    return this.exec(gatherJob(gpujsBuffer(src), rows, cols, ix));
+    return andThen(this.hostIndex(ix), (host) => {
+      checkIndices('gather', host, rows);
+      return this.exec(gatherJob(gpujsBuffer(src), rows, cols, ix));
+    });
+  }
+  /** An int32 buffer's values on the host: the kept copy when they came from there, else read back. */
+  private hostIndex(b: GpujsBuffer): Maybe<Int32Array> {
+    return b.hostInts ?? (this.readValues(b) as Maybe<Int32Array>);
   }
   /** Needs the indices on the host to build the CSR lists: free when they came from there, a readback otherwise. */
   scatterAdd(src: DeviceBuffer, cols: number, idx: DeviceBuffer, outRows: number): Maybe<DeviceBuffer> {
-    const ix = gpujsBuffer(idx);
-    const ints: Maybe<TypedArray> = ix.hostInts ?? this.readValues(ix);
-    return andThen(ints, (host) => {
-      checkIndices('scatterAdd', host as Int32Array, outRows);
-      this.checkLoop('scatterAdd', longestList(host as Int32Array, outRows));
-      return this.exec(scatterAddJob(gpujsBuffer(src), cols, host as Int32Array, outRows));
+    return andThen(this.hostIndex(gpujsBuffer(idx)), (host) => {
+      checkIndices('scatterAdd', host, outRows);
+      this.checkLoop('scatterAdd', longestList(host, outRows));
+      return this.exec(scatterAddJob(gpujsBuffer(src), cols, host, outRows));
     });
   }
   view(x: DeviceBuffer, spec: ViewSpec): Maybe<DeviceBuffer> {

@@ -8,7 +8,7 @@ import { binary, cast, unary, where } from './elementwise.js';
 import { lift } from './core.js';
 import { reduce } from './reduce.js';
 import { reshape } from './movement.js';
-import { checkIndex, gather } from './indexing.js';
+import { checkedIndex, gatherAlong } from './indexing.js';
 import { arangeOn } from '../create.js';
 import { fusedSoftmax } from './fused.js';
 
@@ -51,9 +51,10 @@ export function logsumexp(x: Tensor, axis = -1, keepDims = false): Tensor {
 export function oneHot(index: Tensor, n: number): Tensor {
   if (index.dtype !== 'int32') throw new Error(`oneHot: index must be int32, got ${index.dtype}`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`oneHot: number of classes must be a positive integer, got ${n}`);
-  checkIndex('oneHot', index, n, `${n} classes`);
+  // Checked though nothing is read through it: an index past n would make a row of zeros, silently.
+  const checked = checkedIndex('oneHot', index, n, `${n} classes`);
   const classes = arangeOn(index.backend, n);
-  return cast(binary('eq', reshape(index, [...index.shape, 1]), classes), 'float32');
+  return cast(binary('eq', reshape(checked, [...index.shape, 1]), classes), 'float32');
 }
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -68,9 +69,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: { reduction?
     throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need targets of shape ${fmt(logits.shape.slice(0, -1))}, got ${fmt(targets.shape)}`);
   }
   const classes = logits.shape[logits.rank - 1]!;
-  checkIndex('crossEntropy', targets, classes, `${classes} classes (logits ${fmt(logits.shape)})`);
   const logp = logSoftmax(logits, -1);
-  const picked = reshape(gather(logp, -1, reshape(targets, [...targets.shape, 1])), targets.shape);
+  // The gather checks the targets, naming crossEntropy (now, or when a pending target is computed).
+  const picked = reshape(gatherAlong(logp, logits.rank - 1, reshape(targets, [...targets.shape, 1]), 'crossEntropy', `${classes} classes (logits ${fmt(logits.shape)})`), targets.shape);
   const nll = unary('neg', picked);
   const reduction = opts.reduction ?? 'mean';
   if (reduction === 'none') return nll;

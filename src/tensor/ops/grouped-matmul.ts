@@ -25,11 +25,12 @@
  *   { bias }      bias [G, n]: C_g + 1·bias_gᵀ, each group's own bias row
  *                 (expert g's b1) added as the product is formed.
  */
-import { checkGroupOffsets, checkRowIndex, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
+import { checkGroupOffsets, columnStrides, stackedStrides } from '../../gpu/grouped-layout.js';
 import type { GroupedMatmulSpec } from '../../gpu/backend.js';
 import { fmt } from '../../base/shape.js';
 import type { Tensor } from '../tensor.js';
 import { make, sameBackend } from './core.js';
+import { checkedIndex } from './indexing.js';
 
 /** Checks the offsets' type and shape, and their values when they are already on the host; the group count. */
 function groupsOf(op: string, offsets: Tensor, rows: number): number {
@@ -68,7 +69,8 @@ export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: Group
   checkOperands(op, a, b, offsets);
   const transB = opts.transB ?? false;
   const [aRows, k] = a.shape as [number, number];
-  const rows = opts.rowIndex ? rowIndexLength(op, opts.rowIndex, a) : aRows;
+  const rowIndex = opts.rowIndex && checkedRowIndex(op, opts.rowIndex, a);
+  const rows = rowIndex ? rowIndex.shape[0]! : aRows;
   const groups = groupsOf(op, offsets, rows);
   const columns = b.rank === 2;
   const [k1, k2] = stackedOrColumns(op, b, groups, transB);
@@ -76,19 +78,17 @@ export function groupedMatmul(a: Tensor, b: Tensor, offsets: Tensor, opts: Group
   if (kb !== k) throw new Error(`${op}: inner dimensions differ: ${fmt(a.shape)} · ${fmt(b.shape)}${transB ? 'ᵀ' : ''} (${k} vs ${kb})`);
   if (opts.bias) checkBias(op, opts.bias, a, groups, n);
   const bStrides = columns ? columnStrides(groups, k2, transB) : stackedStrides(k1, k2, transB);
-  const gathered = opts.rowIndex !== undefined, bias = opts.bias !== undefined;
+  const gathered = rowIndex !== undefined, bias = opts.bias !== undefined;
   const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n, bStrides, ...(gathered ? { aRows } : {}), ...(bias ? { bias } : {}) };
-  const inputs = [a, b, offsets, ...(opts.rowIndex ? [opts.rowIndex] : []), ...(opts.bias ? [opts.bias] : [])];
+  const inputs = [a, b, offsets, ...(rowIndex ? [rowIndex] : []), ...(opts.bias ? [opts.bias] : [])];
   return make({ kind: 'groupedMatmul', spec }, inputs, [rows, n], a.dtype, { kind: 'groupedMatmul', inner: false, transB, columns, gathered, bias });
 }
 
-/** P, the length of an int32 [P] row index into A's rows (checked now when it is on the host). */
-function rowIndexLength(op: string, rowIndex: Tensor, a: Tensor): number {
+/** An int32 [P] row index into A's rows, checked against them (ops/indexing.ts: now, or when it is computed). */
+function checkedRowIndex(op: string, rowIndex: Tensor, a: Tensor): Tensor {
   sameBackend(op, a, rowIndex);
   if (rowIndex.dtype !== 'int32' || rowIndex.rank !== 1) throw new Error(`${op}: rowIndex must be int32 [P], got ${rowIndex.dtype} ${fmt(rowIndex.shape)}`);
-  const lb = rowIndex.lazy;
-  if (lb.isRealized && lb.backend.readSync) checkRowIndex(op, lb.backend.readSync(lb.buffer), rowIndex.shape[0]!, a.shape[0]!);
-  return rowIndex.shape[0]!;
+  return checkedIndex(op, rowIndex, a.shape[0]!, `the ${a.shape[0]} rows of A (rowIndex)`);
 }
 
 function checkBias(op: string, bias: Tensor, a: Tensor, groups: number, n: number): void {
