@@ -14,6 +14,7 @@ import { LanguageModel } from '../../src/moe/lm.js';
 import { lmConfig, type ModelKind, type NormKind } from '../../src/moe/lm-config.js';
 import type { LMInferOptions } from '../../src/moe/lm-stats.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { expectClose } from '../helpers/close.js';
 
 const BACKENDS = ['cpu', 'wasm', 'gpujs:cpu'] as const;
 const [VOCAB, WINDOW] = [13, 10];
@@ -72,13 +73,6 @@ async function recompute(model: LanguageModel, rows: number[][], s: number, opts
   return rows.flatMap((_, b) => Array.from(all.subarray((b * n + n - s) * VOCAB, (b + 1) * n * VOCAB)));
 }
 
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
-  expect(worst, what).toBeLessThan(2e-4);
-}
-
 function token(seed: number, i: number): number {
   return ((((Math.imul(seed + 1, 2654435761) + i * 7) % VOCAB) + VOCAB) % VOCAB);
 }
@@ -97,7 +91,7 @@ describe('LanguageModel.decode', () => {
           const r = await model.decode(state, idsOf(fresh), c.opts);
           expect(r.logits.shape).toEqual([c.batch, s, VOCAB]);
           const held = Array.from({ length: c.batch }, (_, b) => state.tokens(b));
-          expectClose(await r.logits.data(), await recompute(model, held, s, c.opts), what);
+          expectClose(await r.logits.data(), await recompute(model, held, s, c.opts), 2e-4, 2e-4, { what });
           r.logits.dispose();
         };
         await feed(rows, 'prefill');
