@@ -47,7 +47,8 @@ export function mismatch(got: ArrayLike<number>, want: ArrayLike<number>, atol?:
     else ok = Math.abs(g - w) <= at + rt * Math.abs(scale[i]!);
     if (!ok) {
       const arrays = want.length <= 32 ? `\ngot:  [${Array.from(got, show).join(', ')}]\nwant: [${Array.from(want, show).join(', ')}]` : '';
-      return `element ${i}: got ${show(g)}, want ${show(w)} (allowed |Δ| ≤ ${at + rt * Math.abs(scale[i]!)})${arrays}`;
+      const allowed = Number.isFinite(w) && w !== 0 ? `allowed |Δ| ≤ ${at + rt * Math.abs(scale[i]!)}` : 'want it exactly';
+      return `element ${i}: got ${show(g)}, want ${show(w)} (${allowed})${arrays}`;
     }
   }
   return null;
