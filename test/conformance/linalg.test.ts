@@ -114,6 +114,13 @@ describe.each(backends)('conformance on %s: products', (name) => {
     await expectAgreement(name, groupedArb, (p) => groupedOf(p), { ...TOL, scale: scaleOf(groupedOf) }, 20);
   });
 
+  it("groupedMatmul 'rows' gathering the same rows from a longer A: a kernel built for one A is not run on another", async () => {
+    // The product is A's rows picked by rowIndex, so one more row in A changes nothing but A's size.
+    const longer = (p: Grouped): Grouped => ({ ...p, tokens: p.tokens + 1, a: Float32Array.from([...p.a, ...Array<number>(p.k).fill(7)]) });
+    const gathered = groupedArb.filter((p) => p.rowIndex !== null);
+    await expectAgreement(name, gathered, (p) => [groupedOf(p), groupedOf(longer(p))], TOL);
+  });
+
   it("groupedMatmul 'inner': Aᵀ_g·B_g per group, an empty group gives zeros", async () => {
     await expectAgreement(name, innerArb, (p) => innerOf(p), { ...TOL, scale: scaleOf(innerOf) });
   });

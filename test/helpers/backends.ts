@@ -19,3 +19,12 @@ export async function startBackends<T extends string>(names: readonly T[]): Prom
   await setBackend('cpu');
   return [...names];
 }
+
+/**
+ * The gpu.js modes that run kernels on a software device here (llvmpipe,
+ * SwiftShader), where each new shape costs a shader compile: properties
+ * keep their shapes few there, so that kernels are reused.
+ */
+export function isSoftwareGpu(name: string): boolean {
+  return name === 'gpujs:headlessgl' || name === 'gpujs:webgpu';
+}
