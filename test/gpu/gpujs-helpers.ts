@@ -12,7 +12,7 @@ import { KERNEL_CLASS, type GpujsMode } from '../../src/gpu/gpujs/api.js';
 import { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import type { TypedArray } from '../../src/base/dtype.js';
 
-/** Every gpu.js mode that can run on a GPU-less Linux CI machine (GPU-PATHS.md). */
+/** Every gpu.js mode that can run on a GPU-less Linux CI machine (docs/gpu-setup.md). */
 export const CI_MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
 
 export const cpu = new CpuBackend();
