@@ -1,6 +1,6 @@
 /**
  * The demo page in a real browser: Debian's Chromium (never a downloaded
- * one), headless, with SwiftShader standing in for the GPU (GPU-PATHS.md §C),
+ * one), headless, with SwiftShader standing in for the GPU (docs/gpu-setup.md),
  * driven through playwright-core and the page's `window.dsmoeDemo` handle.
  *
  * It builds what it serves first (the browser bundle and the demo page) and
@@ -49,7 +49,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(ROOT, 'test-output');
 
-/** GPU-PATHS.md §C; --headless and the profile directory come from launchPersistentContext. */
+/** The flags of docs/gpu-setup.md; --headless and the profile directory come from launchPersistentContext. */
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',

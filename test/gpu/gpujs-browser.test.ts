@@ -1,6 +1,6 @@
 /**
  * The gpujs backend in a real browser: Debian's Chromium, headless, with
- * SwiftShader for WebGL and WebGPU (GPU-PATHS.md §C), running the browser
+ * SwiftShader for WebGL and WebGPU (docs/gpu-setup.md), running the browser
  * bundle. There gpu.js uses navigator.gpu and WebGL2/WebGL as the page has
  * them; each mode must start, run on its own kernel class, and agree with
  * the cpu backend, forward and backward.

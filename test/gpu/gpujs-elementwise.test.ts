@@ -4,7 +4,9 @@ import { describe, it, beforeAll } from 'vitest';
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from '../../src/gpu/backend.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { broadcastShapes } from '../../src/base/shape.js';
-import { CI_MODES, both, expectClose, expectRanOn, gpujs, runsFor, shapeArb, sizeOf, values } from './gpujs-helpers.js';
+import { CI_MODES, both, expectRanOn, gpujs, runsFor, shapeArb, sizeOf } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
+import { float32Values } from '../helpers/arbitraries.js';
 
 /** Input domains away from poles and overflow. */
 const DOMAIN: Partial<Record<UnaryOp, [number, number]>> = { log: [0.05, 4], sqrt: [0, 4], exp: [-4, 4] };
@@ -28,7 +30,7 @@ describe.each(CI_MODES)('gpujs:%s elementwise', (mode) => {
 
   it.each(UNARY_OPS)('unary %s equals the cpu backend', async (op) => {
     const [lo, hi] = DOMAIN[op] ?? [-3, 3];
-    const arb = fc.integer({ min: 1, max: 40 }).chain((n) => values(n, lo, hi));
+    const arb = fc.integer({ min: 1, max: 40 }).chain((n) => float32Values(n, [lo, hi]));
     await fc.assert(
       fc.asyncProperty(arb, async (x) => {
         const { got, want } = await both(be, [x], (b, [bx]) => b.unary(op, bx!));
@@ -45,8 +47,8 @@ describe.each(CI_MODES)('gpujs:%s elementwise', (mode) => {
     const arb = fc.tuple(fc.constantFrom(...ops), broadcastPair).chain(([op, [as, bs]]) => {
       // Comparisons get ties from small integers; pow gets a positive base or a whole exponent.
       const ints = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'max', 'min'].includes(op);
-      const va = ints ? values(sizeOf(as), -2, 2).map((v) => v.map(Math.round)) : values(sizeOf(as), op === 'pow' ? 0.1 : -2, 2);
-      const vb = ints ? values(sizeOf(bs), -2, 2).map((v) => v.map(Math.round)) : op === 'div' ? values(sizeOf(bs), 0.5, 2) : values(sizeOf(bs), -2, 2);
+      const va = ints ? float32Values(sizeOf(as), [-2, 2]).map((v) => v.map(Math.round)) : float32Values(sizeOf(as), [op === 'pow' ? 0.1 : -2, 2]);
+      const vb = ints ? float32Values(sizeOf(bs), [-2, 2]).map((v) => v.map(Math.round)) : op === 'div' ? float32Values(sizeOf(bs), [0.5, 2]) : float32Values(sizeOf(bs), [-2, 2]);
       return fc.record({ op: fc.constant(op), as: fc.constant(as), bs: fc.constant(bs), a: va, b: vb });
     });
     await fc.assert(
@@ -75,9 +77,9 @@ describe.each(CI_MODES)('gpujs:%s elementwise', (mode) => {
         cs: fc.constant(cs),
         as: fc.constant(as),
         bs: fc.constant(bs),
-        c: values(sizeOf(cs), -1, 1).map((v) => v.map(Math.round)),
-        a: values(sizeOf(as)),
-        b: values(sizeOf(bs)),
+        c: float32Values(sizeOf(cs), [-1, 1]).map((v) => v.map(Math.round)),
+        a: float32Values(sizeOf(as)),
+        b: float32Values(sizeOf(bs)),
       }),
     );
     await fc.assert(

@@ -7,7 +7,9 @@ import type { GpujsBuffer } from '../../src/gpu/gpujs/buffer.js';
 import { MAX_EXACT_INDEX } from '../../src/gpu/gpujs/index-math.js';
 import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
 import { gpujsStats } from '../../src/gpu/gpujs/stats.js';
-import { CI_MODES, both, cpu, expectClose, expectRanOn, gpujs, runOn, runsFor, values } from './gpujs-helpers.js';
+import { CI_MODES, both, cpu, expectRanOn, gpujs, runOn, runsFor } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
+import { float32Values } from '../helpers/arbitraries.js';
 
 /** Offsets [G + 1] from the rows of each group: their running sum from 0. */
 function offsetsOf(counts: readonly number[]): Int32Array {
@@ -33,14 +35,14 @@ const rowsArb: fc.Arbitrary<Case> = fc.tuple(countsArb, dim, dim, fc.boolean(), 
   const k2 = transB ? k : n;
   const bStrides = columns ? columnStrides(counts.length, k2, transB) : stackedStrides(transB ? n : k, k2, transB);
   const spec: GroupedMatmulSpec = { kind: 'rows', groups: counts.length, rows, k, n, bStrides };
-  return fc.tuple(fc.constant(spec), values(rows * k), values(counts.length * k * n), fc.constant(offsets));
+  return fc.tuple(fc.constant(spec), float32Values(rows * k), float32Values(counts.length * k * n), fc.constant(offsets));
 });
 
 const innerArb: fc.Arbitrary<Case> = fc.tuple(countsArb, dim, dim).chain(([counts, m, n]) => {
   const offsets = offsetsOf(counts);
   const rows = offsets[counts.length]!;
   const spec: GroupedMatmulSpec = { kind: 'inner', groups: counts.length, rows, m, n };
-  return fc.tuple(fc.constant(spec), values(rows * m), values(rows * n), fc.constant(offsets));
+  return fc.tuple(fc.constant(spec), float32Values(rows * m), float32Values(rows * n), fc.constant(offsets));
 });
 
 /** Cases every run includes, whatever fast-check draws. */
@@ -81,7 +83,7 @@ describe.each(CI_MODES)('gpujs:%s groupedMatmul', (mode) => {
       const s = spec as Extract<GroupedMatmulSpec, { kind: 'rows' }>;
       const idx = Int32Array.from({ length: s.rows }, (_, r) => (r * 3 + seed) % aRows);
       const fused: GroupedMatmulSpec = { ...s, ...(gathered ? { aRows } : {}), ...(bias ? { bias: true } : {}) };
-      return fc.tuple(fc.constant({ fused, gathered, bias, idx, offsets, b }), values((gathered ? aRows : s.rows) * s.k), values(s.groups * s.n));
+      return fc.tuple(fc.constant({ fused, gathered, bias, idx, offsets, b }), float32Values((gathered ? aRows : s.rows) * s.k), float32Values(s.groups * s.n));
     });
     await fc.assert(
       fc.asyncProperty(fusedArb, async ([{ fused, gathered, bias, idx, offsets, b }, a, vbias]) => {

@@ -1,6 +1,7 @@
 /**
  * Shared by the gpujs suites: the modes CI runs (each must start: a mode that
- * cannot is a failure, never a skip), the cpu oracle, and float32 closeness.
+ * cannot is a failure, never a skip) and the cpu oracle. Closeness is
+ * test/helpers/close.ts's, values are test/helpers/arbitraries.ts's.
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -11,7 +12,7 @@ import { KERNEL_CLASS, type GpujsMode } from '../../src/gpu/gpujs/api.js';
 import { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import type { TypedArray } from '../../src/base/dtype.js';
 
-/** Every gpu.js mode that can run on a GPU-less Linux CI machine (GPU-PATHS.md). */
+/** Every gpu.js mode that can run on a GPU-less Linux CI machine (docs/gpu-setup.md). */
 export const CI_MODES: readonly GpujsMode[] = ['cpu', 'webasm', 'headlessgl', 'webgpu'];
 
 export const cpu = new CpuBackend();
@@ -38,25 +39,6 @@ export async function runOn(be: Backend, inputs: readonly TypedArray[], op: (b: 
 /** The same primitive on the cpu oracle and on `be`; returns both results. */
 export async function both(be: Backend, inputs: readonly TypedArray[], op: (b: Backend, bufs: DeviceBuffer[]) => Maybe<DeviceBuffer>): Promise<{ got: TypedArray; want: TypedArray }> {
   return { got: await runOn(be, inputs, op), want: await runOn(cpu, inputs, op) };
-}
-
-/** |got − want| ≤ atol + rtol·|want| everywhere (NaN matches NaN), and the same dtype and length. */
-export function expectClose(got: TypedArray, want: TypedArray, atol = 1e-5, rtol = 1e-4): void {
-  expect(got.constructor.name).toBe(want.constructor.name);
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (Number.isNaN(w) && Number.isNaN(g)) continue;
-    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) {
-      throw new Error(`element ${i}: got ${g}, want ${w} (|Δ| = ${Math.abs(g - w)}, allowed ${atol + rtol * Math.abs(w)})`);
-    }
-  }
-}
-
-/** Well-conditioned float32 values in [lo, hi], on a 1/1000 grid. */
-export function values(size: number, lo = -2, hi = 2): fc.Arbitrary<Float32Array> {
-  return fc.array(fc.integer({ min: Math.round(lo * 1000), max: Math.round(hi * 1000) }), { minLength: size, maxLength: size }).map((xs) => Float32Array.from(xs, (x) => x / 1000));
 }
 
 /** A shape of rank 0…maxRank with dims 1…maxDim. */

@@ -5,7 +5,9 @@ import type { ViewSpec } from '../../src/gpu/backend.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { csr } from '../../src/gpu/gpujs/indexing.js';
 import { stridesOf } from '../../src/base/shape.js';
-import { CI_MODES, both, expectClose, expectRanOn, gpujs, runsFor, shapeArb, sizeOf, values } from './gpujs-helpers.js';
+import { CI_MODES, both, expectRanOn, gpujs, runsFor, shapeArb, sizeOf } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
+import { float32Values } from '../helpers/arbitraries.js';
 
 const indices = (count: number, rows: number): fc.Arbitrary<Int32Array> =>
   fc.array(fc.integer({ min: 0, max: rows - 1 }), { minLength: count, maxLength: count }).map((xs) => Int32Array.from(xs));
@@ -15,7 +17,7 @@ const viewArb = shapeArb(3, 4).chain((src) =>
   fc.tuple(
     fc.shuffledSubarray([...src.keys()], { minLength: src.length, maxLength: src.length }),
     fc.array(fc.tuple(fc.constantFrom('keep', 'slice', 'pad', 'expand'), fc.nat(2), fc.nat(2)), { minLength: src.length, maxLength: src.length }),
-    values(sizeOf(src)),
+    float32Values(sizeOf(src)),
   ).map(([perm, edits, data]) => {
     const srcStrides = stridesOf(src);
     let offset = 0;
@@ -70,7 +72,7 @@ describe.each(CI_MODES)('gpujs:%s indexing', (mode) => {
   it('gather picks rows', async () => {
     const arb = fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 8 }))
-      .chain(([rows, cols, count]) => fc.tuple(fc.constant([rows, cols] as const), values(rows * cols), indices(count, rows)));
+      .chain(([rows, cols, count]) => fc.tuple(fc.constant([rows, cols] as const), float32Values(rows * cols), indices(count, rows)));
     await fc.assert(
       fc.asyncProperty(arb, async ([[rows, cols], src, idx]) => {
         const { got, want } = await both(be, [src, idx], (b, [bs, bi]) => b.gather(bs!, rows, cols, bi!));
@@ -84,7 +86,7 @@ describe.each(CI_MODES)('gpujs:%s indexing', (mode) => {
   it('scatterAdd sums rows into their destinations, in increasing source order', async () => {
     const arb = fc
       .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 10 }))
-      .chain(([outRows, cols, count]) => fc.tuple(fc.constant([outRows, cols] as const), values(count * cols), indices(count, outRows)));
+      .chain(([outRows, cols, count]) => fc.tuple(fc.constant([outRows, cols] as const), float32Values(count * cols), indices(count, outRows)));
     await fc.assert(
       fc.asyncProperty(arb, async ([[outRows, cols], src, idx]) => {
         const { got, want } = await both(be, [src, idx], (b, [bs, bi]) => b.scatterAdd(bs!, cols, bi!, outRows));

@@ -10,7 +10,8 @@ import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
 import { GpujsBuffer } from '../../src/gpu/gpujs/buffer.js';
 import { CHUNK, MAX_EXACT_INDEX } from '../../src/gpu/gpujs/index-math.js';
 import type { TypedArray } from '../../src/base/dtype.js';
-import { CI_MODES, both, expectClose, expectRanOn, gpujs } from './gpujs-helpers.js';
+import { CI_MODES, both, expectRanOn, gpujs } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
 
 const ramp = (n: number, period = 1009): Float32Array => Float32Array.from({ length: n }, (_, i) => ((i % period) - period / 2) / period);
 

@@ -2,12 +2,14 @@
 import fc from 'fast-check';
 import { describe, it, beforeAll } from 'vitest';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
-import { CI_MODES, both, expectClose, expectRanOn, gpujs, runsFor, values } from './gpujs-helpers.js';
+import { CI_MODES, both, expectRanOn, gpujs, runsFor } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
+import { float32Values } from '../helpers/arbitraries.js';
 
 const dims = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 4 }));
 
 /** Values on a coarse grid, so rows have ties (argmax and topk must break them by index). */
-const tied = (n: number): fc.Arbitrary<Float32Array> => values(n, -3, 3).map((v) => v.map((x) => Math.round(x * 2) / 2));
+const tied = (n: number): fc.Arbitrary<Float32Array> => float32Values(n, [-3, 3]).map((v) => v.map((x) => Math.round(x * 2) / 2));
 
 describe.each(CI_MODES)('gpujs:%s reductions', (mode) => {
   let be: GpujsBackend;
@@ -16,7 +18,7 @@ describe.each(CI_MODES)('gpujs:%s reductions', (mode) => {
   });
 
   it.each(['sum', 'max', 'min'] as const)('reduce %s over the middle axis of [outer, n, inner]', async (op) => {
-    const arb = dims.chain(([o, n, i]) => fc.tuple(fc.constant([o, n, i] as const), values(o * n * i)));
+    const arb = dims.chain(([o, n, i]) => fc.tuple(fc.constant([o, n, i] as const), float32Values(o * n * i)));
     await fc.assert(
       fc.asyncProperty(arb, async ([[o, n, i], x]) => {
         const { got, want } = await both(be, [x], (b, [bx]) => b.reduce(op, bx!, o, n, i));

@@ -7,7 +7,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { Generator, fromData, gpujsStats, noGrad, randn, crossEntropy, type Backend, type Tensor } from '../../src/index.js';
 import type { GpujsBackend } from '../../src/gpu/gpujs/backend.js';
-import { CI_MODES, cpu, expectClose, expectRanOn, gpujs } from './gpujs-helpers.js';
+import { CI_MODES, cpu, expectRanOn, gpujs } from './gpujs-helpers.js';
+import { expectClose } from '../helpers/close.js';
 
 const SIZES = { batch: 6, inputs: 5, hidden: 8, classes: 3 };
 

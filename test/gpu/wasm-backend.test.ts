@@ -15,6 +15,8 @@ import { PARALLEL_SCATTER_BYTES } from '../../src/gpu/wasm/indexing.js';
 import { columnStrides, stackedStrides } from '../../src/gpu/grouped-layout.js';
 import { sizeOf, stridesOf, broadcastShapes } from '../../src/base/shape.js';
 import type { TypedArray } from '../../src/base/dtype.js';
+import { expectClose } from '../helpers/close.js';
+import { seededValues } from '../helpers/arbitraries.js';
 
 const cpu = new CpuBackend();
 const backends: Record<string, Backend> = {};
@@ -23,15 +25,7 @@ beforeAll(async () => {
 });
 
 /** Deterministic data from a seed: values in [−scale, scale]. */
-function data(n: number, seed: number, scale = 3): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
+const data = (n: number, seed: number, scale = 3): Float32Array => seededValues(n, seed, scale);
 
 /** Runs `op` on the named wasm backend, checks it really ran there, reads the result. */
 function onWasm(name: string, op: (be: Backend) => DeviceBuffer | Promise<DeviceBuffer>): TypedArray {
@@ -45,19 +39,6 @@ function onWasm(name: string, op: (be: Backend) => DeviceBuffer | Promise<Device
 }
 function onCpu(op: (be: Backend) => DeviceBuffer | Promise<DeviceBuffer>): TypedArray {
   return cpu.readSync(op(cpu) as DeviceBuffer);
-}
-
-/** |got − want| ≤ atol + rtol·scale_i elementwise (NaN matches NaN, ±∞ match exactly). */
-function close(got: TypedArray, want: TypedArray, atol: number, rtol: number, scale: ArrayLike<number> = want): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!, w = want[i]!;
-    if (Number.isNaN(w) || !Number.isFinite(w)) {
-      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) expect.fail(`element ${i}: got ${g}, want ${w}`);
-      continue;
-    }
-    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(scale[i]!))) expect.fail(`element ${i}: got ${g}, want ${w} (tolerance ${atol + rtol * Math.abs(scale[i]!)})`);
-  }
 }
 
 const NAMES = ['wasm:1', 'wasm:2'] as const;
@@ -98,7 +79,7 @@ describe('wasm backend: matmul', () => {
       const want = onCpu((be) => be.matmul(be.upload(A), be.upload(B), spec) as DeviceBuffer);
       const scale = onCpu((be) => be.matmul(be.upload(A.map(Math.abs)), be.upload(B.map(Math.abs)), spec) as DeviceBuffer);
       const got = onWasm(n, (be) => be.matmul(be.upload(A), be.upload(B), spec));
-      close(got, want, 1e-6, 1e-5, scale);
+      expectClose(got, want, 1e-6, 1e-5, { scale });
     },
   );
 
@@ -110,7 +91,7 @@ describe('wasm backend: matmul', () => {
       const spec = { batch: 1, m: m!, k: k!, n: nn!, transA, transB, aBatchStride: 0, bBatchStride: 0 };
       const want = onCpu((be) => be.matmul(be.upload(A), be.upload(B), spec) as DeviceBuffer);
       const scale = onCpu((be) => be.matmul(be.upload(A.map(Math.abs)), be.upload(B.map(Math.abs)), spec) as DeviceBuffer);
-      close(onWasm(n, (be) => be.matmul(be.upload(A), be.upload(B), spec)), want, 1e-6, 1e-5, scale);
+      expectClose(onWasm(n, (be) => be.matmul(be.upload(A), be.upload(B), spec)), want, 1e-6, 1e-5, { scale });
     },
   );
 
@@ -156,7 +137,7 @@ describe('wasm backend: grouped matmul', () => {
       const absExtras = (be: Backend) => (fuse.bias ? { ...extras(be), bias: be.upload(bias.map(Math.abs)) } : extras(be));
       const want = onCpu((be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec, extras(be)) as DeviceBuffer);
       const scale = onCpu((be) => be.groupedMatmul(be.upload(x.map(Math.abs)), be.upload(y.map(Math.abs)), be.upload(o), spec, absExtras(be)) as DeviceBuffer);
-      close(onWasm(n, (be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec, extras(be))), want, 1e-6, 1e-5, scale);
+      expectClose(onWasm(n, (be) => be.groupedMatmul(be.upload(x), be.upload(y), be.upload(o), spec, extras(be))), want, 1e-6, 1e-5, { scale });
     }
   }
 
@@ -233,7 +214,7 @@ describe('wasm backend: elementwise', () => {
       const want = onCpu((be) => be.unary(op, be.upload(x)) as DeviceBuffer);
       const got = onWasm(n, (be) => be.unary(op, be.upload(x)));
       // sin/cos at large arguments and the subnormal tail of exp are the only places float32 rounding shows.
-      close(got, want, op === 'exp' ? 1e-37 : 2e-7, 4e-6);
+      expectClose(got, want, op === 'exp' ? 1e-37 : 2e-7, 4e-6);
     },
   );
 
@@ -241,7 +222,7 @@ describe('wasm backend: elementwise', () => {
     for (const size of [140_000, 131_075]) {
       const x = data(size, size);
       for (const op of ['exp', 'tanh', 'gelu', 'relu'] as const) {
-        close(onWasm(n, (be) => be.unary(op, be.upload(x))), onCpu((be) => be.unary(op, be.upload(x)) as DeviceBuffer), 2e-7, 4e-6);
+        expectClose(onWasm(n, (be) => be.unary(op, be.upload(x))), onCpu((be) => be.unary(op, be.upload(x)) as DeviceBuffer), 2e-7, 4e-6);
       }
     }
   });
@@ -255,7 +236,7 @@ describe('wasm backend: elementwise', () => {
       if (op === 'pow') A = A.map(Math.abs);
       const want = onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer);
       const got = onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out));
-      close(got, want, 0, op === 'pow' ? 1e-6 : 0);
+      expectClose(got, want, 0, op === 'pow' ? 1e-6 : 0);
     },
   );
 
@@ -266,11 +247,11 @@ describe('wasm backend: elementwise', () => {
       const out = broadcastShapes('test', a, b);
       const A = data(sizeOf(a), s), B = data(sizeOf(b), s + 1);
       for (const op of ['add', 'gt'] as const) {
-        close(onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out)), onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer), 0, 0);
+        expectClose(onWasm(n, (be) => be.binary(op, be.upload(A), a, be.upload(B), b, out)), onCpu((be) => be.binary(op, be.upload(A), a, be.upload(B), b, out) as DeviceBuffer), 0, 0);
       }
       const [rows, cols] = out.length === 2 ? [out[0]!, out[1]!] : [1024, out[0]! >> 10];
       const absSum = onCpu((be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols).map(Math.abs)), rows, cols, 1) as DeviceBuffer);
-      close(onWasm(n, (be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1)), onCpu((be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1) as DeviceBuffer), 1e-6, 1e-6, absSum);
+      expectClose(onWasm(n, (be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1)), onCpu((be) => be.reduce('sum', be.upload(A.subarray(0, rows * cols)), rows, cols, 1) as DeviceBuffer), 1e-6, 1e-6, { scale: absSum });
     },
   );
 
@@ -312,7 +293,7 @@ describe('wasm backend: reductions and indexing', () => {
       if (s % 5 === 0 && x.length > 3) x[3] = NaN;
       const want = onCpu((be) => be.reduce(op, be.upload(x), outer, len, inner) as DeviceBuffer);
       const absSum = onCpu((be) => be.reduce('sum', be.upload(x.map(Math.abs)), outer, len, inner) as DeviceBuffer);
-      close(onWasm(n, (be) => be.reduce(op, be.upload(x), outer, len, inner)), want, 1e-6, 1e-6, absSum);
+      expectClose(onWasm(n, (be) => be.reduce(op, be.upload(x), outer, len, inner)), want, 1e-6, 1e-6, { scale: absSum });
     },
   );
 
@@ -335,7 +316,7 @@ describe('wasm backend: reductions and indexing', () => {
         Array.from(onCpu((be) => be.gather(be.upload(x), rows, cols, be.upload(idx)) as DeviceBuffer)),
       );
       const src = data(idx.length * cols, s + 2);
-      close(
+      expectClose(
         onWasm(n, (be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows)),
         onCpu((be) => be.scatterAdd(be.upload(src), cols, be.upload(idx), rows) as DeviceBuffer),
         1e-6,

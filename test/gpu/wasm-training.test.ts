@@ -12,26 +12,19 @@ import { startBackend } from '../../src/gpu/registry.js';
 import { LanguageModel, MoEFeedForward, lmConfig, type InferMode } from '../../src/moe/index.js';
 import { sizeClass } from '../../src/gpu/wasm/heap.js';
 import type { WasmBackend } from '../../src/gpu/wasm/index.js';
+import { seededValues } from '../helpers/arbitraries.js';
 
 const WASM = ['wasm:1', 'wasm:2'] as const;
 beforeAll(async () => {
   for (const n of WASM) await startBackend(n);
 });
 
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32) * 2 - 1;
-  });
-}
-
 /** One step on `backend`: the loss and every parameter's gradient, read back. */
 async function step(backend: string, seed: number, t: number, d: number, n: number, h: number): Promise<{ backend: string; loss: number; grads: Float32Array[] }> {
   const be = await setBackend(backend);
   manualSeed(seed);
   const layer = new MoEFeedForward({ dModel: d, nExperts: n, expertHidden: h });
-  const x = fromData(values(t * d, seed + 1), [t, d]), target = fromData(values(t * d, seed + 2), [t, d]);
+  const x = fromData(seededValues(t * d, seed + 1), [t, d]), target = fromData(seededValues(t * d, seed + 2), [t, d]);
   const { y, aux } = layer.forward(x);
   const loss = y.sub(target).square().mean().add(aux.mi.mul(0.1));
   loss.backward();
@@ -63,7 +56,7 @@ describe('wasm backend: training', () => {
     manualSeed(3);
     const [t, d] = [256, 128];
     const layer = new MoEFeedForward({ dModel: d, nExperts: 4, expertHidden: 64 });
-    const x = fromData(values(t * d, 5), [t, d]);
+    const x = fromData(seededValues(t * d, 5), [t, d]);
     const params = layer.parameters();
     const perStep = 40 * t * 4 * 64 * 4; // generous: ~40 hidden-sized buffers a step
     let peak = 0;
@@ -85,7 +78,7 @@ describe('wasm backend: training', () => {
     manualSeed(4);
     const [t, d, n] = [64, 32, 4];
     const layer = new MoEFeedForward({ dModel: d, nExperts: n, expertHidden: 16 });
-    const x = fromData(values(t * d, 6), [t, d]);
+    const x = fromData(seededValues(t * d, 6), [t, d]);
     await layer.infer(x, { mode: 'topK', k: 2 }); // first call: the parameters' own buffers are realized
     const before = be.device.heap.live;
     const out = await layer.infer(x, { mode: 'topK', k: 2 });

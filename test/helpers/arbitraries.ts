@@ -72,8 +72,30 @@ export function scalar(domain: Domain = 'any'): fc.Arbitrary<number> {
   }
 }
 
-export function values(n: number, domain: Domain = 'any'): fc.Arbitrary<number[]> {
-  return fc.array(scalar(domain), { minLength: n, maxLength: n });
+/** A value range [lo, hi], on the same 1/1000 grid as the domains. */
+export type Range = readonly [lo: number, hi: number];
+
+/** n values from a domain, or from a range [lo, hi] (the grid k/1000 within it). */
+export function values(n: number, domain: Domain | Range = 'any'): fc.Arbitrary<number[]> {
+  const one = typeof domain === 'string' ? scalar(domain) : fc.integer({ min: Math.round(domain[0] * 1000), max: Math.round(domain[1] * 1000) }).map((k) => k / 1000);
+  return fc.array(one, { minLength: n, maxLength: n });
+}
+
+/** values() as a Float32Array, the input a float32 kernel takes. */
+export function float32Values(n: number, domain: Domain | Range = 'any'): fc.Arbitrary<Float32Array> {
+  return values(n, domain).map((v) => Float32Array.from(v));
+}
+
+/**
+ * n values in [−scale, scale) from a seed, without fast-check (a linear
+ * congruential generator): fixed data for tests that draw only a seed.
+ */
+export function seededValues(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return ((s / 2 ** 32) * 2 - 1) * scale;
+  });
 }
 
 /**

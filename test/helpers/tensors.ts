@@ -29,21 +29,8 @@ export const fromCase = (c: Case, requiresGrad = false): Tensor => t64(c.data, c
 /** Values of a (small) tensor as a plain array, synchronously (cpu). */
 export const vals = (t: Tensor): number[] => Array.from(t.dataSync());
 
-/** Elementwise |a − b| ≤ atol + rtol·|b|, with NaN only where both are NaN and equal infinities. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-12, rtol = 1e-9): void {
-  expect(actual.length, 'length').toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
-      expect(a, `element ${i}`).toBe(e);
-      continue;
-    }
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
-      throw new Error(`element ${i}: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${atol} + ${rtol}·|expected|)\nactual:   [${Array.from(actual).join(', ')}]\nexpected: [${Array.from(expected).join(', ')}]`);
-    }
-  }
-}
+/** The one comparison (NaN, ±∞ and tolerances as there). */
+export { expectClose } from './close.js';
 
 export function expectShape(t: Tensor, shape: readonly number[]): void {
   expect([...t.shape]).toEqual([...shape]);

@@ -1,20 +1,12 @@
 /** Small host-side helpers shared by the MoE suites. */
 import { Generator, fromData, type MoEFeedForward, type Tensor } from '../../src/index.js';
 import type { LayerForward } from '../../src/testing/index.js';
+import { mismatch } from '../helpers/close.js';
 
-/** Max |a − b| ≤ atol + rtol·|b| elementwise; returns the worst excess (≤ 0 when within). */
+/** |a − b| ≤ atol + rtol·|b| elementwise (test/helpers/close.ts's comparison); `worst` names the first element that is not. */
 export function closeTo(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): { ok: boolean; worst: string } {
-  if (a.length !== b.length) return { ok: false, worst: `lengths ${a.length} vs ${b.length}` };
-  let worst = '';
-  let worstExcess = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const excess = Math.abs(a[i]! - b[i]!) - (atol + rtol * Math.abs(b[i]!));
-    if (!(excess <= worstExcess) || Number.isNaN(excess)) {
-      worstExcess = Number.isNaN(excess) ? Infinity : excess;
-      worst = `at ${i}: ${a[i]} vs ${b[i]}`;
-    }
-  }
-  return { ok: a.length === 0 || worstExcess <= 0, worst };
+  const m = mismatch(a, b, atol, rtol, { sameType: false });
+  return { ok: m === null, worst: m ?? '' };
 }
 
 /** Random normal data of a shape, from a seed (float32, current backend). */

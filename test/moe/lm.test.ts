@@ -2,19 +2,20 @@
  * The language model: shapes and auxiliary terms per kind, the loss as the
  * documented sum, causality, sparse inference that reproduces dense at
  * K = N, cost statistics, gradients reaching every parameter, and a
- * safetensors round trip. Small random configurations, cpu backend.
+ * safetensors round trip. Small random configurations, on every backend
+ * (test/moe/backends.ts); the configuration checks on cpu.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { fromData, manualSeed, noGrad, setBackend } from '../../src/index.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fromData, getBackend, manualSeed, noGrad, setBackend } from '../../src/index.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
 import { ACTIVATIONS } from '../../src/nn/activations.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-
-await setBackend('cpu');
+import { moeBackends } from './backends.js';
+import { isSoftwareGpu } from '../helpers/backends.js';
 
 interface Small {
   kind: ModelKind;
@@ -27,7 +28,7 @@ interface Small {
   seed: number;
 }
 
-const smallArb: fc.Arbitrary<Small> = fc.record({
+const allSmall: fc.Arbitrary<Small> = fc.record({
   kind: fc.constantFrom<ModelKind>('dsmoe', 'dense', 'smoe'),
   layers: fc.integer({ min: 1, max: 2 }),
   attnExperts: fc.constantFrom(1, 2),
@@ -62,12 +63,33 @@ function maxAbsDiff(a: number[], b: number[]): number {
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 }
 
-describe('LanguageModel', () => {
+/**
+ * On the software GPUs (test/helpers/backends.ts) every new shape is a
+ * shader compiled, so there the depth and the batch shape are fixed and
+ * kernels are reused from case to case; the rest still varies.
+ */
+function smallOn(name: string): fc.Arbitrary<Small> {
+  return isSoftwareGpu(name) ? allSmall.map((p) => ({ ...p, layers: 1, b: 1, s: 4 })) : allSmall;
+}
+
+const backends = await moeBackends();
+
+describe.each(backends)('LanguageModel on %s', (backendName) => {
+  const smallArb = smallOn(backendName);
+  beforeEach(async () => {
+    await setBackend(backendName);
+    expect(getBackend().name).toBe(backendName);
+  });
+  afterAll(async () => {
+    await setBackend('cpu');
+  });
+
   it('forward gives logits [B, S, V] and the auxiliary terms of its kind, one per layer', async () => {
     await fc.assert(fc.asyncProperty(smallArb, async (p) => {
       const m = model(p);
       const { logits, aux } = m.forward(ids(p));
       expect(logits.shape).toEqual([p.b, p.s, 11]);
+      expect(logits.backend.name).toBe(backendName);
       const L = p.layers;
       expect(aux.miFfn.length).toBe(p.kind === 'dsmoe' ? L : 0);
       expect(aux.miAttn.length).toBe(p.kind === 'dsmoe' ? L : 0);
@@ -181,6 +203,12 @@ describe('LanguageModel', () => {
       expect(await values(noGrad(() => back.forward(x).logits))).toEqual(await values(noGrad(() => m.forward(x).logits)));
     }), { numRuns: 10 });
   });
+});
+
+describe('LanguageModel configurations', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
 
   it('every preset builds, has a training budget, and gives the three kinds the same dimensions', async () => {
     const { TRAIN_PRESETS } = await import('../../src/train/settings.js');
@@ -195,7 +223,7 @@ describe('LanguageModel', () => {
   });
 
   it('stateDictShapes names every tensor of the built model with its shape, allocating nothing (every kind, router, position, norm)', () => {
-    fc.assert(fc.property(smallArb, fc.constantFrom('linear', 'mlp' as const), fc.constantFrom('rms', 'layer' as const), (p, router, norm) => {
+    fc.assert(fc.property(allSmall, fc.constantFrom('linear', 'mlp' as const), fc.constantFrom('rms', 'layer' as const), (p, router, norm) => {
       const c = { ...config(p), router, norm, routerHidden: 5 };
       const built = Object.fromEntries(Object.entries(new LanguageModel(c).stateDict()).map(([k, t]) => [k, [...t.shape]]));
       expect(stateDictShapes(c)).toEqual(built);
@@ -208,7 +236,7 @@ describe('LanguageModel', () => {
       { smoeTopK: 2 }, { balanceWeight: 0.5 }, { zLossWeight: 0.5 },
     ];
     // Every kind against every change, on drawn dimensions: a field a kind reads but configUsed omits fails here.
-    await fc.assert(fc.asyncProperty(smallArb, async (p) => {
+    await fc.assert(fc.asyncProperty(allSmall, async (p) => {
       for (const kind of ['dense', 'smoe', 'dsmoe'] as const) {
         const c = { ...config({ ...p, kind }), attnExperts: 2, nExperts: Math.max(p.nExperts, 2) };
         for (const change of others) {

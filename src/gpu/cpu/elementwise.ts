@@ -44,8 +44,10 @@ export const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   pow: Math.pow,
-  max: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
-  min: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+  // JavaScript's (IEEE 754-2019 maximum/minimum): NaN if either is NaN, and −0 < +0, so the
+  // result does not depend on the operands' order, and a reduction on any schedule agrees.
+  max: Math.max,
+  min: Math.min,
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),

@@ -14,8 +14,9 @@ export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, in
       let acc = op === 'sum' ? 0 : x[base]!;
       for (let j = op === 'sum' ? 0 : 1; j < n; j++) {
         const v = x[base + j * inner]!;
+        // max and min as the binary ops (elementwise.ts): a NaN sticks, +0 beats −0 (max) and loses (min).
         if (op === 'sum') acc += v;
-        else if (op === 'max' ? v > acc || Number.isNaN(v) : v < acc || Number.isNaN(v)) acc = v;
+        else acc = op === 'max' ? Math.max(acc, v) : Math.min(acc, v);
       }
       out[o * inner + i] = n === 0 && op !== 'sum' ? NaN : acc;
     }

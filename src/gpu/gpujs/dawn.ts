@@ -6,7 +6,7 @@
  *
  * On a machine without a GPU, Dawn needs a Vulkan driver: SwiftShader works
  * (VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json, libvulkan1
- * installed); see GPU-PATHS.md.
+ * installed); see docs/gpu-setup.md.
  */
 
 interface DawnModule {

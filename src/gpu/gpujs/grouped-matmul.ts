@@ -74,8 +74,8 @@ function rowsChunk(a: GpujsBuffer, b: GpujsBuffer, group: Float32Array, fused: F
     '}',
     'return sum;',
   ]);
-  // A gathered A's row count is part of the kernel's shape (gpu.js compiles argument sizes in).
-  const flags = `${fused.rowIndex ? `:gathered${s.aRows}` : ''}${fused.bias ? ':bias' : ''}`;
+  // A gathered A's row count is not the spec's `rows`: it goes in the key, as every argument's size must (a kernel is built for its arguments' sizes).
+  const flags = `${fused.rowIndex ? `:gathered from ${s.aRows}` : ''}${fused.bias ? ':bias' : ''}`;
   const key = `groupedMatmul:rows:${s.groups}x${s.rows}x${s.k}x${s.n}:${s.bStrides.join(',')}${flags}${chunk}`;
   const args = [a, b, group, ...(fused.rowIndex ? [fused.rowIndex] : []), ...(fused.bias ? [fused.bias] : [])];
   return { key, spec: () => ({ source, constants, size, longestLoop: s.k }), args, size, dtype: a.dtype };

@@ -3,7 +3,7 @@
  *
  * Gather is natural on a GPU: output row i reads row idx[i].
  * Scatter-add is not: kernels have no atomics and write only their own cell.
- * So it is computed gather-style (GPU-PATHS.md): the host sorts the source
+ * So it is computed gather-style: the host sorts the source
  * rows by destination into CSR form — `offsets[r] … offsets[r+1]` delimit
  * the entries of `order` that land in row r, in increasing i — and each
  * output cell sums its own list in that fixed order. That is deterministic

@@ -7,6 +7,7 @@ import type { ArgReduceOp, ReduceOp } from '../backend.js';
 import type { GpujsBuffer } from './buffer.js';
 import { checkIndexable, unflatten, type Snippet } from './index-math.js';
 import { kernelSource, type Job } from './job.js';
+import { isNaNOf } from './specials.js';
 
 /** Source declaring `base`, the offset of element j = 0 of the cell's column. */
 function columnBase(outer: number, inner: number): Snippet {
@@ -19,10 +20,18 @@ function along(inner: number): string {
   return inner === 1 ? 'j' : 'j * this.constants.inner';
 }
 
+/**
+ * max and min as the binary ops (elementwise.ts): a NaN sticks (nothing
+ * moves acc once it is NaN, so no compiler's max() can drop it), and +0
+ * beats −0 for max, loses for min.
+ */
+const extreme = (cmp: '>' | '<'): string =>
+  `if (!${isNaNOf('acc')}) { if (v ${cmp} acc || ${isNaNOf('v')}) { acc = v; } if (v === 0 && acc === 0) { if (1 / v ${cmp} 0) { acc = v; } } }`;
+
 const STEP: Record<ReduceOp, string> = {
   sum: 'acc = acc + v;',
-  max: 'if (v > acc) { acc = v; }',
-  min: 'if (v < acc) { acc = v; }',
+  max: extreme('>'),
+  min: extreme('<'),
 };
 
 export function reduceJob(op: ReduceOp, x: GpujsBuffer, outer: number, n: number, inner: number): Job {
@@ -42,7 +51,7 @@ export function reduceJob(op: ReduceOp, x: GpujsBuffer, outer: number, n: number
   return { key: `reduce:${op}:${outer}x${n}x${inner}`, spec: () => ({ source: src, constants, size, longestLoop: n }), args: [x], size, dtype: x.dtype };
 }
 
-/** The index of the first extreme: a strict comparison keeps the earlier one on ties. */
+/** The index of the first extreme (the first NaN, if any): a strict comparison keeps the earlier one on ties. */
 export function argReduceJob(op: ArgReduceOp, x: GpujsBuffer, outer: number, n: number, inner: number): Job {
   checkIndexable('the input of argReduce', x.size);
   const col = columnBase(outer, inner);
@@ -52,7 +61,8 @@ export function argReduceJob(op: ArgReduceOp, x: GpujsBuffer, outer: number, n: 
     'let at = 0;',
     'for (let j = 1; j < this.constants.n; j++) {',
     `  const v = x[base + ${along(inner)}];`,
-    `  if (v ${op === 'argmax' ? '>' : '<'} best) { best = v; at = j; }`,
+    // The first NaN is the extreme (as max and min propagate it): once best is NaN it stays.
+    `  if (!${isNaNOf('best')}) { if (v ${op === 'argmax' ? '>' : '<'} best || ${isNaNOf('v')}) { best = v; at = j; } }`,
     '}',
     'return at;',
   ]);
