@@ -14,25 +14,33 @@
  */
 
 /** Control-block layout, in int32s: a header, then one record per share. */
-const SEQ = 0, CLAIM = 1, DONE = 2, FN = 3, NSHARES = 4, WORK_ARG = 5, HEADER = 8;
+const SEQ = 0, DONE = 2, FN = 3, WORK_ARG = 5, HEADER = 8; // word 4 is unused: the share count lives in the claim word
+/** The claim word's index in the control block (exported for the protocol's test). */
+export const CLAIM = 1;
 const NARGS = 0, REPS = 1, ARGS = 2, INCS = 16, RECORD = 30;
 export const MAX_ARGS = 14;
 export const MAX_SHARES = 32;
 export const CONTROL_BYTES = (HEADER + MAX_SHARES * RECORD) * 4;
 
 /**
- * The claim word packs the job's sequence number (high 16 bits) with the
- * next unclaimed share (low 16): a thread that read a finished job's state
- * fails its compare-and-swap instead of running a share of the next job.
+ * The claim word packs the job's sequence number (high 16 bits), its share
+ * count (8 bits) and the next unclaimed share (low 8): whether a share is
+ * left, and of which job, is read in one atomic load. A thread that read a
+ * finished job's state fails its compare-and-swap instead of running a
+ * share of the next job — and the count must be in the word: read from the
+ * control block, a worker late from job A could see job B's larger count
+ * while the word still said A, claim "share nA of A" and run a record B was
+ * still writing (under load it did, and the pool deadlocked).
  */
-const claimWord = (seq: number, next: number): number => ((seq & 0xffff) << 16) | next;
+export const claimWord = (seq: number, shares: number, next: number): number => (((seq & 0xffff) << 16) | (shares << 8) | next) | 0;
+const sharesOf = (word: number): number => (word >>> 8) & 0xff;
 
 /** Claims and runs shares of job `seq` until none is left; `call(i)` runs share i. Shared by main thread and workers. */
-function claimLoop(c: Int32Array, seq: number, call: (share: number) => void): void {
+export function claimLoop(c: Int32Array, seq: number, call: (share: number) => void): void {
   for (;;) {
     const word = Atomics.load(c, CLAIM);
-    const next = word & 0xffff;
-    if (word >>> 16 !== (seq & 0xffff) || next >= c[NSHARES]!) return;
+    const next = word & 0xff;
+    if (word >>> 16 !== (seq & 0xffff) || next >= sharesOf(word)) return;
     if (Atomics.compareExchange(c, CLAIM, word, word + 1) !== word) continue;
     call(next);
     Atomics.add(c, DONE, 1);
@@ -92,8 +100,8 @@ for (;;) {
   if (c[${FN}] < 0) break;
   for (;;) {
     const word = Atomics.load(c, ${CLAIM});
-    const next = word & 0xffff;
-    if (word >>> 16 !== (seen & 0xffff) || next >= c[${NSHARES}]) break;
+    const next = word & 0xff;
+    if (word >>> 16 !== (seen & 0xffff) || next >= ((word >>> 8) & 0xff)) break;
     if (Atomics.compareExchange(c, ${CLAIM}, word, word + 1) !== word) continue;
     runRecord(next, fns[c[${FN}]]);
     Atomics.add(c, ${DONE}, 1);
@@ -177,11 +185,10 @@ export class ThreadPool {
     if (fi < 0) throw new Error(`wasm threads: unknown kernel ${fn}`);
     const c = this.c, seq = ++this.seq;
     c[FN] = fi;
-    c[NSHARES] = shares.length;
     c[WORK_ARG] = workArg;
     shares.forEach((share, i) => this.write(HEADER + i * RECORD, share));
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, CLAIM, claimWord(seq, 0));
+    Atomics.store(c, CLAIM, claimWord(seq, shares.length, 0)); // publishes the job: everything above is written
     if (shares.length > 1 && this.workers.length > 0) {
       Atomics.store(c, SEQ, seq);
       Atomics.notify(c, SEQ);
