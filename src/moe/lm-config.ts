@@ -4,7 +4,7 @@
  * divide into experts, a K larger than N) fails here with its name rather
  * than as a shape error deep in a forward pass.
  *
- * DS-MoE is a dense transformer sliced into experts (DESIGN.md): the FFN's
+ * DS-MoE is a dense transformer sliced into experts (docs/design.md): the FFN's
  * nExperts·expertHidden columns are the dense FFN's width, and the nHeads
  * query heads are grouped into attnExperts experts. So the three kinds below
  * have the same shapes and differ only in routers and how they are trained:
