@@ -36,11 +36,13 @@ describe('wasm thread pool', () => {
     const ref = await startBackend('cpu');
     expect(be.name).toBe('wasm:8');
     const read = (b: Backend, x: DeviceBuffer): Float32Array => b.readSync!(x) as Float32Array;
-    const rows = 64, k = 8, h = 8;
+    // Big enough to be cut across the threads (PARALLEL_FLOPS): each group is one share.
+    const rows = 64, k = 256, h = 256;
     const x = floats(128 * 512, 1);
     const w = floats(k * 32 * h, 2);
-    for (let round = 0; round < 6000; round++) {
-      // A grouped GEMM of 2 or 32 groups (as many shares: small groups are not cut), then a softmax cut in 16 (two a thread).
+    const want = new Map<number, Float32Array>();
+    for (let round = 0; round < 600; round++) {
+      // A grouped GEMM of 2 or 32 groups (as many shares), then a softmax cut in 16 (two a thread).
       const groups = round % 2 === 0 ? 2 : 32;
       const offsets = Int32Array.from({ length: groups + 1 }, (_, g) => Math.round((g * rows) / groups));
       const spec: GroupedMatmulSpec = { kind: 'rows', groups, rows, k, n: h, bStrides: columnStrides(groups, h, false) };
@@ -51,8 +53,9 @@ describe('wasm thread pool', () => {
         for (const t of [...inputs, y]) b.dispose(t);
         return out;
       };
-      const [g, wv] = [run(be), run(ref)];
-      for (let i = 0; i < wv.length; i++) if (Math.abs(g[i]! - wv[i]!) > 1e-4 * (1 + Math.abs(wv[i]!))) expect.fail(`round ${round}, ${groups} groups: element ${i} is ${g[i]}, want ${wv[i]}`);
+      if (!want.has(groups)) want.set(groups, run(ref));
+      const [g, wv] = [run(be), want.get(groups)!];
+      for (let i = 0; i < wv.length; i++) if (Math.abs(g[i]! - wv[i]!) > 1e-3 * (1 + Math.abs(wv[i]!))) expect.fail(`round ${round}, ${groups} groups: element ${i} is ${g[i]}, want ${wv[i]}`);
       const xs = be.upload(x);
       const s = be.softmaxRows!(xs, { rows: 128, n: 512 });
       const sr = read(be, s);

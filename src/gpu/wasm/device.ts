@@ -72,9 +72,13 @@ export class WasmDevice {
     return k;
   }
 
-  /** Runs the kernel `name` split into shares across the threads; argument `workArg` becomes each thread's gemm scratch. */
-  run(name: string, shares: readonly Share[], workArg = -1): void {
-    this.pool.run(name, this.fn(name), shares, workArg);
+  /**
+   * Runs the kernel `name` split into shares across the threads; argument
+   * `workArg` becomes each thread's gemm scratch. `parallel` false runs
+   * every share on this thread (work too small to wake another for).
+   */
+  run(name: string, shares: readonly Share[], workArg = -1, parallel = true): void {
+    this.pool.run(name, this.fn(name), shares, workArg, parallel);
   }
 
   alloc(dtype: DType, size: number): WasmBuffer {

@@ -112,7 +112,8 @@ export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, off
   const calls = groupGemms(dev, a, b, out, o, s, extras);
   const flops = calls.reduce((sum, c) => sum + 2 * c.m * c.n * c.k, 0);
   // A group larger than a fair share of the work (1 / 2·threads) is cut further, so no share holds up the others.
-  const fair = flops / dev.shares(flops >= PARALLEL_FLOPS);
+  const parallel = flops >= PARALLEL_FLOPS;
+  const fair = flops / dev.shares(parallel);
   // Groups of a few rows (a decoding step's tokens) multiply their B_g where it lies (gemv-kernel.ts); the rest go through gemm.
   const byKernel = new Map<string, Share[]>();
   for (const c of calls) {
@@ -122,7 +123,8 @@ export function groupedMatmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, off
     byKernel.set(kernel, list);
   }
   for (const [kernel, shares] of byKernel) {
-    for (let i = 0; i < shares.length; i += MAX_SHARES) dev.run(kernel, shares.slice(i, i + MAX_SHARES), kernel === 'gemm' ? 11 : -1);
+    // Small work (a decoding step's few rows) runs its groups one after another on this thread: waking a worker costs more.
+    for (let i = 0; i < shares.length; i += MAX_SHARES) dev.run(kernel, shares.slice(i, i + MAX_SHARES), kernel === 'gemm' ? 11 : -1, parallel);
   }
   return out;
 }

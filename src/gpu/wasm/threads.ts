@@ -173,11 +173,11 @@ export class ThreadPool {
    * all are done. `call` is this thread's instance of the export `fn`;
    * argument `workArg` (if given) is replaced by the running thread's scratch.
    */
-  run(fn: string, call: (...args: number[]) => void, shares: readonly Share[], workArg = -1): void {
+  run(fn: string, call: (...args: number[]) => void, shares: readonly Share[], workArg = -1, parallel = true): void {
     if (shares.length > MAX_SHARES) throw new Error(`wasm threads: at most ${MAX_SHARES} shares, got ${shares.length}`);
-    // Nothing to split: call the kernel here. A decoding step is hundreds of such calls, and the
-    // control block's writes, atomics and futex checks cost more than a small kernel itself.
-    if (shares.length <= 1 || this.workers.length === 0) {
+    // Nothing to split, or too little to split: call the kernel here. A decoding step is hundreds of such
+    // calls, and the control block's writes, atomics, a worker's wake-up and the futex wait cost more than a small kernel.
+    if (!parallel || shares.length <= 1 || this.workers.length === 0) {
       for (const share of shares) runHere(share, call, workArg, this.work);
       return;
     }
