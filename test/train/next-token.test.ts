@@ -32,6 +32,32 @@ describe('sampleToken', () => {
     }), { numRuns: 30 });
   });
 
+  it('draws exactly what sorting the whole vocabulary would (long nuclei, flat and tied logits included)', () => {
+    // The reference: every token sorted by probability (ties by lower id), the nucleus its shortest prefix reaching p.
+    const reference = (logits: number[], t: number, topP: number, rng: Generator): number => {
+      const max = Math.max(...logits);
+      const p = logits.map((l) => Math.exp((l - max) / t));
+      const z = p.reduce((a, b) => a + b, 0);
+      const keep: number[] = [];
+      let mass = 0;
+      for (const i of p.map((_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b)) {
+        keep.push(i);
+        mass += p[i]! / z;
+        if (mass >= topP) break;
+      }
+      let u = rng.uniform() * keep.reduce((s, i) => s + p[i]!, 0);
+      for (const i of keep) {
+        u -= p[i]!;
+        if (u < 0) return i;
+      }
+      return keep[keep.length - 1]!;
+    };
+    const vocab = fc.array(fc.integer({ min: -3, max: 3 }).map((x) => x / 2), { minLength: 1, maxLength: 300 });
+    fc.assert(fc.property(vocab, fc.double({ min: 0.05, max: 1, noNaN: true }), fc.double({ min: 0.3, max: 3, noNaN: true }), fc.nat(), (logits, topP, t, seed) => {
+      expect(sampleToken(logits, { temperature: t, topP }, new Generator(seed))).toBe(reference(logits, t, topP, new Generator(seed)));
+    }), { numRuns: 200 });
+  });
+
   it('is reproducible from a seed', () => {
     fc.assert(fc.property(logitsArb, fc.nat(), (logits, seed) => {
       const a = sampleToken(logits, { temperature: 0.8, topP: 0.9 }, new Generator(seed));
