@@ -69,9 +69,10 @@ export async function generateBatch(
     let fed = Math.min(...ids.map((r) => r.length));
     let step: number[][] = ids.map((r) => r.slice(0, fed));
     while (out.some((r) => r.length < o.maxTokens)) {
-      const r = await model.decode(state, fromData(Int32Array.from(step.flat()), [step.length, step[0]!.length]), o.infer);
+      const input = fromData(Int32Array.from(step.flat()), [step.length, step[0]!.length]);
+      const r = await model.decode(state, input, o.infer);
       const logits = await r.logits.data();
-      freeResults(r.logits); // the call leaves nothing else on the device
+      freeResults(r.logits, input); // the call leaves nothing else on the device
       const [s, v] = [step[0]!.length, model.config.vocabSize];
       step = ids.map((prompt, b) => {
         if (fed < prompt.length) return [prompt[fed]!]; // still in its prompt: the prediction is not used
