@@ -118,13 +118,14 @@ function rowLabel(model: LanguageModel, mode: InferMode, attention: EvalOptions[
   return attnSparse && mode.mode !== 'dense' ? `${modeLabel(mode)} +attn` : modeLabel(mode);
 }
 
-/** A mode as the tables write it: 'dense', 'topK k=2', 'threshold ε=0.5'. */
+/** A mode as the tables write it: 'dense', 'topK k=2', 'threshold ε=0.5', 'topP p=0.9'. */
 export function modeLabel(m: InferMode): string {
   switch (m.mode) {
     case 'dense': return 'dense';
     case 'topK': return `topK k=${m.k}`;
     case 'threshold': return `threshold ε=${m.eps}`;
     case 'thresholdTopK': return `thresholdTopK ε=${m.eps}`;
+    case 'topP': return `topP p=${m.p}`;
   }
 }
 
