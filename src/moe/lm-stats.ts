@@ -72,5 +72,5 @@ export function summarizeInfer(model: Module & { config: { dModel: number; vocab
 
 /** Stats for a layer with no router: all of it active, one "expert" per token. */
 export function denseLayerStats(tokens: number, totalParams: number, macsPerToken: number): RoutingStats {
-  return { activeExperts: 1, load: [tokens], pairs: tokens, activeParams: totalParams, activeFraction: 1, totalParams, flops: 2 * tokens * macsPerToken, k: null };
+  return { activeExperts: 1, zeroExperts: 0, sharedExperts: 0, load: [tokens], pairs: tokens, activeParams: totalParams, activeFraction: 1, totalParams, flops: 2 * tokens * macsPerToken, k: null };
 }
