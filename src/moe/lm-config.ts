@@ -223,12 +223,18 @@ export function configFromJSON(json: unknown): LMConfig {
   // Checkpoints written before the gate fields existed were all trained with convex gates, and those
   // before the routing extensions had none of them. (Filled in after the fields read, so a new
   // checkpoint's config keeps its order and a resumed run writes the same bytes.)
-  const c: Record<string, unknown> = { ...(json as Record<string, unknown>) };
-  const absent: Partial<LMConfig> = { ffnGate: 'convex', attnGate: 'convex', sharedExperts: 0, zeroExperts: [], dts: null };
-  for (const [k, v] of Object.entries(absent)) if (!(k in c)) c[k] = v;
+  const c = withAbsentFields(json as Record<string, unknown>);
   const missing = (Object.keys(PRESETS.tiny!) as (keyof LMConfig)[]).filter((k) => !(k in c));
   if (missing.length) throw new Error(`model config: missing fields ${missing.join(', ')}`);
   const cfg = c as unknown as LMConfig;
   validateConfig(cfg);
   return cfg;
+}
+
+/** What a config written before a field existed means, that field filled in (configFromJSON; a study folder's older plans). */
+export function withAbsentFields(json: Record<string, unknown>): Record<string, unknown> {
+  const c: Record<string, unknown> = { ...json };
+  const absent: Partial<LMConfig> = { ffnGate: 'convex', attnGate: 'convex', sharedExperts: 0, zeroExperts: [], dts: null };
+  for (const [k, v] of Object.entries(absent)) if (!(k in c)) c[k] = v;
+  return c;
 }

@@ -29,9 +29,11 @@ export interface EvalRow {
   /** Active share of the FFN and attention parameters (routers included). */
   ffnActive: number;
   attnActive: number;
-  /** Mean experts per token. */
+  /** Mean computing experts per token. */
   ffnExperts: number;
   attnExperts: number;
+  /** Mean zero-computation experts per token (FFN). */
+  ffnZeroExperts: number;
   /** Inference throughput of this mode on this machine. */
   tokensPerSecond: number;
   tokens: number;
@@ -54,7 +56,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
   let tokens = 0;
   let bytes = 0;
   let seconds = 0;
-  const acc = { active: 0, ffn: 0, attn: 0, ffnE: 0, attnE: 0 };
+  const acc = { active: 0, ffn: 0, attn: 0, ffnE: 0, attnE: 0, ffnZ: 0 };
   let total = 0;
   let ffnLoad: number[][] = [];
   for (const batch of sequentialBatches(stream, o.batchSize, o.seqLen)) {
@@ -76,6 +78,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     acc.attn += s.attnActiveFraction * n;
     acc.ffnE += s.ffnActiveExperts * n;
     acc.attnE += s.attnActiveExperts * n;
+    acc.ffnZ += s.ffnZeroExperts * n;
     ffnLoad = addLoads(ffnLoad, s.layers.map((l) => l.ffn.load));
   }
   const loss = nats / Math.max(tokens, 1);
@@ -92,6 +95,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     attnActive: acc.attn / tokens,
     ffnExperts: acc.ffnE / tokens,
     attnExperts: acc.attnE / tokens,
+    ffnZeroExperts: acc.ffnZ / tokens,
     tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
     tokens,
     ffnLoad,
