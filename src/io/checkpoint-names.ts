@@ -23,8 +23,6 @@
  * newer writer must not load under rules that may mean something else.
  */
 
-import { usesRoutingExtensions, type LMConfig } from '../moe/lm-config.js';
-
 export const LM_FORMAT = 'dsmoe-lm';
 /** The newest version this writer knows; a file gets the oldest that holds its model (formatVersionFor). */
 export const LM_FORMAT_VERSION = 3;
@@ -32,8 +30,20 @@ export const LM_FORMAT_VERSION = 3;
 export const FORMAT_VERSION_KEY = 'format_version';
 export const KNOWN_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
 
+/** The config fields version 3 added (LMConfig's, src/moe/lm-config.ts). */
+export interface Version3Fields {
+  sharedExperts: number;
+  zeroExperts: readonly unknown[];
+  dts: unknown;
+}
+
+/** True when the config uses an option only version 3 holds: shared or zero-computation experts, or the DTS gate. */
+export function usesRoutingExtensions(c: Version3Fields): boolean {
+  return c.sharedExperts > 0 || c.zeroExperts.length > 0 || c.dts !== null;
+}
+
 /** The version a model of this config is written as: 3 when it uses a routing extension, else 2. */
-export function formatVersionFor(config: Pick<LMConfig, 'sharedExperts' | 'zeroExperts' | 'dts'>): number {
+export function formatVersionFor(config: Version3Fields): number {
   return usesRoutingExtensions(config) ? 3 : 2;
 }
 
@@ -82,12 +92,12 @@ export function toModuleNames<T>(tensors: Record<string, T>, version: number, mo
 }
 
 /** The metadata entries that say which format and version a file of this config is. */
-export function formatMetadata(config: Pick<LMConfig, 'sharedExperts' | 'zeroExperts' | 'dts'>): Record<string, string> {
+export function formatMetadata(config: Version3Fields): Record<string, string> {
   return { format: LM_FORMAT, [FORMAT_VERSION_KEY]: String(formatVersionFor(config)) };
 }
 
 /** Refuses a config that uses what its file's version cannot hold: a version-1 or 2 file claiming a routing extension. */
-export function checkConfigFitsVersion(config: Pick<LMConfig, 'sharedExperts' | 'zeroExperts' | 'dts'>, version: number, where: string): void {
+export function checkConfigFitsVersion(config: Version3Fields, version: number, where: string): void {
   if (version < 3 && usesRoutingExtensions(config)) {
     throw new Error(`${where}: format version ${version} has no sharedExperts, zeroExperts or dts, but the config sets them (a version-3 file mislabelled?)`);
   }

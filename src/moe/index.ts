@@ -11,7 +11,7 @@ export { MoEAttention, type MoEAttentionOptions, type AttentionPositional } from
 export { attentionOracle, attentionHostWeights, attentionExpertOnToken, kvHeadOf, type AttentionHostWeights } from './attention-oracle.js';
 export { LanguageModel, type LMAux, type LMLoss, type LMInferResult } from './lm.js';
 export { DecodeState, type DecodeStateOptions } from './decode-state.js';
-export { lmConfig, configFromJSON, validateConfig, presetNames, routerExperts, usesRoutingExtensions, PRESETS, type LMConfig, type ModelKind } from './lm-config.js';
+export { lmConfig, configFromJSON, validateConfig, presetNames, routerExperts, PRESETS, type LMConfig, type ModelKind } from './lm-config.js';
 export { SharedExperts } from './shared-experts.js';
 export { ZERO_EXPERT_KINDS, zeroExpertsOutput, type ZeroExpertKind } from './zero-experts.js';
 export { dtsTemperature, checkDtsSchedule, type DtsSchedule } from './dts-gate.js';

@@ -193,10 +193,6 @@ export function routerExperts(c: Pick<LMConfig, 'nExperts' | 'sharedExperts' | '
   return c.nExperts - c.sharedExperts + c.zeroExperts.length;
 }
 
-/** True when the config uses an option beyond the paper's (shared or zero-computation experts, the DTS gate): checkpoint format 3. */
-export function usesRoutingExtensions(c: Pick<LMConfig, 'sharedExperts' | 'zeroExperts' | 'dts'>): boolean {
-  return c.sharedExperts > 0 || c.zeroExperts.length > 0 || c.dts !== null;
-}
 
 /**
  * The fields each kind reads besides the shared shape ones: a Dense model is

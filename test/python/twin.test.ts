@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '../../src/index.js';
 import { twinCases, writeCase, TWIN_MODES } from './fixtures.js';
-import { usesRoutingExtensions } from '../../src/moe/lm-config.js';
+import { usesRoutingExtensions } from '../../src/io/checkpoint-names.js';
 import { python, SCRIPTS, torchPython } from './python.js';
 
 interface Report {
