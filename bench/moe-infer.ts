@@ -3,8 +3,9 @@
  * tokens, d = 256, N = 8 experts × h = 128) in each routing mode, as tokens
  * per second: dense (the layer's training forward, one GEMM pair: the
  * fastest way to run every expert), topK k = 2, threshold ε = 0.48 with its
- * mean active experts, and thresholdTopK. topK k = 8 (every expert through
- * the dispatcher) shows what dispatching costs over the GEMM pair.
+ * mean active experts, thresholdTopK, and topP at p = 0.6 and 0.8 (dynamic
+ * K, each at its own mean active count, in the note). topK k = 8 (every
+ * expert through the dispatcher) shows what dispatching costs over the GEMM pair.
  *
  * A freshly initialised router is nearly uniform, so threshold mode would
  * keep almost every expert; the layer's router weights are scaled up (×8)
@@ -27,10 +28,10 @@ async function benchLayer(backend: string): Promise<{ layer: MoEFeedForward; x: 
   return { layer, x: fromData(values(T * D, 5), [T, D]) };
 }
 
-/** One sparse-inference call of the benchmark's layer in `mode` ('dense', 'topK' with k = 2, or 'threshold' with ε = 0.48), for the profiler. */
+/** One sparse-inference call of the benchmark's layer in `mode` ('dense', 'topK' with k = 2, 'threshold' with ε = 0.48 or 'topP' with p = 0.8), for the profiler. */
 export async function oursInfer(backend: string, mode: string): Promise<() => Promise<void>> {
   const { layer, x } = await benchLayer(backend);
-  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : { mode: 'topK', k: 2 };
+  const m: InferMode = mode === 'dense' ? { mode: 'dense' } : mode === 'threshold' ? { mode: 'threshold', eps: 0.48 } : mode === 'topP' ? { mode: 'topP', p: 0.8 } : { mode: 'topK', k: 2 };
   return async () => {
     await realize((await layer.infer(x, m)).y);
   };
@@ -42,6 +43,8 @@ const MODES: [string, InferMode][] = [
   ['infer topK k=2', { mode: 'topK', k: 2 }],
   ['infer threshold ε=0.48', { mode: 'threshold', eps: 0.48 }],
   ['infer thresholdTopK ε=0.48', { mode: 'thresholdTopK', eps: 0.48 }],
+  ['infer topP p=0.6', { mode: 'topP', p: 0.6 }],
+  ['infer topP p=0.8', { mode: 'topP', p: 0.8 }],
 ];
 
 /** Every mode on one backend, in interleaved rounds so that all see the same background load. */

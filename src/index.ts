@@ -65,7 +65,7 @@ export {
 export { SAFETENSORS_DTYPES, type SafetensorsDType, type SafetensorsArray } from './io/safetensors-dtype.js';
 export { stateDictToSafetensors, loadSafetensorsInto, safetensorsToTensors, type LoadOptions } from './io/state-dict.js';
 export {
-  LM_FORMAT, LM_FORMAT_VERSION, FORMAT_VERSION_KEY, KNOWN_FORMAT_VERSIONS, formatVersionOf, fileTensorName, toFileNames, toModuleNames, formatMetadata,
+  LM_FORMAT, LM_FORMAT_VERSION, FORMAT_VERSION_KEY, KNOWN_FORMAT_VERSIONS, formatVersionOf, fileTensorName, toFileNames, toModuleNames, formatMetadata, formatVersionFor, usesRoutingExtensions,
 } from './io/checkpoint-names.js';
 export { halfToFloat32, float32ToHalf } from './io/half.js';
 

@@ -4,7 +4,7 @@
  * `window.dsmoeDemo` so that a test (or a curious reader in the console) can
  * drive the page without clicking.
  */
-import { readModel, type InferMode, type Tokenizer } from 'dsmoe';
+import { readModel, routerExperts, type InferMode, type Tokenizer } from 'dsmoe';
 import { startBestBackend, type BackendChoice } from './backend.js';
 import { drawLossChart } from './chart.js';
 import { drawHeatmap, drawLegend } from './heatmap.js';
@@ -69,6 +69,8 @@ const ui = {
   kOut: $<HTMLOutputElement>('k-out'),
   eps: $<HTMLInputElement>('eps'),
   epsOut: $<HTMLOutputElement>('eps-out'),
+  p: $<HTMLInputElement>('p'),
+  pOut: $<HTMLOutputElement>('p-out'),
   active: $('active-params'),
   heatmap: $('heatmap'),
   legend: $('legend'),
@@ -91,7 +93,7 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-function modeRadio(value: 'dense' | 'topK' | 'threshold'): HTMLInputElement {
+function modeRadio(value: 'dense' | 'topK' | 'threshold' | 'topP'): HTMLInputElement {
   const radio = document.querySelector<HTMLInputElement>(`input[name="mode"][value="${value}"]`);
   if (!radio) throw new Error(`demo page: no '${value}' mode control`);
   return radio;
@@ -101,6 +103,7 @@ function currentMode(): InferMode {
   const picked = document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? 'topK';
   if (picked === 'dense') return { mode: 'dense' };
   if (picked === 'threshold') return { mode: 'threshold', eps: Number(ui.eps.value) };
+  if (picked === 'topP') return { mode: 'topP', p: Number(ui.p.value) };
   return { mode: 'topK', k: Number(ui.k.value) };
 }
 
@@ -110,6 +113,7 @@ function modeLabel(m: InferMode): string {
     case 'topK': return `top-${m.k}`;
     case 'threshold': return `threshold ε=${m.eps}`;
     case 'thresholdTopK': return `threshold-top-K ε=${m.eps}`;
+    case 'topP': return `top-p p=${m.p}`;
   }
 }
 
@@ -129,7 +133,8 @@ function showSummary(m: DemoModel): void {
   ui.summary.textContent = `${plural(c.nLayers, 'layer')} · d=${c.dModel} · ${plural(c.nExperts, 'FFN expert')} × ${c.expertHidden} hidden · ` +
     `${plural(c.attnExperts, 'attention expert')} · ${fmtInt(m.lm.numParameters())} parameters · ` +
     `${m.tokenizer.kind === 'byte' ? 'byte-level' : `BPE, ${c.vocabSize} tokens`}, context ${c.maxSeqLen}`;
-  ui.k.max = String(c.nExperts);
+  // Top-K runs over the router's choices: the routed experts and any zero-computation ones.
+  ui.k.max = String(routerExperts(c));
 }
 
 function showRoute(view: RouteView, mode: InferMode): void {
@@ -277,8 +282,10 @@ const demo: DsmoeDemo = {
     modeRadio(mode.mode === 'thresholdTopK' ? 'threshold' : mode.mode).checked = true;
     if (mode.mode === 'topK') ui.k.value = String(mode.k);
     if (mode.mode === 'threshold' || mode.mode === 'thresholdTopK') ui.eps.value = String(mode.eps);
+    if (mode.mode === 'topP') ui.p.value = String(mode.p);
     ui.kOut.value = ui.k.value;
     ui.epsOut.value = Number(ui.eps.value).toFixed(2);
+    ui.pOut.value = Number(ui.p.value).toFixed(2);
     await serial(() => route(ui.text.value));
   },
   loadCheckpoint: (url) => serial(async () => {
@@ -313,6 +320,11 @@ ui.k.addEventListener('input', () => {
 ui.eps.addEventListener('input', () => {
   ui.epsOut.value = Number(ui.eps.value).toFixed(2);
   modeRadio('threshold').checked = true;
+  refreshRoute();
+});
+ui.p.addEventListener('input', () => {
+  ui.pOut.value = Number(ui.p.value).toFixed(2);
+  modeRadio('topP').checked = true;
   refreshRoute();
 });
 ui.genBtn.addEventListener('click', () => void demo.generate(ui.genPrompt.value, 80).catch(showError));

@@ -22,9 +22,11 @@ from .config import config_from_json
 from .model import LanguageModel
 
 LM_FORMAT = "dsmoe-lm"
-LM_FORMAT_VERSION = 2
+# The newest version; a file is written as the oldest that holds its model: 3 when the config uses shared or
+# zero-computation experts or the DTS gate, else 2 (dsmoe's checkpoint-names.ts). Names are alike in 2 and 3.
+LM_FORMAT_VERSION = 3
 FORMAT_VERSION_KEY = "format_version"
-KNOWN_FORMAT_VERSIONS = (1, 2)
+KNOWN_FORMAT_VERSIONS = (1, 2, 3)
 OPTIMIZER_PREFIX = "optimizer."
 
 # Version 1 named Dense's and SMoE's attention projections by their Linear layers' keys.
@@ -47,7 +49,7 @@ def format_version_of(metadata, where):
 
 def current_names(tensors, version, where):
     """A file's tensors of format `version` under the current version's names."""
-    if version == LM_FORMAT_VERSION:
+    if version >= 2:
         return dict(tensors)
     out, source = {}, {}
     for name, t in tensors.items():
@@ -74,7 +76,9 @@ def tokenizer_vocab_size(text, where):
 
 def state_dict_shapes(c):
     """name → shape of every tensor a model of config c holds, in the file's names, without building it."""
-    d, width, q, kv = c.dModel, c.nExperts * c.expertHidden, c.nHeads * c.headDim, c.nKvHeads * c.headDim
+    moe = c.kind != "dense"
+    shared = c.sharedExperts * c.expertHidden if moe else 0
+    d, width, q, kv = c.dModel, c.nExperts * c.expertHidden - shared, c.nHeads * c.headDim, c.nKvHeads * c.headDim
     shapes = {"embed.weight": [c.vocabSize, d]}
     if c.positions == "learned":
         shapes["pos.weight"] = [c.maxSeqLen, d]
@@ -100,8 +104,12 @@ def state_dict_shapes(c):
         if c.kind == "dsmoe":
             router(p + "attn.router", c.attnExperts)
         shapes.update({p + "ffn.w1": [d, width], p + "ffn.b1": [width], p + "ffn.w2": [width, d], p + "ffn.b2": [d]})
-        if c.kind != "dense":
-            router(p + "ffn.router", c.nExperts)
+        if moe:
+            router(p + "ffn.router", c.router_experts)
+            if shared:
+                shapes.update({p + "ffn.shared.w1": [d, shared], p + "ffn.shared.b1": [shared], p + "ffn.shared.w2": [shared, d]})
+            if c.zeroExperts.count("constant"):
+                shapes[p + "ffn.constants"] = [c.zeroExperts.count("constant"), d]
     norm("normOut")
     return shapes
 
@@ -139,6 +147,8 @@ def load_checkpoint(path):
         config = config_from_json(metadata["config"], f"{where}: model config")
     except ValueError as e:
         raise CheckpointError(str(e)) from e
+    if version < 3 and config.uses_extensions:
+        raise CheckpointError(f"{where}: format version {version} has no sharedExperts, zeroExperts or dts, but the config sets them (a version-3 file mislabelled?)")
     vocab = tokenizer_vocab_size(metadata["tokenizer"], where)
     if vocab != config.vocabSize:
         raise CheckpointError(f"{where}: the tokenizer has {vocab} ids but the model's vocabSize is {config.vocabSize}")
@@ -151,6 +161,7 @@ def load_checkpoint(path):
     model = LanguageModel(config)
     model.load_state_dict(state, strict=True)
     model.eval()
+    model.set_trained_steps(int(step))
     return Loaded(model, metadata, int(step), extra, version)
 
 
@@ -179,7 +190,8 @@ def _checked_state(where, config, tensors):
 def save_checkpoint(path, model, metadata):
     """Writes model.safetensors-style file: the model's tensors (float32, the current names) and
     `metadata` (str → str; format, format_version and config are filled in)."""
-    meta = {"format": LM_FORMAT, FORMAT_VERSION_KEY: str(LM_FORMAT_VERSION), "config": model.config.to_json()}
+    version = 3 if model.config.uses_extensions else 2
+    meta = {"format": LM_FORMAT, FORMAT_VERSION_KEY: str(version), "config": model.config.to_json()}
     meta.update({k: v for k, v in metadata.items() if k not in meta})
     if "tokenizer" not in meta:
         raise ValueError("save_checkpoint: metadata needs the 'tokenizer' (JSON) the model's ids mean")

@@ -130,10 +130,12 @@ def split_heads(x, heads, d):
 
 
 class Router(nn.Module):
-    """Logits h(x): 'linear' x·W_r (no bias), or 'mlp' GELU(x·W_a + b_a)·W_b; scores are softmax(h(x))."""
+    """Logits h(x)/τ: 'linear' x·W_r (no bias), or 'mlp' GELU(x·W_a + b_a)·W_b; scores are softmax of them.
+    τ, the temperature, is 1 but under the DTS gate (LanguageModel.set_trained_steps)."""
 
     def __init__(self, d, n, kind, hidden):
         super().__init__()
+        self.temperature = 1.0
         if kind == "linear":
             self.proj = Linear(d, n, bias=False)
             self.out = None
@@ -143,7 +145,8 @@ class Router(nn.Module):
 
     def forward(self, x):
         h = self.proj(x)
-        return self.out(activation("gelu", h)) if self.out is not None else h
+        logits = self.out(activation("gelu", h)) if self.out is not None else h
+        return logits if self.temperature == 1 else logits / self.temperature
 
 
 def gate_factor(gate, n):

@@ -12,8 +12,9 @@ import torch
 import torch.nn as nn
 
 from .attention import MoEAttention, MultiHeadAttention
+from .config import dts_temperature
 from .ffn import DenseFeedForward, MoEFeedForward
-from .layers import Table, make_norm
+from .layers import Router, Table, make_norm
 
 
 class Block(nn.Module):
@@ -81,6 +82,17 @@ class LanguageModel(nn.Module):
         self.pos = Table(c.maxSeqLen, c.dModel) if c.positions == "learned" else None
         self.blocks = nn.ModuleList(Block(c) for _ in range(c.nLayers))
         self.normOut = make_norm(c)
+        self.set_trained_steps(0)
+
+    def set_trained_steps(self, steps):
+        """The training steps taken: under a DTS gate every router's temperature is the schedule's there
+        (dsmoe's LanguageModel.setTrainedSteps); the trainer calls it after each step, the loader with
+        the checkpoint's step."""
+        self.trained_steps = steps
+        tau = dts_temperature(self.config.dts, steps) if self.config.dts is not None else 1.0
+        for m in self.modules():
+            if isinstance(m, Router):
+                m.temperature = tau
 
     def embed_ids(self, ids):
         if ids.dim() != 2:

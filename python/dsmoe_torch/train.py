@@ -221,6 +221,8 @@ def train(args):
             for g in opt.param_groups:
                 g["lr"] = lr
             opt.step()
+            # The DTS gate's temperature follows the steps taken (dsmoe's trainer does the same).
+            model.set_trained_steps(base_step + step + 1)
             if (step + 1) % args.log_every == 0 or step + 1 == s["steps"]:
                 loss, ce = ctx.mean([parts["loss"].item(), parts["ce"].item()])
                 if not math.isfinite(loss):
@@ -244,6 +246,7 @@ def write(args, model, state, init_meta, tokens, s, base_step, modes, ctx):
     if state is not None:
         final = LanguageModel(c)
         final.load_state_dict(state)
+        final.set_trained_steps(base_step + s["steps"])
     final.to(ctx.device)
     rows = []
     for mode in modes:

@@ -6,7 +6,7 @@
  * active parameters, and inference throughput dense vs sparse.
  */
 import { join } from 'node:path';
-import type { LMConfig, ModelKind } from '../moe/lm-config.js';
+import { routerExperts, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
@@ -29,10 +29,11 @@ the SMoE baseline has it). Runs go to --out/<kind>.
   --out DIR                 (default runs/compare-<preset>)
   --topk K                  DS-MoE's sparse topK row (default: N/4)
   --threshold EPS           DS-MoE's threshold row (default 0.5)
+  --top-p P                 DS-MoE's top-p row (default 0.8)
   --json                    print JSON instead of a table
   --backend NAME`;
 
-const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, topk: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } } as const;
+const FLAGS = { ...COMMON_FLAGS, ...MODEL_FLAGS, ...TRAIN_FLAGS, ...DATA_FLAGS, topk: { type: 'string' }, threshold: { type: 'string' }, 'top-p': { type: 'string' }, json: { type: 'boolean' } } as const;
 
 interface CompareRow {
   model: string;
@@ -55,8 +56,10 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
   const corpusOpts = corpusFromFlags(flags, settings.seed);
   const data = loadCorpus(corpusOpts);
   const outDir = str(flags, 'out') ?? join('runs', `compare-${str(flags, 'preset') ?? 'tiny'}`);
-  const topK = num(flags, 'topk', { integer: true, min: 1, max: base.nExperts }) ?? Math.max(1, Math.round(base.nExperts / 4));
+  const choices = routerExperts(base);
+  const topK = num(flags, 'topk', { integer: true, min: 1, max: choices }) ?? Math.max(1, Math.round(choices / 4));
   const eps = num(flags, 'threshold', { min: 0 }) ?? 0.5;
+  const p = num(flags, 'top-p', { min: Number.MIN_VALUE, max: 1 }) ?? 0.8;
   const quiet = bool(flags, 'quiet');
   const rows: CompareRow[] = [];
   for (const kind of ['dense', 'smoe', 'dsmoe'] as const) {
@@ -64,7 +67,7 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
     const dir = join(outDir, kind);
     const res = await runTraining({ config, settings, data, outDir: dir, info: { settings, corpus: corpusOpts, backend }, label: LABEL[kind], quiet });
     writeTrainingPictures(dir, res.trainer.history, kind);
-    const evals = await evaluateModes(res.trainer.model, data.val, data.tokenizer, modesFor(kind, config, topK, eps), {
+    const evals = await evaluateModes(res.trainer.model, data.val, data.tokenizer, modesFor(kind, config, topK, eps, p), {
       batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: settings.evalTokens,
       // Like the SMoE baseline (whose attention is dense), DS-MoE's rows prune FFN experts only.
       attention: 'dense',
@@ -80,11 +83,11 @@ export async function compareCommand(argv: readonly string[]): Promise<void> {
 
 const LABEL: Record<ModelKind, string> = { dense: 'Dense', smoe: 'SMoE', dsmoe: 'DS-MoE' };
 
-/** Dense runs densely; SMoE in the top-k it was trained with; DS-MoE densely and in two sparse modes. */
-function modesFor(kind: ModelKind, c: LMConfig, topK: number, eps: number): InferMode[] {
+/** Dense runs densely; SMoE in the top-k it was trained with; DS-MoE densely and in three sparse modes. */
+function modesFor(kind: ModelKind, c: LMConfig, topK: number, eps: number, p: number): InferMode[] {
   if (kind === 'dense') return [{ mode: 'dense' }];
   if (kind === 'smoe') return [{ mode: 'topK', k: c.smoeTopK }];
-  return [{ mode: 'dense' }, { mode: 'topK', k: Math.min(topK, c.nExperts) }, { mode: 'threshold', eps }];
+  return [{ mode: 'dense' }, { mode: 'topK', k: Math.min(topK, routerExperts(c)) }, { mode: 'threshold', eps }, { mode: 'topP', p }];
 }
 
 function compareRow(kind: ModelKind, r: EvalRow, trainTps: number): CompareRow {

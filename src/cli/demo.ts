@@ -7,6 +7,7 @@
  * pictures stay in runs/demo/.
  */
 import { join } from 'node:path';
+import { routerExperts } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { bool, commandFlags, num, str } from './args.js';
 import { useBackend } from './backend.js';
@@ -56,7 +57,7 @@ export async function demoCommand(argv: readonly string[]): Promise<void> {
   const evalOpts = { batchSize: settings.batchSize, seqLen: settings.seqLen, maxTokens: num(flags, 'demo-tokens', { integer: true, min: 2 }) ?? 8192 };
   say(`\nSparse inference on ${evalOpts.maxTokens} validation tokens:\n`);
   const rows: EvalRow[] = [];
-  for (const part of demoModes(config.nExperts, config.attnExperts > 1)) {
+  for (const part of demoModes(routerExperts(config), config.attnExperts > 1)) {
     rows.push(...await evaluateModes(model, data.val, data.tokenizer, part.modes, { ...evalOpts, attention: part.attention }));
   }
   say(evalTable(rows));
@@ -91,7 +92,7 @@ function signed(fraction: number): string {
 
 /**
  * A readable subset of the eval sweep: dense; topK up to N/2 (attention
- * dense, as the paper's TopK); thresholds on the FFN alone; and thresholds
+ * dense, as the paper's TopK); thresholds and top-p on the FFN alone; and thresholds
  * on FFN and attention experts both (+attn), as in the paper's Fig. 5,
  * when the model has attention experts to prune.
  */
@@ -100,6 +101,7 @@ function demoModes(n: number, attentionExperts: boolean): { modes: InferMode[]; 
   const parts: { modes: InferMode[]; attention: 'dense' | 'follow' }[] = [
     { modes: [{ mode: 'dense' }, ...topK], attention: 'dense' },
     { modes: [0.5, 1, 1.5].map((eps): InferMode => ({ mode: 'threshold', eps })), attention: 'dense' },
+    { modes: [0.7, 0.9].map((p): InferMode => ({ mode: 'topP', p })), attention: 'dense' },
   ];
   if (attentionExperts) parts.push({ modes: [{ mode: 'threshold', eps: 0.5 }, { mode: 'thresholdTopK', eps: 0.5 }], attention: 'follow' });
   return parts;

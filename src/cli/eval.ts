@@ -5,14 +5,15 @@
  * default, --json for scripts.
  */
 import { join } from 'node:path';
-import { bool, choice, commandFlags, num, numList, str, UsageError } from './args.js';
+import { bool, choice, commandFlags, num, numList, str, UsageError, type Flags } from './args.js';
 import { useBackend } from './backend.js';
 import { metadataJSON } from '../train/checkpoint.js';
 import { loadModel, resolveModelPath } from './run-folder.js';
 import { corpusOptionsFromJSON } from '../data/corpus.js';
 import { loadCorpus } from './load-corpus.js';
 import { evaluateModes, sparseVsDense } from '../train/sparse-eval.js';
-import { DEFAULT_THRESHOLDS, parseMode, sweepModes } from './modes.js';
+import { DEFAULT_THRESHOLDS, DEFAULT_TOP_P, parseMode, sweepModes } from './modes.js';
+import { routerExperts } from '../moe/lm-config.js';
 import { writeEvalPictures } from './pictures.js';
 import { evalJSON, evalTable } from './report.js';
 import { settingsFromJSON } from '../train/settings.js';
@@ -26,7 +27,8 @@ every sparse mode, with the parameters each mode keeps active.
   --tokens N            validation tokens to use (default: the run's --eval-tokens)
   --batch-size N        (default 16)
   --thresholds LIST     ε values for threshold and thresholdTopK (default ${DEFAULT_THRESHOLDS.join(',')})
-  --modes LIST          evaluate only these, e.g. dense,topK:2,threshold:0.5
+  --top-p LIST          masses p for topP (default ${DEFAULT_TOP_P.join(',')})
+  --modes LIST          evaluate only these, e.g. dense,topK:2,threshold:0.5,topP:0.9
   --attention dense|follow   attention experts: always dense, or in the FFN's mode
                         (default: dense for topK, follow for the threshold modes)
   --corpus PATH         evaluate on this corpus instead of the run's own split
@@ -35,7 +37,7 @@ every sparse mode, with the parameters each mode keeps active.
 
 const FLAGS = {
   run: { type: 'string' }, checkpoint: { type: 'string' }, tokens: { type: 'string' }, 'batch-size': { type: 'string' },
-  thresholds: { type: 'string' }, modes: { type: 'string' }, attention: { type: 'string' }, corpus: { type: 'string' },
+  thresholds: { type: 'string' }, 'top-p': { type: 'string' }, modes: { type: 'string' }, attention: { type: 'string' }, corpus: { type: 'string' },
   json: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,7 +62,7 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (modeList !== undefined && modeList.trim() === '') throw new UsageError('--modes is empty: give modes like dense,topK:2,threshold:0.5, or leave the flag out for the full sweep');
   const modes = modeList
     ? modeList.split(',').map((m) => parseMode(m.trim(), 'modes'))
-    : model.config.kind === 'dense' ? [{ mode: 'dense' as const }] : sweepModes(model.config.nExperts, numList(flags, 'thresholds', { min: 0 }) ?? DEFAULT_THRESHOLDS);
+    : model.config.kind === 'dense' ? [{ mode: 'dense' as const }] : sweepModes(routerExperts(model.config), numList(flags, 'thresholds', { min: 0 }) ?? DEFAULT_THRESHOLDS, topPList(flags));
   const json = bool(flags, 'json');
   const rows = await evaluateModes(model, data.val, tokenizer, modes, {
     batchSize: num(flags, 'batch-size', { integer: true, min: 1 }) ?? 16,
@@ -81,4 +83,12 @@ export async function evalCommand(argv: readonly string[]): Promise<void> {
   if (!path.endsWith('.safetensors')) {
     for (const file of writeEvalPictures(path, rows)) process.stderr.write(`wrote ${file}\n`);
   }
+}
+
+/** --top-p 0.5,0.9: each mass in (0, 1]. */
+function topPList(flags: Flags): number[] {
+  const list = numList(flags, 'top-p', { min: 0 }) ?? DEFAULT_TOP_P;
+  const bad = list.find((p) => !(p > 0 && p <= 1));
+  if (bad !== undefined) throw new UsageError(`--top-p: p=${bad} must be in (0, 1]`);
+  return [...list];
 }

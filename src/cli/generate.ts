@@ -21,7 +21,7 @@ export const GENERATE_USAGE = `dsmoe generate --run DIR [options]
   --tokens N            tokens to generate per prompt (default 200)
   --temperature T       0 is greedy (default 0.8)
   --top-p P             nucleus sampling mass (default 0.95)
-  --mode MODE           dense, topK:K, threshold:EPS, thresholdTopK:EPS (default dense)
+  --mode MODE           dense, topK:K, threshold:EPS, thresholdTopK:EPS, topP:P (default dense)
   --attention dense|follow   attention experts' mode (see dsmoe eval --help)
   --trace               print each token with the FFN experts it used, per layer
   --seed N              (default 0)

@@ -19,7 +19,7 @@ export function evalTable(rows: readonly EvalRow[]): string {
       `${formatCount(Math.round(r.activeParams))} / ${formatCount(r.totalParams)}`,
       formatPercent(r.ffnActive),
       formatPercent(r.attnActive),
-      r.ffnExperts.toFixed(2),
+      r.ffnZeroExperts > 0 ? `${r.ffnExperts.toFixed(2)} (+${r.ffnZeroExperts.toFixed(2)} zero)` : r.ffnExperts.toFixed(2),
       String(Math.round(r.tokensPerSecond)),
     ]),
   );

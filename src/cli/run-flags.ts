@@ -8,7 +8,9 @@ import { ACTIVATIONS } from '../nn/activations.js';
 import { lmConfig, MODEL_KINDS, NORM_KINDS, POSITIONS, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import { GATE_SCALES } from '../moe/gate.js';
 import { ROUTER_KINDS } from '../moe/router.js';
-import { choice, num, str, type FlagSpec, type Flags } from './args.js';
+import { choice, num, str, UsageError, type FlagSpec, type Flags } from './args.js';
+import { checkDtsSchedule, type DtsSchedule } from '../moe/dts-gate.js';
+import { ZERO_EXPERT_KINDS, type ZeroExpertKind } from '../moe/zero-experts.js';
 import type { CorpusOptions, TokenizerKind } from '../data/corpus.js';
 import { trainPreset, validateSettings, type TrainSettings } from '../train/settings.js';
 
@@ -37,6 +39,9 @@ export const MODEL_FLAGS: FlagSpec = {
   'smoe-top-k': { type: 'string' },
   'balance-weight': { type: 'string' },
   'z-loss-weight': { type: 'string' },
+  'shared-experts': { type: 'string' },
+  'zero-experts': { type: 'string' },
+  dts: { type: 'string' },
 };
 
 export const TRAIN_FLAGS: FlagSpec = {
@@ -97,11 +102,43 @@ export function configFromFlags(f: Flags, kind?: ModelKind): LMConfig {
     smoeTopK: num(f, 'smoe-top-k', int),
     balanceWeight: num(f, 'balance-weight', { min: 0 }),
     zLossWeight: num(f, 'z-loss-weight', { min: 0 }),
+    sharedExperts: num(f, 'shared-experts', { integer: true, min: 0 }),
+    zeroExperts: zeroExpertsFlag(f),
+    dts: dtsFlag(f),
   };
   // A longer --seq-len than the preset's context raises the context with it.
   const seqLen = num(f, 'seq-len', int);
   if (seqLen !== undefined && overrides.maxSeqLen === undefined) overrides.maxSeqLen = Math.max(seqLen, lmConfig(preset).maxSeqLen);
   return lmConfig(preset, overrides);
+}
+
+/** --zero-experts zero,copy,constant (a kind may repeat; 'none' for none). */
+function zeroExpertsFlag(f: Flags): ZeroExpertKind[] | undefined {
+  const raw = str(f, 'zero-experts');
+  if (raw === undefined) return undefined;
+  if (raw.trim() === 'none') return [];
+  return raw.split(',').map((part) => {
+    const k = part.trim();
+    if (!(ZERO_EXPERT_KINDS as readonly string[]).includes(k)) throw new UsageError(`--zero-experts: unknown kind '${k}' in '${raw}' (known: ${ZERO_EXPERT_KINDS.join(', ')}, or none)`);
+    return k as ZeroExpertKind;
+  });
+}
+
+/** --dts TAU_START:TAU_END:FROM:TO, the DTS gate's temperature schedule (dts-gate.ts), e.g. 2:0.5:0:600. */
+function dtsFlag(f: Flags): DtsSchedule | null | undefined {
+  const raw = str(f, 'dts');
+  if (raw === undefined) return undefined;
+  if (raw.trim() === 'none') return null;
+  const parts = raw.split(':').map((p) => (p.trim() === '' ? NaN : Number(p)));
+  if (parts.length !== 4 || parts.some((v) => !Number.isFinite(v))) throw new UsageError(`--dts '${raw}': expected TAU_START:TAU_END:FROM:TO, four numbers, e.g. 2:0.5:0:600`);
+  const [tauStart, tauEnd, from, to] = parts as [number, number, number, number];
+  const schedule = { tauStart, tauEnd, from, to };
+  try {
+    checkDtsSchedule('--dts', schedule);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return schedule;
 }
 
 export function settingsFromFlags(f: Flags, maxSeqLen: number): TrainSettings {

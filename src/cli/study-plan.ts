@@ -13,7 +13,8 @@
  * in its default configuration and in the paper's (mixture-of-attention
  * heads, convex gates). The ablations (the first size only) each change one
  * thing of the default DS-MoE, or of a baseline, and say which question
- * they answer.
+ * they answer; the last four are the routing options beyond the paper
+ * (shared and zero-computation experts, the DTS gate).
  */
 import { lmConfig, type LMConfig, type ModelKind } from '../moe/lm-config.js';
 import { UsageError } from './args.js';
@@ -36,6 +37,8 @@ export interface StudyArm {
   config: Partial<LMConfig>;
   /** Multiplies the size's steps (the training-length ablation). */
   stepsScale?: number;
+  /** A DTS gate annealing from tauStart at step 0 to tauEnd at the run's last step (its `to` is the budget's steps). */
+  dtsOverRun?: { tauStart: number; tauEnd: number };
   lr?: number;
   /** The question the arm answers, for the report. */
   question: string;
@@ -43,6 +46,8 @@ export interface StudyArm {
 
 export interface StudyPlan {
   sizes: StudySize[];
+  /** The main arms' ids the plan trains (default all four). */
+  mainIds: string[];
   /** The main arms' seeds, and the ablations' (a prefix of them). */
   seeds: number[];
   ablationSeeds: number[];
@@ -120,6 +125,27 @@ function ablationArms(preset: string): StudyArm[] {
     { id: 'long-dense', label: 'Dense, 2× tokens', kind: 'dense', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
     { id: 'long-smoe', label: 'SMoE, 2× tokens', kind: 'smoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
     { id: 'long-dsmoe', label: 'DS-MoE, 2× tokens', kind: 'dsmoe', config: {}, stepsScale: 2, question: 'does the gap change with more tokens?' },
+    ...routingArms(c.nExperts),
+  ];
+}
+
+/** The ids of the routing-extension ablations (their every mode gets its own table in the report). */
+export const ROUTING_ABLATIONS = ['shared', 'zero', 'shared-zero', 'dts'] as const;
+
+/**
+ * The routing options beyond the paper, each on the default DS-MoE: a
+ * quarter of the experts shared (DeepSeekMoE), one zero-computation expert
+ * of each kind (MoE++), both, and the DTS gate annealing τ 2 → 0.5 over the
+ * run (EvoMoE). Every one keeps the model's FFN width.
+ */
+function routingArms(nExperts: number): StudyArm[] {
+  const shared = Math.max(1, Math.floor(nExperts / 4));
+  const zero: LMConfig['zeroExperts'] = ['zero', 'copy', 'constant'];
+  return [
+    { id: 'shared', label: `${shared} shared + ${nExperts - shared} routed experts`, kind: 'dsmoe', config: { sharedExperts: shared }, question: 'shared experts (DeepSeekMoE): does a dense core help the routed experts?' },
+    { id: 'zero', label: 'zero-computation experts: zero, copy, constant', kind: 'dsmoe', config: { zeroExperts: zero }, question: 'zero-computation experts (MoE++): do tokens choose to do less?' },
+    { id: 'shared-zero', label: `${shared} shared experts and zero, copy, constant`, kind: 'dsmoe', config: { sharedExperts: shared, zeroExperts: zero }, question: 'both together' },
+    { id: 'dts', label: 'DTS gate, τ 2 → 0.5 over the run', kind: 'dsmoe', config: {}, dtsOverRun: { tauStart: 2, tauEnd: 0.5 }, question: 'the dense-to-sparse gate (EvoMoE): annealing in training beside the MI loss' },
   ];
 }
 
@@ -132,6 +158,8 @@ export interface PlanOptions {
   ablations?: string[] | 'all';
   /** Training tokens per run at the first size (default: the budget's steps × batch × seqLen). */
   tokens?: number;
+  /** Main arm ids to train (default all four). */
+  main?: string[];
 }
 
 /** The plan the options describe; every bad value is refused by name. */
@@ -158,7 +186,10 @@ export function makePlan(o: PlanOptions): StudyPlan {
     throw new UsageError(`--ablation-seeds must be an integer in [1, --seeds = ${o.seeds}], got ${ablationSeeds}`);
   }
   const seeds = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
-  return { sizes, seeds: seeds(o.seeds), ablationSeeds: seeds(ablationSeeds), main: mainArms(sizes[0]!.preset), ablations };
+  const allMain = mainArms(sizes[0]!.preset);
+  const mainIds = o.main ?? allMain.map((a) => a.id);
+  for (const id of mainIds) if (!allMain.some((a) => a.id === id)) throw new UsageError(`--main: unknown main arm '${id}' (known: ${allMain.map((a) => a.id).join(', ')})`);
+  return { sizes, mainIds, seeds: seeds(o.seeds), ablationSeeds: seeds(ablationSeeds), main: allMain.filter((a) => mainIds.includes(a.id)), ablations };
 }
 
 function studySize(preset: string): StudySize {
@@ -182,7 +213,7 @@ export function plannedRuns(plan: StudyPlan): PlannedRun[] {
   const runs: PlannedRun[] = [];
   plan.sizes.forEach((size, i) => {
     for (const seed of plan.seeds) {
-      for (const arm of mainArms(size.preset)) runs.push(plannedRun(size, arm, seed));
+      for (const arm of mainArms(size.preset).filter((a) => plan.mainIds.includes(a.id))) runs.push(plannedRun(size, arm, seed));
       if (i === 0 && plan.ablationSeeds.includes(seed)) for (const arm of plan.ablations) runs.push(plannedRun(size, arm, seed));
     }
   });
@@ -190,9 +221,10 @@ export function plannedRuns(plan: StudyPlan): PlannedRun[] {
 }
 
 function plannedRun(size: StudySize, arm: StudyArm, seed: number): PlannedRun {
-  const config = lmConfig(size.preset, { ...arm.config, kind: arm.kind });
   const settings: TrainSettings = { ...size.settings, seed };
   if (arm.stepsScale) rescaleSteps(settings, arm.stepsScale);
+  const dts = arm.dtsOverRun ? { dts: { ...arm.dtsOverRun, from: 0, to: settings.steps } } : {};
+  const config = lmConfig(size.preset, { ...arm.config, ...dts, kind: arm.kind });
   if (arm.lr) {
     settings.lr *= arm.lr;
     settings.minLr *= arm.lr;

@@ -15,7 +15,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/fs.js';
-import { configUsed, type LMConfig } from '../moe/lm-config.js';
+import { configUsed, withAbsentFields, type LMConfig } from '../moe/lm-config.js';
 import type { CorpusOptions } from '../data/corpus.js';
 import type { PlannedRun } from './study-plan.js';
 
@@ -26,9 +26,9 @@ const RECORD_FILE = 'record.json';
 /** One evaluated inference mode of a run. */
 export interface RecordRow {
   label: string;
-  /** 'dense', 'topK', 'threshold' or 'thresholdTopK'. */
+  /** 'dense', 'topK', 'threshold', 'thresholdTopK' or 'topP'. */
   mode: string;
-  /** k or ε, when the mode has one. */
+  /** k, ε or p, when the mode has one. */
   param?: number;
   perplexity: number;
   totalParams: number;
@@ -78,7 +78,8 @@ export function openStudyFolder(dir: string, corpus: Omit<CorpusOptions, 'reuse'
     const old = theirs.runs[runDir];
     if (!old) continue;
     // Configs compare by the fields their models read: a Dense run does not change when attnExperts does.
-    const used = (r: { config: unknown; settings: unknown }): unknown => ({ config: configUsed(r.config as LMConfig), settings: r.settings });
+    // A plan written before a config field existed reads it at its old meaning (withAbsentFields).
+    const used = (r: { config: unknown; settings: unknown }): unknown => ({ config: configUsed(withAbsentFields(r.config as Record<string, unknown>) as unknown as LMConfig), settings: r.settings });
     const diff = firstDifference(used(spec), used(old));
     if (diff) throw new Error(`study folder ${dir} was made by another plan: run ${runDir} ${diff} (choose another --out, or the plan it was made with)`);
   }

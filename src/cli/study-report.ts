@@ -140,21 +140,41 @@ export function ablationTable(records: Records, plan: StudyPlan, smoeTopK: numbe
     { header: `top-${smoeTopK} PPL (min–max)`, align: 'right' }, { header: 'vs main arm', align: 'right' }], rows);
 }
 
+/**
+ * Every mode of each arm beside the main DS-MoE's same mode: perplexity
+ * over seeds, active parameters, FFN share, and the ratio to DS-MoE paired
+ * by seed (the routing-extension ablations, whose question is what they
+ * cost and save in each mode, not only at top-2).
+ */
+export function modesTable(records: Records, preset: string, arms: readonly StudyArm[]): string {
+  const main = mainArms(preset).find((a) => a.id === 'dsmoe')!;
+  const rows = [main, ...arms].flatMap((arm) => armRows(records, preset, arm));
+  return markdownTable(
+    ['Model', 'Inference', { header: 'PPL (mean)', align: 'right' }, { header: 'min–max', align: 'right' }, { header: 'seeds', align: 'right' },
+      { header: 'Active params', align: 'right' }, { header: 'FFN active', align: 'right' }, { header: 'vs DS-MoE, same mode (paired)', align: 'right' }],
+    rows.map((r) => [
+      r.arm.label, r.row.label, f3(r.perplexity.mean), range(r.perplexity), String(r.perplexity.n),
+      formatCount(Math.round(r.activeParams)), formatPercent(r.ffnActive),
+      r.arm.id === main.id ? '' : pairedCell(paired(records, preset, { arm: r.arm.id, label: r.row.label }, { arm: main.id, label: r.row.label })),
+    ]),
+  );
+}
+
 /** Writes the size's two pictures into the study folder; returns their paths. */
 export function writeStudyPictures(dir: string, records: Records, preset: string): string[] {
   const series: LineSeries[] = [];
   for (const arm of mainArms(preset)) {
     const rows = armRows(records, preset, arm);
-    const families = arm.kind === 'dsmoe' ? [['dense', 'topK'], ['threshold']] : [['dense', 'topK']];
+    const families = arm.kind === 'dsmoe' ? [['dense', 'topK'], ['threshold'], ['topP']] : [['dense', 'topK']];
     for (const fam of families) {
       const pts = rows.filter((r) => fam.includes(r.row.mode)).sort((a, b) => a.activeParams - b.activeParams);
       if (pts.length === 0) continue;
       series.push({
-        name: fam[0] === 'threshold' ? `${arm.label} threshold` : arm.label,
+        name: fam[0] === 'dense' ? arm.label : `${arm.label} ${fam[0]}`,
         points: pts.map((r) => [r.activeParams / 1000, r.perplexity.mean]),
         errors: pts.map((r) => [r.perplexity.min, r.perplexity.max]),
         markers: true,
-        dashed: fam[0] === 'threshold',
+        dashed: fam[0] !== 'dense',
       });
     }
   }

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { makeFolder } from '../io/fs.js';
-import type { LMConfig } from '../moe/lm-config.js';
+import { routerExperts, type LMConfig } from '../moe/lm-config.js';
 import type { InferMode } from '../moe/routing.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { bool, commandFlags, num, str, UsageError } from './args.js';
@@ -22,9 +22,9 @@ import { evaluateModes } from '../train/sparse-eval.js';
 import { releaseDeviceMemory } from '../train/memory.js';
 import { COMMON_FLAGS } from './run-flags.js';
 import { runTraining } from './run.js';
-import { makePlan, plannedRuns, SPLIT_SEED, type PlannedRun, type StudyPlan } from './study-plan.js';
+import { makePlan, plannedRuns, ROUTING_ABLATIONS, SPLIT_SEED, type PlannedRun, type StudyPlan } from './study-plan.js';
 import { openStudyFolder, readRecord, writeRecord, type RunRecord } from './study-record.js';
-import { ablationTable, claimsTable, mainTable, writeStudyPictures } from './study-report.js';
+import { ablationTable, claimsTable, mainTable, modesTable, writeStudyPictures } from './study-report.js';
 import { formatDuration } from './table.js';
 
 export const STUDY_USAGE = `dsmoe study [options]
@@ -39,6 +39,8 @@ seed, and the pictures, into --out. Stopped, it continues where it was.
   --seeds N           seeds 1…N per main row (default 3)
   --ablation-seeds N  seeds 1…N per ablation row (default 2)
   --ablations LIST    ablation ids, 'all' (default) or 'none'
+  --main LIST         main arm ids to train: dense, smoe, dsmoe, dsmoe-paper
+                      (default all; the ablations compare with their kind's)
   --tokens N          training tokens per run at the first size (default:
                       its budget); the other sizes scale with it
   --out DIR           the study folder (default runs/study)
@@ -48,6 +50,7 @@ seed, and the pictures, into --out. Stopped, it continues where it was.
 
 const FLAGS = {
   ...COMMON_FLAGS, sizes: { type: 'string' }, seeds: { type: 'string' }, 'ablation-seeds': { type: 'string' }, ablations: { type: 'string' }, tokens: { type: 'string' }, corpus: { type: 'string' },
+  main: { type: 'string' },
 } as const;
 
 export async function studyCommand(argv: readonly string[]): Promise<void> {
@@ -59,6 +62,7 @@ export async function studyCommand(argv: readonly string[]): Promise<void> {
     ablationSeeds: num(flags, 'ablation-seeds', { integer: true, min: 1 }),
     ablations: ablationList(str(flags, 'ablations')),
     tokens: num(flags, 'tokens', { integer: true, min: 1 }),
+    main: str(flags, 'main')?.split(',').map((id) => id.trim()),
   });
   const backend = await useBackend(str(flags, 'backend'));
   const outDir = str(flags, 'out') ?? join('runs', 'study');
@@ -118,20 +122,36 @@ async function trainAndEvaluate(outDir: string, run: PlannedRun, data: PreparedC
     dir: run.dir, preset: run.size.preset, arm: run.arm.id, seed: run.seed, kind: run.config.kind, backend,
     trainSeconds: res.trainer.seconds, evalSeconds,
     rows: evals.map((r) => ({
-      label: r.label, mode: r.mode.mode, ...('k' in r.mode ? { param: r.mode.k } : 'eps' in r.mode ? { param: r.mode.eps } : {}),
+      label: r.label, mode: r.mode.mode, ...modeParam(r.mode),
       perplexity: r.perplexity, totalParams: r.totalParams, activeParams: r.activeParams, ffnActive: r.ffnActive,
     })),
     curve,
   };
 }
 
-/** Dense models densely; SMoE at top-1, its training k and twice it; DS-MoE densely, at top-1/2/4 and two thresholds. */
+/** k, ε or p of a mode, for the record. */
+function modeParam(m: InferMode): { param?: number } {
+  switch (m.mode) {
+    case 'dense': return {};
+    case 'topK': return { param: m.k };
+    case 'topP': return { param: m.p };
+    default: return { param: m.eps };
+  }
+}
+
+/** Dense models densely; SMoE at top-1, its training k and twice it; DS-MoE densely, at top-1/2/4, two thresholds and three top-p masses. */
 function studyModes(c: LMConfig): InferMode[] {
-  const ks = (list: number[]): InferMode[] => [...new Set(list.filter((k) => k <= c.nExperts))].map((k) => ({ mode: 'topK', k }));
+  const ks = (list: number[]): InferMode[] => [...new Set(list.filter((k) => k <= routerExperts(c)))].map((k) => ({ mode: 'topK', k }));
   if (c.kind === 'dense') return [{ mode: 'dense' }];
   if (c.kind === 'smoe') return ks([1, c.smoeTopK, 2 * c.smoeTopK]);
-  return [{ mode: 'dense' }, ...ks([1, c.smoeTopK, 2 * c.smoeTopK]), { mode: 'threshold', eps: 0.5 }, { mode: 'threshold', eps: 1 }];
+  return [
+    { mode: 'dense' }, ...ks([1, c.smoeTopK, 2 * c.smoeTopK]), { mode: 'threshold', eps: 0.5 }, { mode: 'threshold', eps: 1 },
+    ...STUDY_TOP_P.map((p): InferMode => ({ mode: 'topP', p })),
+  ];
 }
+
+/** The top-p masses every DS-MoE run is evaluated at. */
+const STUDY_TOP_P = [0.6, 0.8, 0.9];
 
 function studyReport(outDir: string, plan: StudyPlan, records: readonly RunRecord[], wallSeconds: number): string {
   const topK = plannedRuns(plan).find((r) => r.config.kind === 'smoe')?.config.smoeTopK ?? 2;
@@ -149,6 +169,11 @@ function studyReport(outDir: string, plan: StudyPlan, records: readonly RunRecor
   if (plan.ablations.length) {
     parts.push(`## Ablations (${plan.sizes[0]!.preset})\n`);
     parts.push(`${ablationTable(records, plan, topK)}\n`);
+  }
+  const routing = plan.ablations.filter((a) => (ROUTING_ABLATIONS as readonly string[]).includes(a.id));
+  if (routing.length) {
+    parts.push(`## Routing beyond the paper (${plan.sizes[0]!.preset}): every mode, against DS-MoE\n`);
+    parts.push(`${modesTable(records, plan.sizes[0]!.preset, routing)}\n`);
   }
   return parts.join('\n');
 }

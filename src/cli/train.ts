@@ -49,6 +49,13 @@ expert-load and expert-genre (.svg) to --out.
                              experts weighed by S_e, or by N·S_e (a uniform
                              router is then the dense layer; default convex)
   --smoe-top-k K  --balance-weight X  --z-loss-weight X   (smoe)
+  Routing beyond the paper (dsmoe and smoe; each off by default):
+  --shared-experts S         S of the --experts outside the router, used by
+                             every token (DeepSeekMoE's shared experts)
+  --zero-experts LIST        router choices that run no GEMM: zero, copy,
+                             constant, comma-separated (MoE++)
+  --dts T0:T1:FROM:TO        the dense-to-sparse gate: router temperature T0
+                             until step FROM, annealed to T1 at step TO (EvoMoE)
   --stop-after N             stop after step N with a checkpoint (as if killed)
   --quiet                    no progress output`;
 

@@ -41,6 +41,7 @@ import { MoEFeedForward } from './moe-ffn.js';
 import type { Router } from './router.js';
 import { keepsEvery, route, routeSole, type InferMode, type Routing } from './routing.js';
 import { routingStats } from './stats.js';
+import { constantRows } from './zero-experts.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 
 /** Whether `backend` can run the direct step: synchronous, with the fused row kernels and an in-place write. */
@@ -262,10 +263,12 @@ function publicRouting(r: HostRouting): Routing {
   return { experts: r.experts, gates: r.gates };
 }
 
-/** A router's probabilities for x [T, d]: [T, N]. */
+/** A router's probabilities for x [T, d]: [T, N], at its temperature (the DTS gate's; 1 otherwise). */
 function routerScores(c: Calls, x: DeviceBuffer, tokens: number, router: Router, n: number): DeviceBuffer {
   let logits = c.module(x, tokens, router.proj);
   if (router.out) logits = c.module(c.unary('gelu', logits), tokens, router.out);
+  // Divided, not folded into the softmax's scale, so the scores are the graph's to the bit (Router.forward).
+  if (router.temperature !== 1) logits = c.binary('div', logits, [tokens, n], c.scalar(router.temperature), [], [tokens, n]);
   return c.softmax(logits, tokens, n);
 }
 
@@ -392,7 +395,11 @@ function gateColumn(c: Calls, pairs: SortedPairs, scale: number): DeviceBuffer {
   return c.floats(Array.from(pairs.gate, (g) => scale * g));
 }
 
-/** The FFN on the normed x [B, d]: dense, every expert mixed by its score, or the routed experts. */
+/**
+ * The FFN on the normed x [B, d]: dense, every expert mixed by its score, or
+ * the routed experts; then the zero-computation experts the tokens chose,
+ * the shared experts and b2.
+ */
 function ffnStep(st: Step, block: Block, x: DeviceBuffer): LayerStep {
   const { c, batch: b } = st;
   const ffn = block.ffn;
@@ -401,32 +408,72 @@ function ffnStep(st: Step, block: Block, x: DeviceBuffer): LayerStep {
     const y = c.linear(c.unary(ffn.activation, c.linear(x, b, ffn.w1, ffn.b1)), b, ffn.w2, ffn.b2);
     return { y, routing: null, stats: denseLayerStats(b, ffn.numParameters(), ffn.macsPerToken()) };
   }
-  const [n, h] = [ffn.nExperts, ffn.expertHidden];
-  const scores = routerScores(c, x, b, ffn.router, n);
-  const routing = route(c.read(scores), b, n, st.opts.mode);
+  const [n, h, choices] = [ffn.nExperts, ffn.expertHidden, ffn.nChoices];
+  const scores = routerScores(c, x, b, ffn.router, choices); // [B, N + Z]
+  const routing = route(c.read(scores), b, choices, st.opts.mode);
   const stats = routingStats(routing, ffn.costModel(b));
-  if (keepsEvery(routing, n)) {
-    // mixAll: act(x·W1 + b1) [B, N·h], expert e's hidden units times its gate, then ·W2 + b2.
-    const gates = ffn.gateScale === 1 ? scores : c.binary('mul', scores, [b, n], c.scalar(ffn.gateScale), [], [b, n]);
+  let y: DeviceBuffer;
+  if (keepsEvery(routing, choices)) {
+    // mixAll: act(x·W1 + b1) [B, N·h], expert e's hidden units times its gate, then ·W2.
+    const ffnScores = choices === n ? scores : c.view(scores, [b, n], [choices, 1]);
+    const gates = ffn.gateScale === 1 ? ffnScores : c.binary('mul', ffnScores, [b, n], c.scalar(ffn.gateScale), [], [b, n]);
     const hidden = c.unary(ffn.activation, c.linear(x, b, ffn.w1, ffn.b1));
     const gated = c.binary('mul', hidden, [b, n, h], gates, [b, n, 1], [b, n, h]);
-    return { y: c.linear(gated, b, ffn.w2, ffn.b2), routing: publicRouting(routing), stats };
+    y = c.linear(gated, b, ffn.w2);
+  } else {
+    y = ffnRouted(c, ffn, x, b, sortByExpert(routing, choices));
   }
-  const pairs = sortByExpert(routing, n);
-  const p = pairs.token.length;
-  let y: DeviceBuffer;
-  if (p === 0) y = c.floats(new Float64Array(b * d));
-  else {
-    // MoEFeedForward.experts: the grouped GEMM pair over each expert's own tokens, then the scatter-add.
-    const { token, offsets } = pairIndex(c, pairs);
-    const bias = ffn.b1 ? { bias: ffn.b1.lazy.buffer } : {};
-    const hidden = c.groupedMatmul(x, ffn.w1.lazy.buffer, offsets, { kind: 'rows', groups: n, rows: p, k: d, n: h, bStrides: columnStrides(n, h, false), aRows: b, bias: ffn.b1 !== null }, { rowIndex: token, ...bias }); // [P, h]
-    const gated = c.binary('mul', c.unary(ffn.activation, hidden), [p, h], gateColumn(c, pairs, ffn.gateScale), [p, 1], [p, h]);
-    const out = c.groupedMatmul(gated, ffn.w2.lazy.buffer, offsets, { kind: 'rows', groups: n, rows: p, k: h, n: d, bStrides: stackedStrides(h, d, false) }); // [P, d]
-    y = c.scatterAdd(out, d, token, b);
+  const free = zeroExpertsStep(c, ffn, x, b, routing);
+  if (free) y = c.binary('add', y, [b, d], free, [b, d], [b, d]);
+  if (ffn.shared) {
+    const s = ffn.shared;
+    y = c.binary('add', y, [b, d], c.linear(c.unary(s.activation, c.linear(x, b, s.w1, s.b1)), b, s.w2), [b, d], [b, d]);
   }
   if (ffn.b2) y = c.binary('add', y, [b, d], ffn.b2.lazy.buffer, [d], [b, d]);
   return { y, routing: publicRouting(routing), stats };
+}
+
+/** MoEFeedForward.experts on the pairs of the N FFN experts (sorted first): the grouped GEMM pair over each expert's own tokens, then the scatter-add. [B, d]. */
+function ffnRouted(c: Calls, ffn: MoEFeedForward, x: DeviceBuffer, b: number, pairs: SortedPairs): DeviceBuffer {
+  const [n, h, d] = [ffn.nExperts, ffn.expertHidden, ffn.dModel];
+  const p = pairs.offsets[n]!;
+  if (p === 0) return c.floats(new Float64Array(b * d));
+  const token = c.upload(pairs.token.subarray(0, p));
+  const offsets = c.upload(pairs.offsets.subarray(0, n + 1));
+  const bias = ffn.b1 ? { bias: ffn.b1.lazy.buffer } : {};
+  const hidden = c.groupedMatmul(x, ffn.w1.lazy.buffer, offsets, { kind: 'rows', groups: n, rows: p, k: d, n: h, bStrides: columnStrides(n, h, false), aRows: b, bias: ffn.b1 !== null }, { rowIndex: token, ...bias }); // [P, h]
+  const gates = c.floats(Array.from(pairs.gate.subarray(0, p), (g) => ffn.gateScale * g));
+  const gated = c.binary('mul', c.unary(ffn.activation, hidden), [p, h], gates, [p, 1], [p, h]);
+  const out = c.groupedMatmul(gated, ffn.w2.lazy.buffer, offsets, { kind: 'rows', groups: n, rows: p, k: h, n: d, bStrides: stackedStrides(h, d, false) }); // [P, d]
+  return c.scatterAdd(out, d, token, b);
+}
+
+/**
+ * Σ g·E(x) of the zero-computation experts each token chose (zero-experts.ts),
+ * elementwise: per copy or constant expert, a [B, 1] column of the gates
+ * (0 for the tokens that did not choose it) times x or times its vector.
+ * Null when no token chose one that outputs anything.
+ */
+function zeroExpertsStep(c: Calls, ffn: MoEFeedForward, x: DeviceBuffer, b: number, routing: HostRouting): DeviceBuffer | null {
+  const [n, d] = [ffn.nExperts, ffn.dModel];
+  const rowOf = constantRows(ffn.zeroExperts);
+  let y: DeviceBuffer | null = null;
+  ffn.zeroExperts.forEach((kind, j) => {
+    if (kind === 'zero') return;
+    const column = new Float64Array(b);
+    let any = false;
+    routing.experts.forEach((es, t) => {
+      const at = es.indexOf(n + j);
+      if (at >= 0) [column[t], any] = [ffn.gateScale * routing.gates[t]![at]!, true];
+    });
+    if (!any) return;
+    const g = c.floats(column);
+    const out = kind === 'copy'
+      ? c.binary('mul', x, [b, d], g, [b, 1], [b, d])
+      : c.binary('mul', g, [b, 1], c.view(ffn.constants!.lazy.buffer, [1, d], [d, 1], rowOf[j]! * d), [1, d], [b, d]);
+    y = y ? c.binary('add', y, [b, d], out, [b, d], [b, d]) : out;
+  });
+  return y;
 }
 
 /** The step's logits [B, vocab] as a realized tensor [B, 1, vocab], on the backend that made them. */

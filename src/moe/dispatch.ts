@@ -107,16 +107,16 @@ export interface ExpertGroups {
 export type GroupedExpertFn = (groups: ExpertGroups) => Tensor;
 
 /**
- * The gates of the sorted pairs as a [P, 1] tensor: host constants, or,
- * given the router's scores [T, N], gathered from them so that gradients
- * reach the router (sparse training).
+ * The gates of the sorted pairs `which` (indices into the pairs) as a
+ * [P, 1] tensor: host constants, or, given the router's scores [T, N],
+ * gathered from them so that gradients reach the router (sparse training).
  */
-function gateColumn(x: Tensor, pairs: SortedPairs, { scores, gateScale = 1 }: DispatchOptions): Tensor {
-  const total = pairs.token.length;
+export function pairGates(x: Tensor, pairs: SortedPairs, which: Int32Array, { scores, gateScale = 1 }: DispatchOptions): Tensor {
+  const total = which.length;
   const opts = { backend: x.backend };
   if (!scores) {
     const data = x.dtype === 'float64' ? new Float64Array(total) : new Float32Array(total);
-    for (let i = 0; i < total; i++) data[i] = gateScale * pairs.gate[i]!;
+    for (let i = 0; i < total; i++) data[i] = gateScale * pairs.gate[which[i]!]!;
     return fromData(data, [total, 1], opts);
   }
   const [tokens, n] = [x.shape[0]!, pairs.nExperts];
@@ -124,9 +124,14 @@ function gateColumn(x: Tensor, pairs: SortedPairs, { scores, gateScale = 1 }: Di
     throw new Error(`dispatch: scores ${fmt(scores.shape)} should be [${tokens}, ${n}] for tokens ${fmt(x.shape)}`);
   }
   const flat = new Int32Array(total);
-  for (let i = 0; i < total; i++) flat[i] = pairs.token[i]! * n + pairs.expert[i]!;
+  for (let i = 0; i < total; i++) flat[i] = pairs.token[which[i]!]! * n + pairs.expert[which[i]!]!;
   const gates = gatherRows(scores.reshape([tokens * n, 1]), fromData(flat, [total], opts));
   return gateScale === 1 ? gates : gates.mul(gateScale);
+}
+
+/** The gates of the first `total` sorted pairs. */
+function gateColumn(x: Tensor, pairs: SortedPairs, opts: DispatchOptions, total = pairs.token.length): Tensor {
+  return pairGates(x, pairs, Int32Array.from({ length: total }, (_, i) => i), opts);
 }
 
 /** How the dispatcher reads its gates. */
@@ -135,6 +140,12 @@ export interface DispatchOptions {
   scores?: Tensor;
   /** Every gate multiplied by this (a layer's GateScale, gate.ts); default 1. */
   gateScale?: number;
+  /**
+   * The grouped experts are experts 0 … groups − 1 only (default all N):
+   * the pairs of the others, sorted after them, are left to the caller
+   * (zero-computation experts, zero-experts.ts).
+   */
+  groups?: number;
 }
 
 function checkTokens(x: Tensor): void {
@@ -150,11 +161,12 @@ function checkTokens(x: Tensor): void {
  */
 export function dispatchGrouped(x: Tensor, pairs: SortedPairs, outCols: number, experts: GroupedExpertFn, opts: DispatchOptions = {}): Tensor {
   checkTokens(x);
-  const [tokens, total, on] = [x.shape[0]!, pairs.token.length, { backend: x.backend }];
+  const groups = opts.groups ?? pairs.nExperts;
+  const [tokens, total, on] = [x.shape[0]!, pairs.offsets[groups]!, { backend: x.backend }];
   if (total === 0) return zeros([tokens, outCols], { ...on, dtype: x.dtype });
-  const token = fromData(pairs.token, [total], on);
-  const offsets = fromData(pairs.offsets, [pairs.nExperts + 1], on);
-  const out = experts({ x, token, offsets, gates: gateColumn(x, pairs, opts), pairs });
+  const token = fromData(pairs.token.subarray(0, total), [total], on);
+  const offsets = fromData(pairs.offsets.subarray(0, groups + 1), [groups + 1], on);
+  const out = experts({ x, token, offsets, gates: gateColumn(x, pairs, opts, total), pairs });
   return scatterAddRows(out, token, tokens);
 }
 

@@ -24,6 +24,7 @@ import type { LMConfig } from './lm-config.js';
 import { attentionMode, denseLayerStats, type LayerStats, type LMInferOptions } from './lm-stats.js';
 import { MoEAttention } from './moe-attention.js';
 import { MoEFeedForward } from './moe-ffn.js';
+import type { Router } from './router.js';
 import { keepsEvery, route, routeSole, type InferMode, type Routing } from './routing.js';
 import { routingStats } from './stats.js';
 
@@ -78,11 +79,21 @@ export class Block extends Module {
     this.ffn = c.kind === 'dense'
       ? new DenseFeedForward(c.dModel, width, c.activation)
       : new MoEFeedForward({
-        dModel: c.dModel, nExperts: c.nExperts, expertHidden: c.expertHidden, activation: c.activation,
+        // The shared experts are nExperts' first: the FFN stays nExperts·expertHidden wide in every kind.
+        dModel: c.dModel, nExperts: c.nExperts - c.sharedExperts, expertHidden: c.expertHidden, activation: c.activation,
         router: c.router, routerHidden: c.routerHidden, gate: c.ffnGate,
         training: c.kind === 'smoe' ? { mode: 'topK', k: c.smoeTopK } : { mode: 'dense' },
+        sharedExperts: c.sharedExperts, zeroExperts: c.zeroExperts,
       });
     this.drop = new Dropout(c.dropout);
+  }
+
+  /** The routers of this block (FFN and attention, where they have one). */
+  routers(): Router[] {
+    const out: Router[] = [];
+    if (this.attn instanceof MoEAttention) out.push(this.attn.router);
+    if (this.ffn instanceof MoEFeedForward) out.push(this.ffn.router);
+    return out;
   }
 
   forward(h: Tensor): { h: Tensor; aux: BlockAux } {
@@ -167,13 +178,13 @@ export class Block extends Module {
       return { ...out, h: h1, xf };
     });
     if (p2.aScores) aRouting = route(await p2.aScores.data(), tokens, (attn as MoEAttention).nExperts, aMode!);
-    const fRouting = p2.fScores ? route(await p2.fScores.data(), tokens, (ffn as MoEFeedForward).nExperts, fMode) : null;
+    const fRouting = p2.fScores ? route(await p2.fScores.data(), tokens, (ffn as MoEFeedForward).nChoices, fMode) : null;
 
     // Pass 3, only where the FFN routes on the host: the chosen experts and the residual.
     let out = p2.h!;
     if (!ffnOnDevice) {
       const [h1, xf, sf, r, moe] = [p2.h!, p2.xf!, p2.fScores!, fRouting!, ffn as MoEFeedForward];
-      const y = (): Tensor => (keepsEvery(r, moe.nExperts) ? moe.mixAll(xf, sf) : moe.routed(xf, r));
+      const y = (): Tensor => (keepsEvery(r, moe.nChoices) ? moe.mixAll(xf, sf) : moe.routed(xf, r));
       out = (await passes.run(() => ({ h: h1.add(y().reshape([b, s, d])) }))).h!;
     }
     passes.freeAllBut(out);

@@ -14,8 +14,10 @@
  *          load-balancing loss, dense attention (the paper's SMoE baseline).
  */
 import { ACTIVATIONS, type ActivationName } from '../nn/activations.js';
+import { checkDtsSchedule, type DtsSchedule } from './dts-gate.js';
 import { GATE_SCALES, type GateScale } from './gate.js';
 import { ROUTER_KINDS, type RouterKind } from './router.js';
+import { checkZeroExperts, type ZeroExpertKind } from './zero-experts.js';
 
 /** The choices of each string field, listed once: validateConfig and the command-line flags both check against them. */
 export const MODEL_KINDS = ['dsmoe', 'dense', 'smoe'] as const;
@@ -60,6 +62,19 @@ export interface LMConfig {
   smoeTopK: number;
   balanceWeight: number;
   zLossWeight: number;
+  /**
+   * Shared experts (DeepSeekMoE): this many of the nExperts FFN experts sit
+   * outside the router, a dense block every token uses, ungated; the router
+   * chooses among the other nExperts − sharedExperts. 0 (default): none.
+   */
+  sharedExperts: number;
+  /**
+   * Zero-computation experts (MoE++): router choices that run no GEMM, in
+   * router order after the FFN experts (zero-experts.ts). Empty (default): none.
+   */
+  zeroExperts: readonly ZeroExpertKind[];
+  /** The dense-to-sparse gate's temperature schedule (EvoMoE, dts-gate.ts), every router's; null (default): temperature 1. */
+  dts: Readonly<DtsSchedule> | null;
 }
 
 const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headDim' | 'attnExperts' | 'nExperts' | 'expertHidden' | 'maxSeqLen'> = {
@@ -78,6 +93,9 @@ const base: Omit<LMConfig, 'dModel' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'headD
   smoeTopK: 2,
   balanceWeight: 0.01,
   zLossWeight: 0.001,
+  sharedExperts: 0,
+  zeroExperts: [],
+  dts: null,
 };
 
 /**
@@ -132,6 +150,7 @@ function withoutUndefined<T extends object>(o: Partial<T>): Partial<T> {
 
 export const MAX_SEQ_LEN = 8192;
 
+const COUNTS = ['sharedExperts'] as const;
 const POSITIVE_INTS = ['vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'attnExperts', 'nExperts', 'expertHidden', 'routerHidden', 'smoeTopK'] as const;
 const NON_NEGATIVE = ['alphaFfn', 'alphaAttn', 'balanceWeight', 'zLossWeight', 'dropout'] as const;
 
@@ -153,14 +172,27 @@ export function validateConfig(c: LMConfig): void {
   for (const k of NON_NEGATIVE) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) throw new Error(`model config: ${k} must be a finite number ≥ 0, got ${c[k]}`);
   }
+  for (const k of COUNTS) {
+    if (!Number.isInteger(c[k]) || c[k] < 0) throw new Error(`model config: ${k} must be an integer ≥ 0, got ${c[k]}`);
+  }
+  // The router needs at least one FFN expert to choose: the shared ones are taken from the nExperts.
+  if (c.sharedExperts >= c.nExperts) throw new Error(`model config: sharedExperts=${c.sharedExperts} must be less than nExperts=${c.nExperts} (at least one routed expert)`);
+  checkZeroExperts('model config: zeroExperts', c.zeroExperts);
+  if (c.dts !== null) checkDtsSchedule('model config: dts', c.dts);
   // Attention materialises an S×S score matrix per head: past this it cannot be allocated on any backend here.
   if (c.maxSeqLen > MAX_SEQ_LEN) throw new Error(`model config: maxSeqLen must be ≤ ${MAX_SEQ_LEN} (attention builds S×S scores), got ${c.maxSeqLen}`);
   if (c.dropout >= 1) throw new Error(`model config: dropout must be < 1, got ${c.dropout}`);
   if (c.nHeads % c.nKvHeads !== 0) throw new Error(`model config: nKvHeads=${c.nKvHeads} must divide nHeads=${c.nHeads}`);
   if (c.nHeads % c.attnExperts !== 0) throw new Error(`model config: attnExperts=${c.attnExperts} must divide nHeads=${c.nHeads}`);
   if (c.positions === 'rotary' && c.headDim % 2 !== 0) throw new Error(`model config: rotary positions need an even headDim, got ${c.headDim}`);
-  if (c.smoeTopK > c.nExperts) throw new Error(`model config: smoeTopK=${c.smoeTopK} exceeds nExperts=${c.nExperts}`);
+  if (c.smoeTopK > routerExperts(c)) throw new Error(`model config: smoeTopK=${c.smoeTopK} exceeds the FFN router's ${routerExperts(c)} choices (nExperts ${c.nExperts} − sharedExperts ${c.sharedExperts} + ${c.zeroExperts.length} zero-computation)`);
 }
+
+/** What the FFN router chooses among: the routed FFN experts, then the zero-computation experts. */
+export function routerExperts(c: Pick<LMConfig, 'nExperts' | 'sharedExperts' | 'zeroExperts'>): number {
+  return c.nExperts - c.sharedExperts + c.zeroExperts.length;
+}
+
 
 /**
  * The fields each kind reads besides the shared shape ones: a Dense model is
@@ -171,8 +203,8 @@ export function validateConfig(c: LMConfig): void {
 const SHARED_FIELDS = ['kind', 'vocabSize', 'maxSeqLen', 'dModel', 'nLayers', 'nHeads', 'nKvHeads', 'headDim', 'nExperts', 'expertHidden', 'activation', 'positions', 'norm', 'dropout'] as const;
 const KIND_FIELDS: Record<ModelKind, readonly (keyof LMConfig)[]> = {
   dense: [],
-  smoe: ['router', 'routerHidden', 'ffnGate', 'smoeTopK', 'balanceWeight', 'zLossWeight'],
-  dsmoe: ['attnExperts', 'router', 'routerHidden', 'ffnGate', 'attnGate', 'alphaFfn', 'alphaAttn'],
+  smoe: ['router', 'routerHidden', 'ffnGate', 'smoeTopK', 'balanceWeight', 'zLossWeight', 'sharedExperts', 'zeroExperts', 'dts'],
+  dsmoe: ['attnExperts', 'router', 'routerHidden', 'ffnGate', 'attnGate', 'alphaFfn', 'alphaAttn', 'sharedExperts', 'zeroExperts', 'dts'],
 };
 
 /** The fields of `c` that its kind's model reads (test/moe/lm.test.ts checks that the others change nothing). */
@@ -184,13 +216,21 @@ export function configUsed(c: LMConfig): Partial<LMConfig> {
 /** Parses a config read back from a checkpoint: every field present and valid. */
 export function configFromJSON(json: unknown): LMConfig {
   if (typeof json !== 'object' || json === null) throw new Error('model config: expected a JSON object');
-  // Checkpoints written before the gate fields existed were all trained with convex gates. (Filled in
-  // after the fields read, so a new checkpoint's config keeps its order and a resumed run writes the same bytes.)
-  const c: Record<string, unknown> = { ...(json as Record<string, unknown>) };
-  for (const k of ['ffnGate', 'attnGate']) if (!(k in c)) c[k] = 'convex';
+  // Checkpoints written before the gate fields existed were all trained with convex gates, and those
+  // before the routing extensions had none of them. (Filled in after the fields read, so a new
+  // checkpoint's config keeps its order and a resumed run writes the same bytes.)
+  const c = withAbsentFields(json as Record<string, unknown>);
   const missing = (Object.keys(PRESETS.tiny!) as (keyof LMConfig)[]).filter((k) => !(k in c));
   if (missing.length) throw new Error(`model config: missing fields ${missing.join(', ')}`);
   const cfg = c as unknown as LMConfig;
   validateConfig(cfg);
   return cfg;
+}
+
+/** What a config written before a field existed means, that field filled in (configFromJSON; a study folder's older plans). */
+export function withAbsentFields(json: Record<string, unknown>): Record<string, unknown> {
+  const c: Record<string, unknown> = { ...json };
+  const absent: Partial<LMConfig> = { ffnGate: 'convex', attnGate: 'convex', sharedExperts: 0, zeroExperts: [], dts: null };
+  for (const [k, v] of Object.entries(absent)) if (!(k in c)) c[k] = v;
+  return c;
 }

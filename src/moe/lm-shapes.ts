@@ -10,7 +10,7 @@
  * test/moe/lm.test.ts checks it against a built model's stateDict() over
  * every kind, router, position and norm, so the two cannot drift apart.
  */
-import type { LMConfig } from './lm-config.js';
+import { routerExperts, type LMConfig } from './lm-config.js';
 
 export type ShapeMap = Record<string, number[]>;
 
@@ -68,10 +68,21 @@ function attention(s: ShapeMap, at: string, c: LMConfig): void {
 }
 
 function ffn(s: ShapeMap, at: string, c: LMConfig): void {
-  const width = c.nExperts * c.expertHidden;
+  // The Dense model reads no routing option: its FFN is all N experts.
+  const moe = c.kind !== 'dense';
+  const shared = moe ? c.sharedExperts * c.expertHidden : 0;
+  const width = c.nExperts * c.expertHidden - shared;
   s[`${at}.w1`] = [c.dModel, width];
   s[`${at}.b1`] = [width];
   s[`${at}.w2`] = [width, c.dModel];
   s[`${at}.b2`] = [c.dModel];
-  if (c.kind !== 'dense') router(s, `${at}.router`, c, c.nExperts);
+  if (!moe) return;
+  router(s, `${at}.router`, c, routerExperts(c));
+  if (shared > 0) {
+    s[`${at}.shared.w1`] = [c.dModel, shared];
+    s[`${at}.shared.b1`] = [shared];
+    s[`${at}.shared.w2`] = [shared, c.dModel];
+  }
+  const constants = c.zeroExperts.filter((k) => k === 'constant').length;
+  if (constants > 0) s[`${at}.constants`] = [constants, c.dModel];
 }

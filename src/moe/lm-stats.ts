@@ -42,9 +42,11 @@ export interface LMStats {
   /** Σ active / Σ total over the FFN layers (routers included). */
   ffnActiveFraction: number;
   attnActiveFraction: number;
-  /** Mean experts per token, over layers. */
+  /** Mean computing experts per token, over layers (shared and zero-computation experts aside). */
   ffnActiveExperts: number;
   attnActiveExperts: number;
+  /** Mean zero-computation experts per token in the FFN layers, over layers. */
+  ffnZeroExperts: number;
   /** Matmul FLOPs of the layers plus the output head, for the whole batch. */
   flops: number;
   layers: LayerStats[];
@@ -65,6 +67,7 @@ export function summarizeInfer(model: Module & { config: { dModel: number; vocab
     attnActiveFraction: ratio(sumOf((l) => l.attn.activeParams), sumOf((l) => l.attn.totalParams)),
     ffnActiveExperts: mean((l) => l.ffn.activeExperts),
     attnActiveExperts: mean((l) => l.attn.activeExperts),
+    ffnZeroExperts: mean((l) => l.ffn.zeroExperts),
     flops: sumOf((l) => l.ffn.flops + l.attn.flops) + headFlops,
     layers,
   };
@@ -72,5 +75,5 @@ export function summarizeInfer(model: Module & { config: { dModel: number; vocab
 
 /** Stats for a layer with no router: all of it active, one "expert" per token. */
 export function denseLayerStats(tokens: number, totalParams: number, macsPerToken: number): RoutingStats {
-  return { activeExperts: 1, load: [tokens], pairs: tokens, activeParams: totalParams, activeFraction: 1, totalParams, flops: 2 * tokens * macsPerToken, k: null };
+  return { activeExperts: 1, zeroExperts: 0, sharedExperts: 0, load: [tokens], pairs: tokens, activeParams: totalParams, activeFraction: 1, totalParams, flops: 2 * tokens * macsPerToken, k: null };
 }

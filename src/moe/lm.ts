@@ -23,6 +23,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { freeResults, tidy } from '../tensor/tidy.js';
 import { crossEntropy } from '../tensor/ops/functional.js';
 import { type LMConfig, validateConfig } from './lm-config.js';
+import { dtsTemperature } from './dts-gate.js';
 import { Block, makeNorm, type BlockAux, type BlockInfer, type NormLayer } from './lm-block.js';
 import { summarizeInfer, type LMInferOptions, type LMStats, type LayerStats } from './lm-stats.js';
 import type { Routing } from './routing.js';
@@ -79,6 +80,32 @@ export class LanguageModel extends Module {
     this.pos = config.positions === 'learned' ? new PositionalEmbedding(config.maxSeqLen, config.dModel) : null;
     this.blocks = Array.from({ length: config.nLayers }, () => new Block(config));
     this.normOut = makeNorm(config);
+    this.setTrainedSteps(0);
+  }
+
+  private trained = 0;
+
+  /** Training steps taken: the DTS gate's schedule sets every router's temperature from it (dts-gate.ts). */
+  get trainedSteps(): number {
+    return this.trained;
+  }
+
+  /**
+   * Records that the model has taken `steps` training steps: the trainer
+   * after each step, a checkpoint's loader from its step. Under a DTS gate
+   * every router's temperature becomes the schedule's at that step; without
+   * one it stays 1.
+   */
+  setTrainedSteps(steps: number): void {
+    if (!Number.isSafeInteger(steps) || steps < 0) throw new Error(`LanguageModel.setTrainedSteps: steps must be an integer ≥ 0, got ${steps}`);
+    this.trained = steps;
+    const tau = this.config.dts ? dtsTemperature(this.config.dts, steps) : 1;
+    for (const b of this.blocks) for (const r of b.routers()) r.temperature = tau;
+  }
+
+  /** The routers' temperature now (1 without a DTS gate). */
+  get gateTemperature(): number {
+    return this.config.dts ? dtsTemperature(this.config.dts, this.trained) : 1;
   }
 
   private paramCount: number | undefined;

@@ -34,6 +34,19 @@
  * synchronous); forwardSparse() (async: it decides the routing on the host)
  * gives the same values and gradients running only the chosen experts
  * through the dispatcher. Both add the Switch load-balancing loss to aux.
+ *
+ * Beyond the paper, three options (each off by default):
+ *   sharedExperts  s experts outside the router, a dense block every token
+ *                  uses ungated (DeepSeekMoE, shared-experts.ts): y gains
+ *                  shared(x) in training and in every inference mode;
+ *   zeroExperts    router choices that run no GEMM (MoE++, zero-experts.ts):
+ *                  the router scores N + Z choices, the N FFN experts first;
+ *                  a pair routed to one adds g·E(x) (0, x or a constant c),
+ *                  dispatched as a gather and a scatter-add;
+ *   the router's temperature (the DTS gate, dts-gate.ts), set from outside.
+ * So in full, with the gate g_e = c·S_e,
+ *
+ *   y(x) = Σ_{e∈A(x), e<N} g_e·e_e(x) + Σ_{z∈A(x), z≥N} g_z·E_z(x) + shared(x) + b2.
  */
 import { ACTIVATIONS, activation, type ActivationName } from '../nn/activations.js';
 import { checkPositiveInt } from '../nn/checks.js';
@@ -48,12 +61,14 @@ import type { DType } from '../base/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmt } from '../base/shape.js';
 import { switchLoss, routerZLoss } from './balance-loss.js';
-import { dispatchGrouped, sortByExpert, type ExpertGroups } from './dispatch.js';
+import { dispatchGrouped, sortByExpert, type ExpertGroups, type SortedPairs } from './dispatch.js';
 import { checkGateScale, gateFactor, outputFanIn, type GateScale } from './gate.js';
 import { miLoss } from './mi-loss.js';
 import { Router, type RouterKind } from './router.js';
 import { checkMode, route, type InferMode, type Routing } from './routing.js';
+import { SharedExperts } from './shared-experts.js';
 import { routingStats, type CostModel, type RoutingStats } from './stats.js';
+import { checkZeroExperts, constantRows, zeroExpertParams, zeroExpertsOutput, type ZeroExpertKind } from './zero-experts.js';
 
 /** The expert's nonlinearity: 'gelu' (default), 'relu', 'silu' or 'tanh'. */
 
@@ -77,6 +92,10 @@ export interface MoEFeedForwardOptions {
   gate?: GateScale;
   /** Parameter dtype (default float32; float64 runs on the cpu backend). */
   dtype?: DType;
+  /** Experts every token uses, outside the router, each expertHidden wide (default 0). */
+  sharedExperts?: number;
+  /** Zero-computation experts, router choices N … N + Z − 1 in this order (default none). */
+  zeroExperts?: readonly ZeroExpertKind[];
 }
 
 /** Auxiliary losses of one forward, per router, for the model to weight and sum. */
@@ -110,7 +129,15 @@ export interface MoEInferOutput {
 
 export class MoEFeedForward extends Module {
   readonly dModel: number;
+  /** The routed FFN experts (N). */
   readonly nExperts: number;
+  /** What the router chooses among: the N FFN experts, then the zero-computation ones (N + Z). */
+  readonly nChoices: number;
+  readonly zeroExperts: readonly ZeroExpertKind[];
+  /** The shared experts' dense block, or null. */
+  readonly shared: SharedExperts | null;
+  /** [Z_c, dModel]: the vectors of the constant zero-computation experts, in their order; null when there are none. */
+  readonly constants: Tensor | null;
   readonly expertHidden: number;
   readonly activation: ActivationName;
   readonly trainingRouting: TrainingRouting;
@@ -135,22 +162,30 @@ export class MoEFeedForward extends Module {
     checkPositiveInt('MoEFeedForward', 'expertHidden', expertHidden);
     const act = opts.activation ?? 'gelu';
     if (!ACTIVATIONS.includes(act)) throw new Error(`MoEFeedForward: activation must be gelu, relu, silu or tanh, got '${act}'`);
+    const zero = [...(opts.zeroExperts ?? [])];
+    checkZeroExperts('MoEFeedForward: zeroExperts', zero);
+    const shared = opts.sharedExperts ?? 0;
+    if (!Number.isInteger(shared) || shared < 0) throw new Error(`MoEFeedForward: sharedExperts=${shared} must be an integer ≥ 0`);
+    const choices = nExperts + zero.length;
     const training = opts.training ?? { mode: 'dense' };
-    if (training.mode === 'topK' && (!Number.isInteger(training.k) || training.k < 1 || training.k > nExperts)) {
-      throw new Error(`MoEFeedForward: training topK k=${training.k} must be an integer in [1, ${nExperts}]`);
+    if (training.mode === 'topK' && (!Number.isInteger(training.k) || training.k < 1 || training.k > choices)) {
+      throw new Error(`MoEFeedForward: training topK k=${training.k} must be an integer in [1, ${choices}]`);
     } else if (training.mode !== 'dense' && training.mode !== 'topK') {
       throw new Error(`MoEFeedForward: training mode must be 'dense' or 'topK', got '${String((training as { mode: unknown }).mode)}'`);
     }
     this.dModel = dModel;
     this.nExperts = nExperts;
+    this.nChoices = choices;
+    this.zeroExperts = zero;
     this.expertHidden = expertHidden;
     this.activation = act;
     this.trainingRouting = training;
     this.gate = opts.gate ?? 'convex';
     checkGateScale('MoEFeedForward', this.gate);
-    this.gateScale = gateFactor(this.gate, nExperts);
+    // N·S_e over every choice: a uniform router then gives each FFN expert gate 1, the dense FFN.
+    this.gateScale = gateFactor(this.gate, choices);
     const dtype = opts.dtype;
-    this.router = new Router({ dModel, nExperts, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
+    this.router = new Router({ dModel, nExperts: choices, kind: opts.router ?? 'linear', hidden: opts.routerHidden, dtype });
     const width = nExperts * expertHidden;
     const bias = opts.bias ?? true;
     // W1 as a Linear(d → N·h); W2 with each expert's fan-in h under convex gates (every expert a
@@ -159,6 +194,11 @@ export class MoEFeedForward extends Module {
     this.b1 = bias ? kaimingUniform([width], dModel, { dtype }) : null;
     this.w2 = kaimingUniform([width, dModel], outputFanIn(this.gate, nExperts, expertHidden), { dtype });
     this.b2 = bias ? zerosParam([dModel], { dtype }) : null;
+    // Drawn after the routed experts' weights, so a layer without them initialises as before.
+    this.shared = shared > 0 ? new SharedExperts(dModel, shared, expertHidden, act, { bias, dtype }) : null;
+    const nConstants = zero.filter((k) => k === 'constant').length;
+    // A constant expert starts as a zero one: c = 0, learned from there.
+    this.constants = nConstants > 0 ? zerosParam([nConstants, dModel], { dtype }) : null;
   }
 
   /** [..., dModel] → [T, dModel], checking the feature axis. */
@@ -182,7 +222,7 @@ export class MoEFeedForward extends Module {
     const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits) };
     if (this.trainingRouting.mode === 'topK') {
       const { indices } = scores.topk(this.trainingRouting.k);
-      const mask = oneHot(indices, this.nExperts).sum(1).cast(scores.dtype);
+      const mask = oneHot(indices, this.nChoices).sum(1).cast(scores.dtype);
       gates = scores.mul(mask);
       aux.switch = switchLoss(scores, indices);
     }
@@ -197,19 +237,50 @@ export class MoEFeedForward extends Module {
 
   /**
    * Every expert on every token, expert e's hidden units scaled by its gate
-   * (gates [T, N], times the layer's gate scale), plus b2: eq. 1 as one GEMM
-   * pair, [T, d] → [T, d]. The training forward runs it under the scores
-   * (or their top-k mask); dense-mode inference under the scores.
+   * (gates [T, N + Z], times the layer's gate scale), plus b2: eq. 1 as one
+   * GEMM pair, [T, d] → [T, d], and the zero-computation and shared experts
+   * beside it. The training forward runs it under the scores (or their
+   * top-k mask); dense-mode inference under the scores.
    */
   mixAll(x2: Tensor, gates: Tensor): Tensor {
     const [t, n, h] = [x2.shape[0]!, this.nExperts, this.expertHidden];
-    const g = this.gateScale === 1 ? gates : gates.mul(this.gateScale);
+    let g = this.gateScale === 1 ? gates : gates.mul(this.gateScale);
+    let free: Tensor | null = null;
+    if (this.zeroExperts.length) {
+      free = this.zeroMix(x2, g.slice(1, n, this.nChoices));
+      g = g.slice(1, 0, n); // [T, N]
+    }
     let hidden = x2.matmul(this.w1);
     if (this.b1) hidden = hidden.add(this.b1);
     hidden = activation(this.activation, hidden);
     const gated = hidden.reshape([t, n, h]).mul(g.reshape([t, n, 1])).reshape([t, n * h]); // [T, N·h]
-    const y = gated.matmul(this.w2);
-    return this.b2 ? y.add(this.b2) : y;
+    let y = gated.matmul(this.w2);
+    if (free) y = y.add(free);
+    return this.withShared(x2, y);
+  }
+
+  /**
+   * Σ_z g_z·E_z(x) over every zero-computation expert, from their gates
+   * [T, Z] (scaled): elementwise, each copy's gate times x and each
+   * constant's gate times its vector. A zero expert adds nothing (its gate
+   * still reaches the softmax, so training moves it).
+   */
+  private zeroMix(x2: Tensor, g: Tensor): Tensor | null {
+    const rowOf = constantRows(this.zeroExperts);
+    let y: Tensor | null = null;
+    this.zeroExperts.forEach((kind, j) => {
+      if (kind === 'zero') return;
+      const gz = g.slice(1, j, j + 1); // [T, 1]
+      const out = kind === 'copy' ? x2.mul(gz) : gz.mul(this.constants!.slice(0, rowOf[j]!, rowOf[j]! + 1)); // [T, d]
+      y = y ? y.add(out) : out;
+    });
+    return y;
+  }
+
+  /** y plus the shared experts' output and b2, both added once to every token. */
+  private withShared(x2: Tensor, y: Tensor): Tensor {
+    const withShared = this.shared ? y.add(this.shared.forward(x2)) : y;
+    return this.b2 ? withShared.add(this.b2) : withShared;
   }
 
   /**
@@ -222,10 +293,21 @@ export class MoEFeedForward extends Module {
     return mode.mode === 'dense' && this.trainingRouting.mode === 'dense';
   }
 
-  /** Sparse inference's output for tokens x2 [T, d], routed on the host: only each token's experts (the dispatcher), plus b2. [T, d]. */
+  /**
+   * Sparse inference's output for tokens x2 [T, d], routed on the host: only
+   * each token's FFN experts (the grouped dispatcher), its zero-computation
+   * experts (a gather and a scatter-add, no GEMM), the shared experts and b2. [T, d].
+   */
   routed(x2: Tensor, routing: Routing): Tensor {
-    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { gateScale: this.gateScale });
-    return this.b2 ? out.add(this.b2) : out;
+    return this.withShared(x2, this.dispatched(x2, sortByExpert(routing, this.nChoices), {}));
+  }
+
+  /** The routed part of the output for sorted pairs, gates from the host or (opts.scores) from the scores. */
+  private dispatched(x2: Tensor, pairs: SortedPairs, opts: { scores?: Tensor }): Tensor {
+    const o = { ...opts, gateScale: this.gateScale, groups: this.nExperts };
+    const out = dispatchGrouped(x2, pairs, this.dModel, (g) => this.experts(g), o);
+    const free = this.zeroExperts.length ? zeroExpertsOutput(x2, pairs, this.nExperts, this.zeroExperts, this.constants, o) : null;
+    return free ? out.add(free) : out;
   }
 
   /**
@@ -259,10 +341,9 @@ export class MoEFeedForward extends Module {
     const logits = this.router.forward(x2);
     const scores = logits.softmax(-1);
     const tokens = x2.shape[0]!;
-    const routing = route(await scores.data(), tokens, this.nExperts, { mode: 'topK', k: kk });
+    const routing = route(await scores.data(), tokens, this.nChoices, { mode: 'topK', k: kk });
     const chosen = fromData(Int32Array.from(routing.experts.flat()), [tokens, kk], { backend: x2.backend });
-    const out = dispatchGrouped(x2, sortByExpert(routing, this.nExperts), this.dModel, (g) => this.experts(g), { scores, gateScale: this.gateScale });
-    const y = this.b2 ? out.add(this.b2) : out;
+    const y = this.withShared(x2, this.dispatched(x2, sortByExpert(routing, this.nChoices), { scores }));
     const aux: MoEAux = { mi: miLoss(scores, { logits }), z: routerZLoss(logits), switch: switchLoss(scores, chosen) };
     return { y: y.reshape(x.shape), scores: this.withExperts(x, scores), logits: this.withExperts(x, logits), aux };
   }
@@ -277,16 +358,16 @@ export class MoEFeedForward extends Module {
   async infer(x: Tensor, mode: InferMode): Promise<MoEInferOutput> {
     const x2 = this.tokens(x);
     const tokens = x2.shape[0]!;
-    checkMode(mode, this.nExperts);
+    checkMode(mode, this.nChoices);
     if (this.mixesOnDevice(mode)) {
       const [y, scores] = await tidy(() => noGrad(() => {
         const s = this.scoresOf(x2);
         return [this.mixAll(x2, s).reshape(x.shape), this.withExperts(x, s)] as const;
       }));
-      return this.inferResult(y, scores, route(await scores.data(), tokens, this.nExperts, mode));
+      return this.inferResult(y, scores, route(await scores.data(), tokens, this.nChoices, mode));
     }
     const scores = await tidy(() => noGrad(() => this.withExperts(x, this.scoresOf(x2))));
-    const routing = route(await scores.data(), tokens, this.nExperts, mode);
+    const routing = route(await scores.data(), tokens, this.nChoices, mode);
     const y = await tidy(() => noGrad(() => this.routed(x2, routing).reshape(x.shape)));
     return this.inferResult(y, scores, routing);
   }
@@ -295,15 +376,22 @@ export class MoEFeedForward extends Module {
     return { y, scores, routing: { experts: routing.experts, gates: routing.gates }, stats: routingStats(routing, this.costModel(routing.experts.length)) };
   }
 
-  /** Parameters and multiply-adds: router and b2 always on, each expert d·h + h + h·d. */
+  /**
+   * Parameters and multiply-adds: router, b2 and the shared experts always
+   * on, each routed FFN expert d·h + h + h·d, the zero-computation experts
+   * no multiply-add and no parameter but a constant's d.
+   */
   costModel(tokens: number): CostModel {
     const [d, h] = [this.dModel, this.expertHidden];
+    const shared = this.shared;
     return {
       nExperts: this.nExperts,
-      sharedParams: this.router.numParameters() + (this.b2 ? d : 0),
+      sharedParams: this.router.numParameters() + (this.b2 ? d : 0) + (shared ? shared.params() : 0),
       paramsPerExpert: 2 * d * h + (this.b1 ? h : 0),
-      sharedMacs: tokens * this.router.macsPerToken(),
+      sharedMacs: tokens * (this.router.macsPerToken() + (shared ? shared.macsPerToken() : 0)),
       macsPerPair: 2 * d * h,
+      zeroExpertParams: zeroExpertParams(this.zeroExperts, d),
+      sharedExperts: shared ? shared.count : 0,
     };
   }
 }

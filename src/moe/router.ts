@@ -6,6 +6,11 @@
  *   'mlp'     h(x) = GELU(x·W_a + b_a)·W_b         (ModuleFormer's gate)
  * The softmax is always over all experts, before any top-k (a softmax taken
  * after top-k gives the router no gradient for k = 1).
+ *
+ * A temperature τ divides the logits, S = softmax(h(x)/τ): 1 but under the
+ * dense-to-sparse gate (dts-gate.ts), whose schedule sets it per step. The
+ * logits a router returns are the divided ones, so the MI loss and the
+ * z-loss see the scores' own logits.
  */
 import { checkPositiveInt } from '../nn/checks.js';
 import { Linear } from '../nn/linear.js';
@@ -30,6 +35,7 @@ export class Router extends Module {
   readonly kind: RouterKind;
   readonly proj: Linear;
   readonly out: Linear | null;
+  private tau = 1;
 
   constructor(readonly opts: RouterOptions) {
     super();
@@ -48,10 +54,21 @@ export class Router extends Module {
     }
   }
 
-  /** Logits h(x): [..., dModel] → [..., nExperts]. */
+  /** Logits h(x)/τ: [..., dModel] → [..., nExperts]. */
   forward(x: Tensor): Tensor {
     const h = this.proj.forward(x);
-    return this.out ? this.out.forward(h.gelu()) : h;
+    const logits = this.out ? this.out.forward(h.gelu()) : h;
+    return this.tau === 1 ? logits : logits.div(this.tau);
+  }
+
+  /** The softmax temperature τ (1 unless a DTS schedule sets it). */
+  get temperature(): number {
+    return this.tau;
+  }
+
+  set temperature(tau: number) {
+    if (!(Number.isFinite(tau) && tau > 0)) throw new Error(`Router: temperature must be a finite number > 0, got ${tau}`);
+    this.tau = tau;
   }
 
   private count: number | undefined;

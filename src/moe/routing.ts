@@ -1,12 +1,19 @@
 /**
  * Sparse-inference routing: from router probabilities S (T×N, realized on the
  * host) to the (token, expert, gate) triples that the dispatcher runs.
- * The four modes of the paper (§3.2, §4.3):
+ * The four modes of the paper (§3.2, §4.3), and top-p:
  *
  *   dense            every expert, A(x) = {1..N}
  *   topK(k)          the k largest S_e
  *   threshold(ε)     A(x) = {e : N·S_e(x) > ε}, or the argmax when that is empty
  *   thresholdTopK(ε) top-K with K = the batch's mean |A(x)| under threshold(ε)
+ *   topP(p)          dynamic K ("Harder Tasks Need More Experts", Huang et al.
+ *                    2024): the shortest prefix of the ranking whose scores
+ *                    sum to at least p, 0 < p ≤ 1; the sum runs in float64
+ *                    in rank order. p = 1 keeps all N (it asks for the whole
+ *                    mass, which a float sum may reach early or fall just
+ *                    short of), and when rounding leaves every prefix short
+ *                    of p < 1, all N are kept too.
  *
  * Gates are the raw scores S_e (never renormalized), so the layer's sparse
  * output is Σ_{e∈A(x)} S_e(x)·e(x) and K = N reproduces the dense output.
@@ -20,7 +27,8 @@ export type InferMode =
   | { mode: 'dense' }
   | { mode: 'topK'; k: number }
   | { mode: 'threshold'; eps: number }
-  | { mode: 'thresholdTopK'; eps: number };
+  | { mode: 'thresholdTopK'; eps: number }
+  | { mode: 'topP'; p: number };
 
 /** Per token, the chosen experts (descending score) and their gates (the matching S_e). */
 export interface Routing {
@@ -44,8 +52,13 @@ export function checkMode(mode: InferMode, nExperts: number): void {
         throw new Error(`${mode.mode}: eps=${mode.eps} must be a finite number ≥ 0`);
       }
       return;
+    case 'topP':
+      if (typeof mode.p !== 'number' || !(mode.p > 0 && mode.p <= 1)) {
+        throw new Error(`topP: p=${mode.p} must be a number in (0, 1]`);
+      }
+      return;
     default:
-      throw new Error(`infer: unknown mode ${JSON.stringify(mode)} (expected dense, topK, threshold or thresholdTopK)`);
+      throw new Error(`infer: unknown mode ${JSON.stringify(mode)} (expected dense, topK, threshold, thresholdTopK or topP)`);
   }
 }
 
@@ -86,6 +99,21 @@ function thresholdCount(ranked: Int32Array, at: number, s: ArrayLike<number>, of
 }
 
 /**
+ * |A(x)| under topP(p): the shortest prefix of the ranking whose scores sum
+ * (in float64, in rank order) to at least p; all n for p = 1 or when no
+ * prefix reaches p. At least 1, since p > 0.
+ */
+function topPCount(ranked: Int32Array, at: number, s: ArrayLike<number>, offset: number, n: number, p: number): number {
+  if (p >= 1) return n;
+  let mass = 0;
+  for (let c = 0; c < n; c++) {
+    mass += s[offset + ranked[at + c]!]!;
+    if (mass >= p) return c + 1;
+  }
+  return n;
+}
+
+/**
  * thresholdTopK's K: the batch mean of |A(x)| under threshold(ε), rounded
  * to the nearest integer with halves rounding up (Math.round), within [1, N].
  */
@@ -101,8 +129,9 @@ export function thresholdTopKCount(counts: readonly number[], nExperts: number):
  * thresholdTopK (null for the other modes).
  *
  * Every mode keeps a prefix of each token's ranking; the modes differ only
- * in its length: N (dense), k (topK), the threshold count (threshold), or
- * the batch's mean threshold count (thresholdTopK).
+ * in its length: N (dense), k (topK), the threshold count (threshold), the
+ * batch's mean threshold count (thresholdTopK), or the shortest prefix
+ * holding mass p (topP).
  */
 export function route(scores: ArrayLike<number>, tokens: number, nExperts: number, mode: InferMode): Routing & { k: number | null } {
   checkMode(mode, nExperts);
@@ -125,6 +154,8 @@ export function route(scores: ArrayLike<number>, tokens: number, nExperts: numbe
   } else if (mode.mode === 'topK') {
     k = mode.k;
     kept.fill(k);
+  } else if (mode.mode === 'topP') {
+    for (let t = 0; t < tokens; t++) kept[t] = topPCount(ranked, t * n, scores, t * n, n, mode.p);
   } else {
     kept.fill(n);
   }

@@ -3,23 +3,32 @@
  * Tables 1, 3 and 4: how many experts a token uses, how the load spreads,
  * and what that costs in parameters and FLOPs.
  *
- *   activeExperts   mean |A(x)| over the tokens
- *   load[e]         number of tokens routed to expert e (Σ load = pairs)
+ *   activeExperts   mean number of computing (GEMM) experts a token is routed to
+ *   load[e]         number of tokens routed to router choice e, zero-computation
+ *                   experts included (Σ load = pairs); shared experts are no
+ *                   router choice and never in it
  *   activeParams    parameters a token touches on average:
- *                   always-on (router, shared K/V, shared bias, …)
+ *                   always-on (router, shared K/V, shared bias, shared experts, …)
  *                   + activeExperts × parameters per expert
+ *                   + the parameters of the zero-computation experts it chose
+ *                     (a constant's vector; zero and copy have none)
  *   activeFraction  activeParams / all parameters of the layer
  *   flops           2 × multiply-adds of the matmuls for the whole batch
- *                   (elementwise work, softmax and the gate are not counted)
+ *                   (elementwise work, softmax, the gate and every
+ *                   zero-computation expert are not counted)
  */
 import type { Routing } from './routing.js';
 
 export interface RoutingStats {
-  /** Mean number of experts per token. */
+  /** Mean number of computing experts per token (zero-computation and shared ones aside). */
   activeExperts: number;
-  /** Tokens per expert. */
+  /** Mean number of zero-computation experts per token. */
+  zeroExperts: number;
+  /** Experts every token uses outside the router (0 for most layers). */
+  sharedExperts: number;
+  /** Tokens per router choice: the computing experts, then the zero-computation ones. */
   load: number[];
-  /** Number of (token, expert) pairs. */
+  /** Number of (token, choice) pairs. */
   pairs: number;
   /** Parameters used per token, on average (this layer). */
   activeParams: number;
@@ -44,22 +53,33 @@ export interface CostModel {
   sharedMacs: number;
   /** Multiply-adds one (token, expert) pair costs (a function of the token where it varies, as in attention). */
   macsPerPair: number | ((token: number) => number);
+  /** Router choices nExperts, nExperts + 1, … that run no GEMM: the parameters each holds (default none). */
+  zeroExpertParams?: readonly number[];
+  /** Experts outside the router every token uses, their parameters and work counted in sharedParams and sharedMacs (default 0). */
+  sharedExperts?: number;
 }
 
 export function routingStats(routing: Routing & { k: number | null }, cost: CostModel): RoutingStats {
   const tokens = routing.experts.length;
-  const load = new Array<number>(cost.nExperts).fill(0);
+  const free = cost.zeroExpertParams ?? [];
+  const n = cost.nExperts;
+  const load = new Array<number>(n + free.length).fill(0);
   for (const es of routing.experts) for (const e of es) load[e]!++;
   const pairs = load.reduce((a, b) => a + b, 0);
+  const computing = load.slice(0, n).reduce((a, b) => a + b, 0);
   const { macsPerPair } = cost;
   const pairMacs = typeof macsPerPair === 'number'
-    ? pairs * macsPerPair
-    : routing.experts.reduce((sum, es, t) => sum + es.length * macsPerPair(t), 0);
-  const activeExperts = tokens === 0 ? 0 : pairs / tokens;
-  const totalParams = cost.sharedParams + cost.nExperts * cost.paramsPerExpert;
-  const activeParams = cost.sharedParams + activeExperts * cost.paramsPerExpert;
+    ? computing * macsPerPair
+    : routing.experts.reduce((sum, es, t) => sum + es.filter((e) => e < n).length * macsPerPair(t), 0);
+  const perToken = (v: number): number => (tokens === 0 ? 0 : v / tokens);
+  const activeExperts = perToken(computing);
+  const freeParams = free.reduce((sum, p, j) => sum + p * load[n + j]!, 0);
+  const totalParams = cost.sharedParams + n * cost.paramsPerExpert + free.reduce((a, b) => a + b, 0);
+  const activeParams = cost.sharedParams + activeExperts * cost.paramsPerExpert + perToken(freeParams);
   return {
     activeExperts,
+    zeroExperts: perToken(pairs - computing),
+    sharedExperts: cost.sharedExperts ?? 0,
     load,
     pairs,
     activeParams,

@@ -5,15 +5,15 @@
  */
 export { shapeArb, broadcastableToArb, broadcastPairArb, broadcastOf, sizeOf, type ShapeOptions } from './shapes.js';
 export { scalarArb, valuesOfShapeArb, tensorValuesArb, toTensor, type TensorValues, type ValueOptions } from './tensor-values.js';
-export { scoresArb, scoreRowArb, scoreRow, epsFor, type ScoreMatrix, type ScoreOptions } from './scores.js';
-export { modeArb, type ModeOptions } from './modes.js';
+export { scoresArb, scoreRowArb, scoreRow, epsFor, topPFor, type ScoreMatrix, type ScoreOptions } from './scores.js';
+export { modeArb, topPArb, type ModeOptions } from './modes.js';
 export { permutationArb, permuteRows } from './permutations.js';
 export { InvariantError } from './check-error.js';
 export type { RunOptions } from './run-options.js';
-export { ranksBefore, specRanking, specThresholdSet, specThresholdTopKCount } from './routing-spec.js';
+export { ranksBefore, specRanking, specThresholdSet, specThresholdTopKCount, specTopPCount } from './routing-spec.js';
 export {
-  checkWellFormed, checkOrderAndGates, checkTopK, checkThreshold, checkThresholdTopK, checkRoutingOf,
-  checkMonotoneInEps, checkTopNIsDense, checkLoads, checkPermutationEquivariance, type RoutingFunction,
+  checkWellFormed, checkOrderAndGates, checkTopK, checkThreshold, checkThresholdTopK, checkTopP, checkRoutingOf,
+  checkMonotoneInEps, checkMonotoneInP, checkTopNIsDense, checkTopPOneIsDense, checkLoads, checkPermutationEquivariance, type RoutingFunction,
 } from './routing-checks.js';
 export {
   routingProperties, checkRoutingFunction, ROUTING_INVARIANTS, type RoutingInvariant, type RoutingCase, type RoutingCheckOptions,

@@ -6,10 +6,12 @@
  *                reference (oracle.ts's ffnOracle) under that routing;
  *   sparse bound per token, ‖y_sparse − y_dense‖ ≤ c·(Σ_{e∉A} S_e)·max_{e∉A} ‖e_e(x)‖,
  *                c the gate scale (1, or N): the dense output minus the
- *                sparse one is c·Σ_{e∉A} S_e·e_e(x) (b2 is ungated), and the
- *                triangle inequality bounds its norm.
+ *                sparse one is c·Σ_{e∉A} S_e·e_e(x) (b2 and the shared
+ *                experts are ungated and cancel), and the triangle
+ *                inequality bounds its norm. e runs over every router
+ *                choice, a zero-computation expert's output being 0, x or c.
  */
-import { expertOnToken, ffnOracle, type FfnHostWeights } from '../moe/oracle.js';
+import { choicesOf, expertOnToken, ffnOracle, type FfnHostWeights } from '../moe/oracle.js';
 import { ensure, list } from './check-error.js';
 import { layerCaseArb, norm, type LayerCase, type LayerCheckOptions, type LayerForward } from './layer-forward.js';
 import { assertAsync } from './run-options.js';
@@ -23,7 +25,7 @@ export async function checkDispatcher(forward: LayerForward, weights: FfnHostWei
   const d = weights.dModel;
   await assertAsync(layerCaseArb(weights, opts), async (c) => {
     const run = await forward(Float64Array.from(c.x), c.tokens, c.mode);
-    checkRoutingOf({ tokens: c.tokens, nExperts: weights.nExperts, scores: Array.from(run.scores) }, c.mode, run.routing);
+    checkRoutingOf({ tokens: c.tokens, nExperts: choicesOf(weights), scores: Array.from(run.scores) }, c.mode, run.routing);
     const expected = ffnOracle(weights, c.x, run.routing);
     ensure(run.y.length === expected.length, 'dispatcher equals the loop reference', () => `y has ${run.y.length} values, expected ${c.tokens}×${d}`);
     for (let i = 0; i < expected.length; i++) {
@@ -38,7 +40,7 @@ export async function checkDispatcher(forward: LayerForward, weights: FfnHostWei
 /** ‖y_sparse − y_dense‖ ≤ gateScale · (unselected score mass) · (largest unselected expert output norm), per token. */
 export async function checkSparseBound(forward: LayerForward, weights: FfnHostWeights, opts: LayerCheckOptions = {}): Promise<void> {
   const { atol = 1e-5 } = opts;
-  const [d, n, c] = [weights.dModel, weights.nExperts, weights.gateScale ?? 1];
+  const [d, n, c] = [weights.dModel, choicesOf(weights), weights.gateScale ?? 1];
   await assertAsync(layerCaseArb(weights, opts), async (cs) => {
     const x = Float64Array.from(cs.x);
     const dense = await forward(x, cs.tokens, { mode: 'dense' });

@@ -3,10 +3,11 @@
  * implementation fits (a dsmoe layer, a plain-TypeScript MoE), and the
  * weights it runs with, in the layout of oracle.ts (FfnHostWeights: W1
  * d×(N·h), expert e owning columns e·h … (e+1)·h − 1, W2 (N·h)×d owning the
- * same rows, b2 shared and ungated, gateScale 1 or N).
+ * same rows, b2 shared and ungated, gateScale 1 or N; shared experts and
+ * zero-computation experts where the layer has them).
  */
 import fc from 'fast-check';
-import type { FfnHostWeights } from '../moe/oracle.js';
+import { choicesOf, type FfnHostWeights } from '../moe/oracle.js';
 import type { InferMode, Routing } from '../moe/routing.js';
 import { modeArb, type ModeOptions } from './modes.js';
 import type { RunOptions } from './run-options.js';
@@ -46,7 +47,7 @@ export function layerCaseArb(w: FfnHostWeights, opts: LayerCheckOptions = {}): f
   return fc.integer({ min: 1, max: maxTokens }).chain((tokens) => fc.record({
     tokens: fc.constant(tokens),
     x: fc.array(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), { minLength: tokens * w.dModel, maxLength: tokens * w.dModel }),
-    mode: modeArb(w.nExperts, opts),
+    mode: modeArb(choicesOf(w), opts),
   }));
 }
 

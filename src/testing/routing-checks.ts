@@ -7,7 +7,7 @@
 import type { InferMode, Routing } from '../moe/routing.js';
 import { ensure, list } from './check-error.js';
 import { scoreRow, type ScoreMatrix } from './scores.js';
-import { ranksBefore, specThresholdSet, specThresholdTopKCount } from './routing-spec.js';
+import { ranksBefore, specThresholdSet, specThresholdTopKCount, specTopPCount } from './routing-spec.js';
 
 /** What a routing function is: dsmoe's `route` has this signature. */
 export type RoutingFunction = (scores: ArrayLike<number>, tokens: number, nExperts: number, mode: InferMode) => Routing;
@@ -81,6 +81,23 @@ export function checkThresholdTopK(m: ScoreMatrix, r: Routing, eps: number): voi
   checkTopK(m, r, k);
 }
 
+/**
+ * topP(p): each token keeps the shortest ranked prefix whose mass reaches p
+ * (all N at p = 1); with the rank order checked apart, the count decides it.
+ */
+export function checkTopP(m: ScoreMatrix, r: Routing, p: number): void {
+  r.experts.forEach((es, t) => {
+    const row = scoreRow(m, t);
+    const want = specTopPCount(row, p);
+    ensure(es.length === want, 'top-p prefix', () => {
+      const mass = (c: number): number => es.slice(0, c).reduce((a, e) => a + row[e]!, 0);
+      return `token ${t}, p = ${p}: ${es.length} experts ${list(es)} (mass ${mass(es.length)}), expected the shortest prefix reaching p, ${want} experts` +
+        (es.length > want ? ` (the first ${want} already hold ${mass(want)})` : '') + (p === 1 ? '; p = 1 keeps every expert' : '');
+    });
+    checkTopK({ ...m, tokens: 1, scores: row }, { experts: [es], gates: [r.gates[t]!] }, want);
+  });
+}
+
 /** The routing of one mode, against the spec: shape, order, gates, and the mode's own rule. */
 export function checkRoutingOf(m: ScoreMatrix, mode: InferMode, r: Routing): void {
   checkWellFormed(m, r);
@@ -90,6 +107,7 @@ export function checkRoutingOf(m: ScoreMatrix, mode: InferMode, r: Routing): voi
     case 'topK': return checkTopK(m, r, mode.k);
     case 'threshold': return checkThreshold(m, r, mode.eps);
     case 'thresholdTopK': return checkThresholdTopK(m, r, mode.eps);
+    case 'topP': return checkTopP(m, r, mode.p);
   }
 }
 
@@ -103,10 +121,24 @@ export function checkMonotoneInEps(lo: { eps: number; routing: Routing }, hi: { 
 }
 
 /** topK with k = N is dense: the same experts, in the same order, with the same gates. */
-export function checkTopNIsDense(dense: Routing, topN: Routing): void {
+export function checkTopNIsDense(dense: Routing, topN: Routing, what = 'K = N is dense', name = 'topK(N)'): void {
   dense.experts.forEach((es, t) => {
-    ensure(sameList(es, topN.experts[t]!) && sameList(dense.gates[t]!, topN.gates[t]!), 'K = N is dense', () =>
-      `token ${t}: dense gives experts ${list(es)} gates ${list(dense.gates[t]!)}, topK(N) gives ${list(topN.experts[t]!)} gates ${list(topN.gates[t]!)}`);
+    ensure(sameList(es, topN.experts[t]!) && sameList(dense.gates[t]!, topN.gates[t]!), what, () =>
+      `token ${t}: dense gives experts ${list(es)} gates ${list(dense.gates[t]!)}, ${name} gives ${list(topN.experts[t]!)} gates ${list(topN.gates[t]!)}`);
+  });
+}
+
+/** topP with p = 1 is dense: every expert, whatever the float sum of the scores comes to. */
+export function checkTopPOneIsDense(dense: Routing, topP1: Routing): void {
+  checkTopNIsDense(dense, topP1, 'p = 1 is dense', 'topP(1)');
+}
+
+/** Raising p never drops an expert: A_lo(x) ⊆ A_hi(x) for lo ≤ hi (the kept prefix only grows). */
+export function checkMonotoneInP(lo: { p: number; routing: Routing }, hi: { p: number; routing: Routing }): void {
+  lo.routing.experts.forEach((es, t) => {
+    for (const e of es) {
+      ensure(hi.routing.experts[t]!.includes(e), 'monotone in p', () => `token ${t}: expert ${e} is chosen at p = ${lo.p} but not at the larger p = ${hi.p} (${list(hi.routing.experts[t]!)})`);
+    }
   });
 }
 

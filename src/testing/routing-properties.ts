@@ -11,11 +11,13 @@ import { modeArb } from './modes.js';
 import { permutationArb, permuteRows } from './permutations.js';
 import { parameters, type RunOptions } from './run-options.js';
 import {
-  checkLoads, checkMonotoneInEps, checkPermutationEquivariance, checkRoutingOf, checkTopNIsDense, type RoutingFunction,
+  checkLoads, checkMonotoneInEps, checkMonotoneInP, checkPermutationEquivariance, checkRoutingOf, checkTopNIsDense, checkTopPOneIsDense, type RoutingFunction,
 } from './routing-checks.js';
-import { epsFor, scoresArb, type ScoreMatrix, type ScoreOptions } from './scores.js';
+import { epsFor, scoresArb, topPFor, type ScoreMatrix, type ScoreOptions } from './scores.js';
 
-export const ROUTING_INVARIANTS = ['dense', 'topK', 'threshold', 'thresholdTopK', 'monotoneInEps', 'topNIsDense', 'loads', 'permutation'] as const;
+export const ROUTING_INVARIANTS = [
+  'dense', 'topK', 'threshold', 'thresholdTopK', 'topP', 'monotoneInEps', 'monotoneInP', 'topNIsDense', 'topPOneIsDense', 'loads', 'permutation',
+] as const;
 export type RoutingInvariant = (typeof ROUTING_INVARIANTS)[number];
 
 /** One drawn instance: a matrix, a mode, and what the invariant needs besides (a second ε, a permutation). */
@@ -23,6 +25,7 @@ export interface RoutingCase {
   m: ScoreMatrix;
   mode: InferMode;
   eps2?: number;
+  p2?: number;
   perm?: number[];
 }
 
@@ -39,15 +42,19 @@ const withMode = (scores: fc.Arbitrary<ScoreMatrix>, mode: (m: ScoreMatrix) => f
 /** The case arbitrary of each invariant: threshold ε half the time on a score's own N·S_e. */
 function caseArb(inv: RoutingInvariant, scores: fc.Arbitrary<ScoreMatrix>): fc.Arbitrary<RoutingCase> {
   const eps = (which: 'threshold' | 'thresholdTopK') => (m: ScoreMatrix) => epsFor(m).map((e): InferMode => ({ mode: which, eps: e }));
+  const topP = (m: ScoreMatrix) => topPFor(m).map((p): InferMode => ({ mode: 'topP', p }));
   switch (inv) {
     case 'dense': return withMode(scores, () => fc.constant({ mode: 'dense' }));
     case 'topK': return withMode(scores, (m) => modeArb(m.nExperts, { modes: ['topK'] }));
     case 'threshold': return withMode(scores, eps('threshold'));
     case 'monotoneInEps': return withMode(scores, eps('threshold')).chain((c) => epsFor(c.m).map((e2) => ({ ...c, eps2: e2 })));
     case 'thresholdTopK': return withMode(scores, eps('thresholdTopK'));
+    case 'topP': return withMode(scores, topP);
+    case 'monotoneInP': return withMode(scores, topP).chain((c) => topPFor(c.m).map((p2) => ({ ...c, p2 })));
     case 'topNIsDense': return withMode(scores, (m) => fc.constant({ mode: 'topK', k: m.nExperts }));
+    case 'topPOneIsDense': return withMode(scores, () => fc.constant({ mode: 'topP', p: 1 }));
     case 'loads': return withMode(scores, (m) => modeArb(m.nExperts));
-    case 'permutation': return withMode(scores, (m) => fc.oneof(modeArb(m.nExperts), eps('threshold')(m), eps('thresholdTopK')(m)))
+    case 'permutation': return withMode(scores, (m) => fc.oneof(modeArb(m.nExperts), eps('threshold')(m), eps('thresholdTopK')(m), topP(m)))
       .chain((c) => permutationArb(c.m.tokens).map((perm) => ({ ...c, perm })));
   }
 }
@@ -56,8 +63,16 @@ function caseArb(inv: RoutingInvariant, scores: fc.Arbitrary<ScoreMatrix>): fc.A
 function predicate(inv: RoutingInvariant, fn: RoutingFunction, opts: RoutingCheckOptions): (c: RoutingCase) => void {
   const run = (m: ScoreMatrix, mode: InferMode): Routing => fn(m.scores, m.tokens, m.nExperts, mode);
   switch (inv) {
-    case 'dense': case 'topK': case 'thresholdTopK': case 'threshold':
+    case 'dense': case 'topK': case 'thresholdTopK': case 'threshold': case 'topP':
       return ({ m, mode }) => checkRoutingOf(m, mode, run(m, mode));
+    case 'monotoneInP':
+      return ({ m, mode, p2 }) => {
+        const p1 = (mode as { p: number }).p;
+        const [lo, hi] = p1 <= p2! ? [p1, p2!] : [p2!, p1];
+        checkMonotoneInP({ p: lo, routing: run(m, { mode: 'topP', p: lo }) }, { p: hi, routing: run(m, { mode: 'topP', p: hi }) });
+      };
+    case 'topPOneIsDense':
+      return ({ m }) => checkTopPOneIsDense(run(m, { mode: 'dense' }), run(m, { mode: 'topP', p: 1 }));
     case 'monotoneInEps':
       return ({ m, mode, eps2 }) => {
         const e1 = (mode as { eps: number }).eps;

@@ -8,6 +8,9 @@
  *            (the first of the ranking, so the lowest index among the maxima);
  *   thresholdTopK(ε)  topK with K = the batch mean of |A(x)| under threshold(ε),
  *            rounded to nearest with halves up, within [1, N];
+ *   topP(p)  the shortest prefix of the ranking whose scores, summed in
+ *            float64 in rank order, reach p (0 < p ≤ 1); all N for p = 1, or
+ *            when no prefix reaches p;
  *   dense    every expert, in rank order.
  *
  * Gates are the raw scores S_e, never renormalized.
@@ -33,4 +36,16 @@ export function specThresholdTopKCount(rows: readonly (readonly number[])[], eps
   if (rows.length === 0) return 1;
   const mean = rows.reduce((s, r) => s + specThresholdSet(r, eps).length, 0) / rows.length;
   return Math.min(n, Math.max(1, Math.floor(mean + 0.5)));
+}
+
+/** |A(x)| under topP(p) for one row. */
+export function specTopPCount(row: readonly number[], p: number): number {
+  if (p === 1) return row.length;
+  let mass = 0;
+  const ranked = specRanking(row);
+  for (let c = 0; c < ranked.length; c++) {
+    mass += row[ranked[c]!]!;
+    if (mass >= p) return c + 1;
+  }
+  return row.length;
 }

@@ -8,6 +8,8 @@
  * random ones.
  */
 import fc from 'fast-check';
+import { topPArb } from './modes.js';
+import { specRanking } from './routing-spec.js';
 
 export interface ScoreMatrix {
   tokens: number;
@@ -74,4 +76,21 @@ export function epsFor(m: ScoreMatrix): fc.Arbitrary<number> {
   const anywhere = fc.double({ min: 0, max: m.nExperts, noNaN: true });
   if (m.scores.length === 0) return anywhere;
   return fc.oneof(anywhere, fc.constantFrom(...m.scores).map((s) => m.nExperts * s));
+}
+
+/**
+ * A top-p mass for a matrix: half the time exactly the float64 sum of a
+ * ranked prefix of one of its rows (where `≥` and `>` part ways), when that
+ * lies in (0, 1]; otherwise topPArb's draw.
+ */
+export function topPFor(m: ScoreMatrix): fc.Arbitrary<number> {
+  const sums: number[] = [];
+  for (let t = 0; t < m.tokens; t++) {
+    let mass = 0;
+    for (const e of specRanking(scoreRow(m, t))) {
+      mass += m.scores[t * m.nExperts + e]!;
+      if (mass > 0 && mass <= 1) sums.push(mass);
+    }
+  }
+  return sums.length === 0 ? topPArb() : fc.oneof(topPArb(), fc.constantFrom(...sums));
 }

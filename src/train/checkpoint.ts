@@ -20,7 +20,7 @@
  * is validated by name, never cast.
  */
 import { safetensorsToTensors, stateDictToSafetensors } from '../io/state-dict.js';
-import { fileTensorName, formatMetadata, formatVersionOf, LM_FORMAT, toFileNames, toModuleNames } from '../io/checkpoint-names.js';
+import { checkConfigFitsVersion, fileTensorName, formatMetadata, formatVersionOf, LM_FORMAT, toFileNames, toModuleNames } from '../io/checkpoint-names.js';
 import { tokenizerFromJSON } from '../data/tokenizer-json.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { configFromJSON, type LMConfig } from '../moe/lm-config.js';
@@ -65,7 +65,7 @@ export async function checkpointFiles(trainer: Trainer, tokenizer: Tokenizer, in
 /** Config and tokenizer rebuild the model; settings and corpus let eval find the same validation split. */
 function modelMetadata(config: LMConfig, tokenizer: Tokenizer, step: number, info: RunInfo): Record<string, string> {
   return {
-    ...formatMetadata(),
+    ...formatMetadata(config),
     config: JSON.stringify(config),
     tokenizer: JSON.stringify(tokenizer.toJSON()),
     step: String(step),
@@ -99,6 +99,7 @@ export function readModel(bytes: Uint8Array, name: string): LoadedModel {
   if (metadata.format !== LM_FORMAT) throw new Error(`${name}: not a dsmoe language model (metadata format is ${JSON.stringify(metadata.format)}, expected '${LM_FORMAT}')`);
   const version = formatVersionOf(metadata, name);
   const config = configFromJSON(metadataJSON(name, metadata, 'config'));
+  checkConfigFitsVersion(config, version, name);
   const tokenizer = tokenizerFromJSON(metadataJSON(name, metadata, 'tokenizer'));
   if (tokenizer.vocabSize !== config.vocabSize) throw new Error(`${name}: tokenizer has ${tokenizer.vocabSize} ids but the model's vocabSize is ${config.vocabSize}`);
   const step = Number(metadata.step ?? 0);
@@ -116,6 +117,7 @@ export function readModel(bytes: Uint8Array, name: string): LoadedModel {
     throw new Error(`${name}: ${(e as Error).message}`);
   }
   model.eval();
+  model.setTrainedSteps(step);
   return { model, tokenizer, step, metadata, extra };
 }
 
@@ -144,6 +146,7 @@ export function restoreTrainer(trainer: Trainer, loaded: LoadedModel, file: stri
   trainer.dataRng.setState(rng.data);
   defaultGenerator.setState(rng.default);
   trainer.step = loaded.step;
+  trainer.model.setTrainedSteps(loaded.step);
   trainer.history = history;
   trainer.seconds = seconds;
 }

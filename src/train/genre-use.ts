@@ -1,12 +1,13 @@
 /**
  * Which experts each kind of text uses: for every genre of the validation
- * documents, the mean router probability of each FFN expert (per layer)
+ * documents, the mean router probability of each FFN router choice (per layer)
  * over that genre's tokens. If experts specialise, rows for news, fiction
  * and science differ; if routing ignored content, every row would be the
  * same.
  */
 import { batchTensors, sequentialBatches } from '../data/batches.js';
 import type { LanguageModel } from '../moe/lm.js';
+import { routerExperts } from '../moe/lm-config.js';
 import { concatTokens, type Span } from '../data/corpus.js';
 import { freeResults } from '../tensor/tidy.js';
 
@@ -19,7 +20,8 @@ export interface GenreUse {
 }
 
 export async function expertUseByGenre(model: LanguageModel, val: Int32Array, spans: readonly Span[], seqLen: number, tokensPerGenre: number): Promise<GenreUse> {
-  const { nLayers: layers, nExperts: experts } = model.config;
+  // The router's choices: its FFN experts, then any zero-computation ones (shared experts are no choice).
+  const [layers, experts] = [model.config.nLayers, routerExperts(model.config)];
   const genres = [...new Set(spans.map((s) => s.genre))].sort();
   const use: number[][] = [];
   for (const genre of genres) {

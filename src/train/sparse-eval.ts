@@ -29,9 +29,11 @@ export interface EvalRow {
   /** Active share of the FFN and attention parameters (routers included). */
   ffnActive: number;
   attnActive: number;
-  /** Mean experts per token. */
+  /** Mean computing experts per token. */
   ffnExperts: number;
   attnExperts: number;
+  /** Mean zero-computation experts per token (FFN). */
+  ffnZeroExperts: number;
   /** Inference throughput of this mode on this machine. */
   tokensPerSecond: number;
   tokens: number;
@@ -54,7 +56,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
   let tokens = 0;
   let bytes = 0;
   let seconds = 0;
-  const acc = { active: 0, ffn: 0, attn: 0, ffnE: 0, attnE: 0 };
+  const acc = { active: 0, ffn: 0, attn: 0, ffnE: 0, attnE: 0, ffnZ: 0 };
   let total = 0;
   let ffnLoad: number[][] = [];
   for (const batch of sequentialBatches(stream, o.batchSize, o.seqLen)) {
@@ -78,6 +80,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     acc.attn += s.attnActiveFraction * n;
     acc.ffnE += s.ffnActiveExperts * n;
     acc.attnE += s.attnActiveExperts * n;
+    acc.ffnZ += s.ffnZeroExperts * n;
     ffnLoad = addLoads(ffnLoad, s.layers.map((l) => l.ffn.load));
   }
   const loss = nats / Math.max(tokens, 1);
@@ -94,6 +97,7 @@ export async function evaluateMode(model: LanguageModel, val: Int32Array, tokeni
     attnActive: acc.attn / tokens,
     ffnExperts: acc.ffnE / tokens,
     attnExperts: acc.attnE / tokens,
+    ffnZeroExperts: acc.ffnZ / tokens,
     tokensPerSecond: seconds > 0 ? tokens / seconds : 0,
     tokens,
     ffnLoad,
@@ -120,13 +124,14 @@ function rowLabel(model: LanguageModel, mode: InferMode, attention: EvalOptions[
   return attnSparse && mode.mode !== 'dense' ? `${modeLabel(mode)} +attn` : modeLabel(mode);
 }
 
-/** A mode as the tables write it: 'dense', 'topK k=2', 'threshold ε=0.5'. */
+/** A mode as the tables write it: 'dense', 'topK k=2', 'threshold ε=0.5', 'topP p=0.9'. */
 export function modeLabel(m: InferMode): string {
   switch (m.mode) {
     case 'dense': return 'dense';
     case 'topK': return `topK k=${m.k}`;
     case 'threshold': return `threshold ε=${m.eps}`;
     case 'thresholdTopK': return `thresholdTopK ε=${m.eps}`;
+    case 'topP': return `topP p=${m.p}`;
   }
 }
 

@@ -83,6 +83,8 @@ export class Trainer {
     });
     this.optimizer.zeroGrad();
     this.step++;
+    // The DTS gate's temperature follows the steps taken (dts-gate.ts); the next step trains at it.
+    this.model.setTrainedSteps(this.step);
     const point: HistoryPoint = {
       step: this.step,
       loss: await loss.item(),

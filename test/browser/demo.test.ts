@@ -170,6 +170,16 @@ describe('demo page in headless Chromium', () => {
     expect(one.layers[0]!.ffn.fired.every((es) => es.length === 1)).toBe(true);
     expect(one.stats.activeParams).toBeLessThan(all.stats.activeParams);
 
+    // The top-p control: p = 1 fires every expert; a p below every top score (≥ 1/N) fires each token's top one.
+    await page.evaluate(() => window.dsmoeDemo.setMode({ mode: 'topP', p: 1 }));
+    expect(await page.locator('input[name="mode"][value="topP"]').isChecked()).toBe(true);
+    expect(await page.locator('#p-out').textContent()).toBe('1.00');
+    const whole = await page.evaluate(() => window.dsmoeDemo.route('The jury said', { mode: 'topP', p: 1 }));
+    expect(whole.layers[0]!.ffn.fired.every((es) => es.length === nExperts)).toBe(true);
+    const top = await page.evaluate(() => window.dsmoeDemo.route('The jury said', { mode: 'topP', p: 0.05 }));
+    expect(top.layers[0]!.ffn.fired.every((es) => es.length === 1)).toBe(true);
+    expect(await page.locator('#active-params').textContent()).toMatch(/top-p p=0\.05/);
+
     await page.evaluate(() => window.dsmoeDemo.setMode({ mode: 'topK', k: 2 }));
     await page.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
     expect(problems).toEqual([]);

@@ -42,11 +42,12 @@ describe('parseMode', () => {
     fc.integer({ min: 1, max: 64 }).map<InferMode>((k) => ({ mode: 'topK', k })),
     fc.double({ min: 0, max: 10, noNaN: true }).map<InferMode>((eps) => ({ mode: 'threshold', eps })),
     fc.double({ min: 0, max: 10, noNaN: true }).map<InferMode>((eps) => ({ mode: 'thresholdTopK', eps })),
+    fc.double({ min: Number.MIN_VALUE, max: 1, noNaN: true }).map<InferMode>((p) => ({ mode: 'topP', p })),
   );
 
   it('round-trips every mode through its command-line spelling', () => {
     fc.assert(fc.property(modeArb, (m) => {
-      const text = m.mode === 'dense' ? 'dense' : m.mode === 'topK' ? `topK:${m.k}` : `${m.mode}:${m.eps}`;
+      const text = m.mode === 'dense' ? 'dense' : m.mode === 'topK' ? `topK:${m.k}` : m.mode === 'topP' ? `topP:${m.p}` : `${m.mode}:${m.eps}`;
       expect(parseMode(text)).toEqual(m);
       expect(parseMode(text.toLowerCase())).toEqual(m);
       expect(modeLabel(m)).toContain(m.mode);
@@ -58,14 +59,18 @@ describe('parseMode', () => {
     expect(() => parseMode('topK:0')).toThrow(/k must be a positive integer/);
     expect(() => parseMode('topK:1.5')).toThrow(/k must be a positive integer/);
     expect(() => parseMode('threshold:-1')).toThrow(/eps must be ≥ 0/);
-    expect(() => parseMode('sparse:2')).toThrow(/unknown mode .*dense, topK:K, threshold:EPS or thresholdTopK:EPS/);
+    expect(() => parseMode('sparse:2')).toThrow(/unknown mode .*dense, topK:K, threshold:EPS, thresholdTopK:EPS or topP:P/);
+    expect(() => parseMode('topP:0')).toThrow(/p=0 must be in \(0, 1\]/);
+    expect(() => parseMode('topP:1.5')).toThrow(/p=1.5 must be in \(0, 1\]/);
+    expect(() => parseMode('topP')).toThrow(/topP needs one number after a colon, e.g. topP:0.9/);
     expect(() => parseMode('dense:1')).toThrow(/dense takes no argument/);
   });
 
-  it('the eval sweep holds dense, topK 1..N and both threshold modes per ε', () => {
+  it('the eval sweep holds dense, topK 1..N, both threshold modes per ε and top-p per mass', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 32 }), fc.array(fc.double({ min: 0, max: 4, noNaN: true }), { maxLength: 6 }), (n, eps) => {
-      const modes = sweepModes(n, eps);
-      expect(modes.length).toBe(1 + n + 2 * eps.length);
+      const modes = sweepModes(n, eps, [0.5, 0.9]);
+      expect(modes.length).toBe(1 + n + 2 * eps.length + 2);
+      expect(modes.filter((m) => m.mode === 'topP')).toEqual([{ mode: 'topP', p: 0.5 }, { mode: 'topP', p: 0.9 }]);
       expect(modes.filter((m) => m.mode === 'topK').map((m) => (m.mode === 'topK' ? m.k : 0))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     }), { numRuns: 20 });
   });

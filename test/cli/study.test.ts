@@ -59,6 +59,22 @@ describe('study plan', () => {
     expect(runs.find((r) => r.arm.id === 'smoe-gate-scaled')!.config.ffnGate).toBe('scaled');
     expect(runs.find((r) => r.arm.id === 'dsmoe')!.config.ffnGate).toBe('scaled');
   });
+
+  it('the routing ablations change the default DS-MoE by one option each; the DTS gate anneals over the run; --main picks main arms', () => {
+    const plan = makePlan({ presets: ['small'], seeds: 1, ablations: ['shared', 'zero', 'shared-zero', 'dts'], main: ['dsmoe'], tokens: 16 * 64 * 300 });
+    const runs = plannedRuns(plan);
+    expect(runs.map((r) => r.arm.id)).toEqual(['dsmoe', 'shared', 'zero', 'shared-zero', 'dts']);
+    const cfg = (id: string) => runs.find((r) => r.arm.id === id)!.config;
+    const base = cfg('dsmoe');
+    expect([base.sharedExperts, base.zeroExperts, base.dts]).toEqual([0, [], null]);
+    expect({ ...cfg('shared'), sharedExperts: 0 }).toEqual(base);
+    expect(cfg('shared').sharedExperts).toBe(2);
+    expect({ ...cfg('zero'), zeroExperts: [] }).toEqual(base);
+    expect(cfg('zero').zeroExperts).toEqual(['zero', 'copy', 'constant']);
+    expect([cfg('shared-zero').sharedExperts, cfg('shared-zero').zeroExperts.length]).toEqual([2, 3]);
+    expect(cfg('dts').dts).toEqual({ tauStart: 2, tauEnd: 0.5, from: 0, to: 300 });
+    expect(() => makePlan({ presets: ['tiny'], seeds: 1, main: ['dsmoe', 'moe'] })).toThrow("--main: unknown main arm 'moe' (known: dense, smoe, dsmoe, dsmoe-paper)");
+  });
 });
 
 describe('study statistics', () => {
@@ -116,6 +132,29 @@ describe('dsmoe study', () => {
     expect(after.rows).toEqual(before.rows);
 
     await expect(capture(() => studyCommand(flags(out, '2048')))).rejects.toThrow(/made by another plan: run tiny\/dense\/seed-1 settings\.steps: 2 here, 1 in the folder/);
+  }, 120_000);
+
+  it('runs the routing ablations with --main dsmoe: top-p rows for every DS-MoE run, their every mode in a table of their own; reads a plan written before the fields existed', async () => {
+    const out = join(tempDir(), 'routing');
+    const args = ['--sizes', 'tiny', '--seeds', '1', '--main', 'dsmoe', '--ablations', 'zero,dts', '--tokens', '1024', '--out', out, '--backend', 'cpu', '--corpus', corpus, '--quiet'];
+    const first = await capture(() => studyCommand(args));
+    expect(first.stdout).toMatch(/## Routing beyond the paper \(tiny\): every mode, against DS-MoE/);
+    expect(first.stdout).toMatch(/\| zero-computation experts: zero, copy, constant\s*\| topP p=0\.8 /);
+    expect(first.stdout).toMatch(/\| DTS gate, τ 2 → 0\.5 over the run\s*\| topK k=2 /);
+    expect(first.stdout).not.toMatch(/\| SMoE /);
+    const rec = JSON.parse(readFileSync(join(out, 'tiny', 'zero', 'seed-1', 'record.json'), 'utf8')) as RunRecord;
+    expect(rec.rows.filter((r) => r.mode === 'topP').map((r) => r.param)).toEqual([0.6, 0.8, 0.9]);
+    // study.json as a dsmoe without the routing fields wrote it: the same plan, so nothing reruns.
+    const file = join(out, 'study.json');
+    const study = JSON.parse(readFileSync(file, 'utf8')) as { runs: Record<string, { config: Record<string, unknown> }> };
+    const plain = (c: Record<string, unknown>): boolean => c.sharedExperts === 0 && (c.zeroExperts as unknown[]).length === 0 && c.dts === null;
+    const old = Object.values(study.runs).filter((r) => plain(r.config));
+    expect(old.length).toBeGreaterThan(0);
+    for (const r of old) for (const k of ['sharedExperts', 'zeroExperts', 'dts']) delete r.config[k];
+    writeFileSync(file, JSON.stringify(study));
+    const again = await capture(() => studyCommand(args));
+    const timeless = (report: string): string => report.replace(/this invocation [^)]*\)/, '');
+    expect(timeless(again.stdout)).toBe(timeless(first.stdout));
   }, 120_000);
 
   it('refuses a folder that holds files but is not a study', async () => {

@@ -31,19 +31,22 @@ describe('dsmoe train', () => {
     expect(readFileSync(join(out, 'training-curves.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
-  it('stopping at any step and resuming gives the same weights as an unbroken run (cpu)', async () => {
+  it('stopping at any step and resuming gives the same weights as an unbroken run (cpu), with and without the routing extensions', async () => {
     const total = 6;
     const dir = tempDir();
-    const whole = join(dir, 'whole');
-    await capture(() => trainCommand([...tinyFlags(corpus, whole), '--steps', String(total), '--dropout', '0.1']));
-    const expected = readFileSync(join(whole, 'model.safetensors'));
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: total - 1 }), async (stop) => {
-      const split = join(dir, `split-${stop}-${Math.random().toString(36).slice(2)}`);
-      await capture(() => trainCommand([...tinyFlags(corpus, split), '--steps', String(total), '--dropout', '0.1', '--stop-after', String(stop)]));
-      expect(loadModel(split).step).toBe(stop);
-      await capture(() => trainCommand(['--resume', '--out', split, '--quiet']));
-      expect(Buffer.compare(readFileSync(join(split, 'model.safetensors')), expected)).toBe(0);
-    }), { numRuns: 10 });
+    // The DTS gate's temperature moves every step: a resumed run must take it up where the stopped one left it.
+    for (const extra of [[], ['--shared-experts', '1', '--zero-experts', 'copy,constant', '--dts', '3:0.3:1:5']]) {
+      const whole = join(dir, `whole-${extra.length}`);
+      await capture(() => trainCommand([...tinyFlags(corpus, whole), '--steps', String(total), '--dropout', '0.1', ...extra]));
+      const expected = readFileSync(join(whole, 'model.safetensors'));
+      await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: total - 1 }), async (stop) => {
+        const split = join(dir, `split-${stop}-${Math.random().toString(36).slice(2)}`);
+        await capture(() => trainCommand([...tinyFlags(corpus, split), '--steps', String(total), '--dropout', '0.1', '--stop-after', String(stop), ...extra]));
+        expect(loadModel(split).step).toBe(stop);
+        await capture(() => trainCommand(['--resume', '--out', split, '--quiet']));
+        expect(Buffer.compare(readFileSync(join(split, 'model.safetensors')), expected)).toBe(0);
+      }), { numRuns: 10 });
+    }
   });
 
   it('trains the Dense and SMoE baselines too', async () => {
@@ -78,6 +81,31 @@ describe('dsmoe train', () => {
     await expect(run([...tinyFlags(corpus, out), '--backend', 'quantum'])).rejects.toThrow(/--backend quantum: .*unknown backend 'quantum'/);
     await expect(run(['--resume', '--out', join(tempDir(), 'empty')])).rejects.toThrow(/no checkpoint.safetensors/);
     await expect(run(['--resume'])).rejects.toThrow(/--resume needs --out/);
+    await expect(run([...tinyFlags(corpus, out), '--shared-experts', '-1'])).rejects.toThrow(/--shared-experts must be ≥ 0, got -1/);
+    await expect(run([...tinyFlags(corpus, out), '--shared-experts', '4'])).rejects.toThrow(/sharedExperts=4 must be less than nExperts=4/);
+    await expect(run([...tinyFlags(corpus, out), '--zero-experts', 'zero,null'])).rejects.toThrow(/--zero-experts: unknown kind 'null' in 'zero,null' \(known: zero, copy, constant, or none\)/);
+    await expect(run([...tinyFlags(corpus, out), '--dts', '2:0.5:50:10'])).rejects.toThrow(/--dts: the schedule ends \(to=10\) before it starts \(from=50\)/);
+    await expect(run([...tinyFlags(corpus, out), '--dts', '2:0:0:10'])).rejects.toThrow(/--dts\.tauEnd must be a finite number > 0, got 0/);
+    await expect(run([...tinyFlags(corpus, out), '--dts', '2:0.5'])).rejects.toThrow(/--dts '2:0.5': expected TAU_START:TAU_END:FROM:TO/);
+  });
+
+  it('trains with shared and zero-computation experts and the DTS gate; eval and generate read them back', async () => {
+    const out = join(tempDir(), 'extended');
+    await capture(() => trainCommand([...tinyFlags(corpus, out), '--steps', '3', '--shared-experts', '1', '--zero-experts', 'zero,copy,constant', '--dts', '2:0.5:0:3']));
+    const { model, metadata } = loadModel(out);
+    expect(metadata.format_version).toBe('3');
+    expect([model.config.sharedExperts, model.config.zeroExperts, model.config.dts]).toEqual([1, ['zero', 'copy', 'constant'], { tauStart: 2, tauEnd: 0.5, from: 0, to: 3 }]);
+    expect(model.gateTemperature).toBe(0.5);
+    const { stdout } = await capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '1', '--top-p', '0.5,1']));
+    const rows = (JSON.parse(stdout) as { rows: { label: string; perplexity: number; ffnExperts: number; ffnZeroExperts: number }[] }).rows;
+    // Three routed experts and three zero-computation ones: top-K runs to 6.
+    expect(rows.map((r) => r.label)).toEqual(['dense', ...[1, 2, 3, 4, 5, 6].map((k) => `topK k=${k}`), 'threshold ε=1 +attn', 'thresholdTopK ε=1 +attn', 'topP p=0.5 +attn', 'topP p=1 +attn']);
+    expect(rows.find((r) => r.label === 'topK k=6')!.perplexity).toBeCloseTo(rows[0]!.perplexity, 3);
+    expect(rows.find((r) => r.label === 'topK k=6')!.ffnZeroExperts).toBeCloseTo(3, 10);
+    expect(rows.find((r) => r.label === 'topK k=6')!.ffnExperts).toBeCloseTo(3, 10);
+    const gen = await capture(() => generateCommand(['--run', out, '--backend', 'cpu', '--tokens', '4', '--seed', '1', '--mode', 'topP:0.8', '--prompt', 'The ']));
+    expect(gen.stdout.startsWith('The ')).toBe(true);
+    await expect(capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--top-p', '1.5']))).rejects.toThrow(/--top-p: p=1.5 must be in \(0, 1\]/);
   });
 
   it('a damaged checkpoint is rejected with the file named, not half-loaded', async () => {
@@ -99,7 +127,10 @@ describe('dsmoe eval, generate and compare', () => {
     const { stdout } = await capture(() => evalCommand(['--run', out, '--corpus', corpus, '--backend', 'cpu', '--json', '--tokens', '64', '--thresholds', '0.5,1']));
     const report = JSON.parse(stdout) as { rows: { label: string; perplexity: number; ffnActive: number; mode: { mode: string } }[] };
     const labels = report.rows.map((r) => r.label);
-    expect(labels).toEqual(['dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5 +attn', 'threshold ε=1 +attn', 'thresholdTopK ε=0.5 +attn', 'thresholdTopK ε=1 +attn']);
+    expect(labels).toEqual([
+      'dense', 'topK k=1', 'topK k=2', 'topK k=3', 'topK k=4', 'threshold ε=0.5 +attn', 'threshold ε=1 +attn', 'thresholdTopK ε=0.5 +attn', 'thresholdTopK ε=1 +attn',
+      'topP p=0.5 +attn', 'topP p=0.7 +attn', 'topP p=0.8 +attn', 'topP p=0.9 +attn',
+    ]);
     const dense = report.rows[0]!;
     const all = report.rows[4]!;
     expect(all.perplexity).toBeCloseTo(dense.perplexity, 3);
@@ -154,6 +185,7 @@ describe('dsmoe eval, generate and compare', () => {
     const { stdout } = await capture(() => compareCommand([...tinyFlags(corpus, dir), '--steps', '2']));
     for (const m of ['| Dense', '| SMoE', '| DS-MoE']) expect(stdout).toContain(m);
     expect(stdout).toContain('topK k=1');
+    expect(stdout).toContain('topP p=0.8');
     for (const kind of ['dense', 'smoe', 'dsmoe']) expect(existsSync(join(dir, kind, 'model.safetensors'))).toBe(true);
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/index.js';
 import {
-  fileTensorName, formatVersionOf, LM_FORMAT_VERSION, toFileNames, toModuleNames,
+  fileTensorName, formatVersionFor, formatVersionOf, LM_FORMAT_VERSION, toFileNames, toModuleNames,
 } from '../../src/io/checkpoint-names.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsFile } from '../../src/io/safetensors.js';
 import { stateDictToSafetensors } from '../../src/io/state-dict.js';
@@ -36,8 +36,9 @@ describe('tensor names by format version', () => {
   it('reads the version from the metadata: none is 1; an unknown one is refused by its value', () => {
     expect(formatVersionOf({}, 'f')).toBe(1);
     expect(formatVersionOf({ format_version: '2' }, 'f')).toBe(2);
-    expect(LM_FORMAT_VERSION).toBe(2);
-    for (const bad of ['3', '0', 'two', '', '2.0', '-1']) {
+    expect(formatVersionOf({ format_version: '3' }, 'f')).toBe(3);
+    expect(LM_FORMAT_VERSION).toBe(3);
+    for (const bad of ['4', '0', 'two', '', '2.0', '-1']) {
       expect(() => formatVersionOf({ format_version: bad }, 'f.safetensors')).toThrow(`f.safetensors: unknown checkpoint format version ${JSON.stringify(bad)}`);
     }
   });
@@ -80,9 +81,22 @@ describe('dsmoe reads both versions', () => {
 
   it('refuses a version it does not know, in dsmoe and in the demo page', () => {
     const bad = join(tempDir(), 'model.safetensors');
-    const bytes = encodeSafetensors(file.tensors, { ...file.metadata, format_version: '3' });
+    const bytes = encodeSafetensors(file.tensors, { ...file.metadata, format_version: '4' });
     writeFileSync(bad, bytes);
-    expect(() => loadModel(bad)).toThrow(`${bad}: unknown checkpoint format version "3"`);
-    expect(() => readModel(bytes, 'new.safetensors')).toThrow('new.safetensors: unknown checkpoint format version "3"');
+    expect(() => loadModel(bad)).toThrow(`${bad}: unknown checkpoint format version "4"`);
+    expect(() => readModel(bytes, 'new.safetensors')).toThrow('new.safetensors: unknown checkpoint format version "4"');
+  });
+
+  it('a model without the routing extensions is written as version 2; a version-2 file whose config claims one is refused', () => {
+    expect(file.metadata.format_version).toBe('2');
+    const config = JSON.parse(file.metadata.config!) as Record<string, unknown>;
+    expect(formatVersionFor(lmConfig('tiny'))).toBe(2);
+    expect(formatVersionFor(lmConfig('tiny', { sharedExperts: 1 }))).toBe(3);
+    expect(formatVersionFor(lmConfig('tiny', { zeroExperts: ['zero'] }))).toBe(3);
+    expect(formatVersionFor(lmConfig('tiny', { dts: { tauStart: 2, tauEnd: 0.5, from: 0, to: 10 } }))).toBe(3);
+    // A dense model reads no routing option, so its tensors are as before: only the version stands in the way.
+    const claims = encodeSafetensors(file.tensors, { ...file.metadata, config: JSON.stringify({ ...config, dts: { tauStart: 2, tauEnd: 0.5, from: 0, to: 10 } }) });
+    expect(() => readModel(claims, 'old.safetensors')).toThrow('old.safetensors: format version 2 has no sharedExperts, zeroExperts or dts, but the config sets them');
+    expect(readModel(encodeSafetensors(file.tensors, { ...file.metadata, format_version: '3', config: JSON.stringify({ ...config, dts: { tauStart: 2, tauEnd: 0.5, from: 0, to: 10 } }) }), 'new.safetensors').model.config.dts).toEqual({ tauStart: 2, tauEnd: 0.5, from: 0, to: 10 });
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Incremental decoding (LanguageModel.decode with a DecodeState) against
  * full recompute (LanguageModel.infer over every token so far), over kinds ×
- * inference modes (thresholdTopK aside, see below) × positions (rotary, learned) × norms × gates ×
- * routers × activations, on every backend: the logits of each new chunk agree to float32 tolerance, greedy
+ * inference modes (thresholdTopK aside, see below; topP included) × positions (rotary, learned) × norms × gates ×
+ * routers × activations × the routing extensions (shared and zero-computation experts, the DTS
+ * gate's temperature), on every backend: the logits of each new chunk agree to float32 tolerance, greedy
  * decoding picks the same tokens, and past the window the logits are a full
  * recompute over the tokens the state holds. Single-token steps on cpu and
  * wasm run the direct path (direct-decode.ts), so this is its check against
@@ -17,6 +18,8 @@ import type { RouterKind } from '../../src/moe/router.js';
 import { DecodeState } from '../../src/moe/decode-state.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { lmConfig, type ModelKind, type NormKind } from '../../src/moe/lm-config.js';
+import type { DtsSchedule } from '../../src/moe/dts-gate.js';
+import { ZERO_EXPERT_KINDS, type ZeroExpertKind } from '../../src/moe/zero-experts.js';
 import type { LMInferOptions } from '../../src/moe/lm-stats.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/close.js';
@@ -40,6 +43,10 @@ interface Case {
   attnGate: GateScale;
   router: RouterKind;
   activation: ActivationName;
+  sharedExperts: number;
+  zeroExperts: ZeroExpertKind[];
+  /** A DTS schedule and the steps the model has taken under it (its routers' temperature). */
+  dts: { schedule: DtsSchedule; steps: number } | null;
 }
 
 // thresholdTopK is left out: its K is the mean active count over the tokens of one call
@@ -51,6 +58,8 @@ const modes: fc.Arbitrary<LMInferOptions> = fc.constantFrom<LMInferOptions>(
   { mode: { mode: 'topK', k: 2 }, attention: 'follow' },
   { mode: { mode: 'threshold', eps: 0.3 } },
   { mode: { mode: 'threshold', eps: 0.6 }, attention: 'dense' },
+  { mode: { mode: 'topP', p: 0.6 } },
+  { mode: { mode: 'topP', p: 0.9 }, attention: 'dense' },
 );
 
 const cases: fc.Arbitrary<Case> = fc.record({
@@ -66,9 +75,15 @@ const cases: fc.Arbitrary<Case> = fc.record({
   attnGate: fc.constantFrom<GateScale>('convex', 'scaled'),
   router: fc.constantFrom<RouterKind>('linear', 'mlp'),
   activation: fc.constantFrom<ActivationName>(...ACTIVATIONS),
+  sharedExperts: fc.integer({ min: 0, max: 2 }),
+  zeroExperts: fc.subarray([...ZERO_EXPERT_KINDS, 'constant' as const]),
+  dts: fc.option(fc.record({
+    schedule: fc.record({ tauStart: fc.constantFrom(0.5, 2), tauEnd: fc.constantFrom(0.3, 1.5), from: fc.constant(0), to: fc.constant(10) }),
+    steps: fc.integer({ min: 0, max: 12 }),
+  }), { freq: 2 }),
 });
 
-type ModelCase = Pick<Case, 'kind' | 'positions' | 'norm' | 'seed'> & Partial<Pick<Case, 'ffnGate' | 'attnGate' | 'router' | 'activation'>>;
+type ModelCase = Pick<Case, 'kind' | 'positions' | 'norm' | 'seed'> & Partial<Pick<Case, 'ffnGate' | 'attnGate' | 'router' | 'activation' | 'sharedExperts' | 'zeroExperts' | 'dts'>>;
 
 /** A small model of the case; every parameter moved off its initial value (zero biases, unit norms), so that each one shows in the logits. */
 function makeModel(c: ModelCase): LanguageModel {
@@ -77,8 +92,10 @@ function makeModel(c: ModelCase): LanguageModel {
     kind: c.kind, vocabSize: VOCAB, maxSeqLen: WINDOW, dModel: 8, nLayers: 2, nHeads: 4, nKvHeads: 2, headDim: 4,
     attnExperts: 2, nExperts: 4, expertHidden: 3, positions: c.positions, norm: c.norm, smoeTopK: 1,
     ffnGate: c.ffnGate ?? 'convex', attnGate: c.attnGate ?? 'convex', router: c.router ?? 'linear', activation: c.activation ?? 'gelu',
+    sharedExperts: c.sharedExperts ?? 0, zeroExperts: c.zeroExperts ?? [], dts: c.dts?.schedule ?? null,
   }));
   for (const p of m.parameters()) p.assign(noGrad(() => p.add(randn([...p.shape]).mul(0.2))));
+  if (c.dts) m.setTrainedSteps(c.dts.steps);
   m.eval();
   return m;
 }

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fromData, getBackend, manualSeed, noGrad, setBackend } from '../../src/index.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
-import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
+import { lmConfig, validateConfig, configFromJSON, configUsed, presetNames, routerExperts, type LMConfig, type ModelKind } from '../../src/moe/lm-config.js';
 import { safetensorsToTensors, stateDictToSafetensors } from '../../src/io/state-dict.js';
 import { ACTIVATIONS } from '../../src/nn/activations.js';
+import { ZERO_EXPERT_KINDS, type ZeroExpertKind } from '../../src/moe/zero-experts.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { moeBackends } from './backends.js';
 import { isSoftwareGpu } from '../helpers/backends.js';
@@ -26,6 +27,9 @@ interface Small {
   s: number;
   positions: 'rotary' | 'learned';
   seed: number;
+  sharedExperts: number;
+  zeroExperts: ZeroExpertKind[];
+  dts: boolean;
 }
 
 const allSmall: fc.Arbitrary<Small> = fc.record({
@@ -37,12 +41,16 @@ const allSmall: fc.Arbitrary<Small> = fc.record({
   s: fc.integer({ min: 1, max: 6 }),
   positions: fc.constantFrom<'rotary' | 'learned'>('rotary', 'learned'),
   seed: fc.integer({ min: 0, max: 1000 }),
+  sharedExperts: fc.constantFrom(0, 0, 1),
+  zeroExperts: fc.oneof(fc.constant<ZeroExpertKind[]>([]), fc.subarray([...ZERO_EXPERT_KINDS])),
+  dts: fc.boolean(),
 });
 
 function config(p: Small): LMConfig {
   return lmConfig('tiny', {
     kind: p.kind, vocabSize: 11, maxSeqLen: 8, dModel: 8, nLayers: p.layers, nHeads: 2, nKvHeads: 1, headDim: 4,
     attnExperts: p.attnExperts, nExperts: p.nExperts, expertHidden: 3, positions: p.positions, smoeTopK: 1,
+    sharedExperts: p.sharedExperts, zeroExperts: p.zeroExperts, dts: p.dts ? { tauStart: 1.5, tauEnd: 0.5, from: 0, to: 10 } : null,
   });
 }
 
@@ -135,8 +143,10 @@ describe.each(backends)('LanguageModel on %s', (backendName) => {
       m.eval();
       const x = ids(p);
       const dense = await values(noGrad(() => m.forward(x).logits));
-      for (const mode of [{ mode: 'topK' as const, k: p.nExperts }, { mode: 'threshold' as const, eps: 0 }, { mode: 'dense' as const }]) {
-        const r = await m.infer(x, { mode, attention: 'follow' });
+      // Every router choice: the FFN experts not shared, and the zero-computation ones.
+      for (const mode of [{ mode: 'topK' as const, k: routerExperts(config(p)) }, { mode: 'threshold' as const, eps: 0 }, { mode: 'dense' as const }, { mode: 'topP' as const, p: 1 }]) {
+        // topK over the FFN's choices may be fewer than the attention experts: those run every expert by their own mode.
+        const r = await m.infer(x, { mode, attention: mode.mode === 'topK' ? { mode: 'topK', k: p.attnExperts } : 'follow' });
         expect(maxAbsDiff(await values(r.logits), dense)).toBeLessThan(1e-4);
         expect(r.stats.ffnActiveFraction).toBeCloseTo(1, 10);
         expect(r.stats.activeParams).toBeCloseTo(r.stats.totalParams, 6);
@@ -144,11 +154,11 @@ describe.each(backends)('LanguageModel on %s', (backendName) => {
     }), { numRuns: 10 });
   });
 
-  it('topK: one routing per layer with k experts per token; active parameters grow with k and never exceed the total', async () => {
+  it('topK: one routing per layer with k experts per token; active parameters grow with k (never shrink, with zero-computation experts) and never exceed the total', async () => {
     await fc.assert(fc.asyncProperty(smallArb.filter((p) => p.kind === 'dsmoe'), async (p) => {
       const m = model(p);
       let prev = 0;
-      for (let k = 1; k <= p.nExperts; k++) {
+      for (let k = 1; k <= routerExperts(config(p)); k++) {
         const r = await m.infer(ids(p), { mode: { mode: 'topK', k } });
         expect(r.layers.length).toBe(p.layers);
         for (const l of r.layers) {
@@ -157,7 +167,9 @@ describe.each(backends)('LanguageModel on %s', (backendName) => {
         }
         // The paper's TopK keeps attention dense.
         expect(r.stats.attnActiveFraction).toBe(1);
-        expect(r.stats.activeParams).toBeGreaterThan(prev);
+        // One more choice adds an FFN expert's parameters, or none when the token's next choice is a zero-computation expert.
+        if (p.zeroExperts.length === 0) expect(r.stats.activeParams).toBeGreaterThan(prev);
+        else expect(r.stats.activeParams).toBeGreaterThanOrEqual(prev);
         expect(r.stats.activeParams).toBeLessThanOrEqual(r.stats.totalParams + 1e-6);
         prev = r.stats.activeParams;
       }
@@ -171,6 +183,8 @@ describe.each(backends)('LanguageModel on %s', (backendName) => {
       expect(r.stats.attnActiveFraction).toBe(1);
       for (const l of r.layers) expect(l.attn).toBeNull();
       if (p.kind === 'dense') expect(r.stats.ffnActiveFraction).toBe(1);
+      // One routed expert beside a shared one and nothing else to choose: top-1 keeps the whole layer.
+      else if (routerExperts(config(p)) === 1) expect(r.stats.ffnActiveFraction).toBe(1);
       else expect(r.stats.ffnActiveFraction).toBeLessThan(1);
     }), { numRuns: 10 });
   });
@@ -184,8 +198,9 @@ describe.each(backends)('LanguageModel on %s', (backendName) => {
         const g = await values(param.grad!);
         expect(g.every(Number.isFinite), name).toBe(true);
         // A gradient of zeros would pass the checks above for a parameter the loss never reaches. The one
-        // exception is by construction: a router over a single expert has softmax ≡ 1, so nothing depends on it.
-        const singleExpertRouter = p.attnExperts === 1 && /\.attn\.router\./.test(name);
+        // exception is by construction: a router over a single expert has softmax ≡ 1, so nothing depends on it
+        // (attention with one expert; an FFN whose one routed expert is all its router has to choose).
+        const singleExpertRouter = (p.attnExperts === 1 && /\.attn\.router\./.test(name)) || (routerExperts(config(p)) === 1 && /\.ffn\.router\./.test(name));
         expect(g.some((v) => v !== 0), name).toBe(!singleExpertRouter);
       }
     }), { numRuns: 10 });
@@ -234,6 +249,7 @@ describe('LanguageModel configurations', () => {
     const others: Partial<LMConfig>[] = [
       { attnExperts: 1 }, { router: 'mlp' }, { routerHidden: 7 }, { ffnGate: 'scaled' }, { attnGate: 'scaled' }, { alphaFfn: 0.3 }, { alphaAttn: 0.3 },
       { smoeTopK: 2 }, { balanceWeight: 0.5 }, { zLossWeight: 0.5 },
+      { sharedExperts: 1 }, { zeroExperts: ['copy', 'constant'] }, { dts: { tauStart: 3, tauEnd: 0.5, from: 0, to: 5 } },
     ];
     // Every kind against every change, on drawn dimensions: a field a kind reads but configUsed omits fails here.
     await fc.assert(fc.asyncProperty(allSmall, async (p) => {
@@ -242,7 +258,17 @@ describe('LanguageModel configurations', () => {
         for (const change of others) {
           const changed = { ...c, ...change };
           if (JSON.stringify(configUsed(changed)) !== JSON.stringify(configUsed(c))) continue;
+          // A change that makes the config invalid (smoeTopK 2 beside a shared expert of two) is refused, not run.
+          if (!isValid(changed)) continue;
           expect(await run(changed), `${kind} with ${JSON.stringify(change)}`).toEqual(await run(c));
+        }
+      }
+      function isValid(cfg: LMConfig): boolean {
+        try {
+          validateConfig(cfg);
+          return true;
+        } catch {
+          return false;
         }
       }
       async function run(cfg: LMConfig): Promise<number[]> {
@@ -264,7 +290,7 @@ describe('LanguageModel configurations', () => {
   });
 
   it('takes every activation the engine has (one list, ACTIVATIONS), and each changes the function', async () => {
-    const p: Small = { kind: 'dsmoe', layers: 1, attnExperts: 1, nExperts: 2, b: 1, s: 3, positions: 'rotary', seed: 5 };
+    const p: Small = { kind: 'dsmoe', layers: 1, attnExperts: 1, nExperts: 2, b: 1, s: 3, positions: 'rotary', seed: 5, sharedExperts: 0, zeroExperts: [], dts: false };
     const outs = new Set<string>();
     for (const activation of ACTIVATIONS) {
       manualSeed(p.seed);
@@ -279,7 +305,7 @@ describe('LanguageModel configurations', () => {
     expect(() => lmConfig('tiny', { nHeads: 4, attnExperts: 3 })).toThrow(/attnExperts=3 must divide nHeads=4/);
     expect(() => lmConfig('tiny', { nKvHeads: 3 })).toThrow(/nKvHeads=3 must divide/);
     expect(() => lmConfig('tiny', { dModel: 0 })).toThrow(/dModel must be a positive integer/);
-    expect(() => lmConfig('tiny', { smoeTopK: 9 })).toThrow(/smoeTopK=9 exceeds nExperts=8/);
+    expect(() => lmConfig('tiny', { smoeTopK: 9 })).toThrow(/smoeTopK=9 exceeds the FFN router's 8 choices/);
     expect(() => validateConfig({ ...lmConfig('tiny'), kind: 'moe' as ModelKind })).toThrow(/kind must be one of/);
     expect(() => configFromJSON({ kind: 'dsmoe' })).toThrow(/missing fields/);
     expect(() => lmConfig('tiny', { ffnGate: 'half' as 'convex' })).toThrow(/ffnGate must be one of convex, scaled; got 'half'/);

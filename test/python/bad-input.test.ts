@@ -38,7 +38,16 @@ beforeAll(async () => {
   variant(original, 'other-format', (f) => { f.metadata = { format: 'pt' }; });
   variant(original, 'missing-tensor', (f) => { delete f.tensors['blocks.0.ffn.w2']; });
   variant(original, 'wrong-shape', (f) => { f.tensors['blocks.0.ffn.w1']!.shape = [...f.tensors['blocks.0.ffn.w1']!.shape].reverse(); });
-  variant(original, 'unknown-version', (f) => { f.metadata.format_version = '3'; });
+  variant(original, 'unknown-version', (f) => { f.metadata.format_version = '4'; });
+  const config = (f: { metadata: Record<string, string> }, change: Record<string, unknown>, version = '3'): void => {
+    f.metadata.config = JSON.stringify({ ...JSON.parse(f.metadata.config!), ...change });
+    f.metadata.format_version = version;
+  };
+  variant(original, 'unknown-zero-expert', (f) => config(f, { zeroExperts: ['zero', 'null'] }));
+  variant(original, 'negative-shared', (f) => config(f, { sharedExperts: -1 }));
+  variant(original, 'too-many-shared', (f) => config(f, { sharedExperts: 9 }));
+  variant(original, 'schedule-backwards', (f) => config(f, { dts: { tauStart: 2, tauEnd: 0.5, from: 50, to: 10 } }));
+  variant(original, 'extension-claimed-v2', (f) => config(f, { dts: { tauStart: 2, tauEnd: 0.5, from: 0, to: 10 } }, '2'));
   variant(original, 'v1-names-claimed-v2', (f) => {
     const t = f.tensors['blocks.0.attn.wq']!;
     delete f.tensors['blocks.0.attn.wq'];
@@ -69,7 +78,12 @@ describe('the PyTorch reader refuses bad checkpoints by name', () => {
   it('a safetensors file that is not a dsmoe model', () => expect(refused('other-format')).toMatch(/not a dsmoe language model \(metadata format is "pt", expected 'dsmoe-lm'\)/));
   it('a missing tensor', () => expect(refused('missing-tensor')).toMatch(/tensor 'blocks\.0\.ffn\.w2', which the config implies .* is not in the file/));
   it('a wrong shape, naming both', () => expect(refused('wrong-shape')).toMatch(/tensor 'blocks\.0\.ffn\.w1' is \[32, 16\] in the file but the config implies \[16, 32\]/));
-  it('an unknown format version', () => expect(refused('unknown-version')).toMatch(/unknown checkpoint format version "3"/));
+  it('an unknown format version', () => expect(refused('unknown-version')).toMatch(/unknown checkpoint format version "4"/));
+  it('a zero-computation expert of no known kind', () => expect(refused('unknown-zero-expert')).toMatch(/zeroExperts\[1\]: unknown zero-computation expert 'null' \(known: zero, copy, constant\)/));
+  it('a negative number of shared experts', () => expect(refused('negative-shared')).toMatch(/sharedExperts must be an integer ≥ 0, got -1/));
+  it('more shared experts than experts', () => expect(refused('too-many-shared')).toMatch(/sharedExperts=9 must be less than nExperts=4/));
+  it('a DTS schedule that ends before it starts', () => expect(refused('schedule-backwards')).toMatch(/dts: the schedule ends \(to=10\) before it starts \(from=50\)/));
+  it('a version-2 file whose config claims a routing extension', () => expect(refused('extension-claimed-v2')).toMatch(/format version 2 has no sharedExperts, zeroExperts or dts, but the config sets them/));
   it('version 1 names in a file that says version 2', () => expect(refused('v1-names-claimed-v2')).toMatch(/tensor 'blocks\.0\.attn\.wq', which the config implies .* is not in the file/));
   it('a tokenizer of another vocabulary', () => expect(refused('other-tokenizer')).toMatch(/the tokenizer has 258 ids but the model's vocabSize is 256/));
   it('a NaN weight, naming the tensor and index', () => expect(refused('not-finite')).toMatch(/tensor 'blocks\.0\.ffn\.b2' holds nan at index 3/));

@@ -11,6 +11,8 @@ import { ByteTokenizer } from '../../src/data/byte-tokenizer.js';
 import { encodeSafetensors, type SafetensorsInput } from '../../src/io/safetensors.js';
 import { fileTensorName } from '../../src/io/checkpoint-names.js';
 import { lmConfig, type LMConfig } from '../../src/moe/lm-config.js';
+import type { ZeroExpertKind } from '../../src/moe/zero-experts.js';
+import { randn } from '../../src/tensor/create.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import type { LMInferOptions } from '../../src/moe/lm-stats.js';
 import { fromData } from '../../src/tensor/create.js';
@@ -60,6 +62,10 @@ export function twinCases(): Case[] {
   for (const kind of ['dsmoe', 'smoe'] as const) {
     cases.push({ name: `${kind}-tied`, tiedRouters: true, config: lmConfig('tiny', { ...SMALL, kind, nKvHeads: 2, attnExperts: 4, smoeTopK: 2, alphaFfn: 0.3, alphaAttn: 0.2 }) });
   }
+  // The routing extensions (format version 3): shared and zero-computation experts, the DTS gate at τ₀ ≠ 1.
+  const extensions = { sharedExperts: 1, zeroExperts: ['zero', 'copy', 'constant'] as ZeroExpertKind[], dts: { tauStart: 1.7, tauEnd: 0.4, from: 0, to: 100 } };
+  cases.push({ name: 'dsmoe-extensions', config: lmConfig('tiny', { ...SMALL, kind: 'dsmoe', nKvHeads: 2, attnExperts: 2, ffnGate: 'scaled', router: 'mlp', alphaFfn: 0.3, alphaAttn: 0.2, ...extensions }) });
+  cases.push({ name: 'smoe-extensions', config: lmConfig('tiny', { ...SMALL, kind: 'smoe', nKvHeads: 2, smoeTopK: 2, balanceWeight: 0.2, zLossWeight: 0.05, ...extensions, sharedExperts: 2 }) });
   return cases;
 }
 
@@ -73,6 +79,9 @@ export const TWIN_MODES: LMInferOptions[] = [
   { mode: { mode: 'threshold', eps: 0.6 }, attention: 'dense' },
   { mode: { mode: 'thresholdTopK', eps: 1 } },
   { mode: { mode: 'thresholdTopK', eps: 0.6 } },
+  { mode: { mode: 'topP', p: 0.7 } },
+  { mode: { mode: 'topP', p: 0.5 }, attention: 'dense' },
+  { mode: { mode: 'topP', p: 1 } },
 ];
 
 const B = 2;
@@ -93,6 +102,10 @@ export async function writeCase(dir: string, c: Case, seed: number): Promise<str
       for (const [k, p] of model.namedParameters()) if (k.includes('router')) p.assign(p.mul(0));
     });
   }
+  // The constant experts start at 0, where they are zero experts: moved off it, so that each shows in the logits.
+  noGrad(() => {
+    for (const [k, p] of model.namedParameters()) if (k.endsWith('.constants')) p.assign(randn([...p.shape]).mul(0.5));
+  });
   const tokens = Int32Array.from({ length: B * S + 1 + 64 }, (_, t) => (t * 37 + seed * 11) % 251);
   const settings = { ...trainPreset('tiny'), seqLen: S, batchSize: B };
   const trainer = new Trainer(model, settings, { train: tokens, val: tokens });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '../../src/index.js';
 import { twinCases, writeCase, TWIN_MODES } from './fixtures.js';
+import { usesRoutingExtensions } from '../../src/io/checkpoint-names.js';
 import { python, SCRIPTS, torchPython } from './python.js';
 
 interface Report {
@@ -20,7 +21,7 @@ interface Report {
   logits: number[];
   routed: (number | null)[][];
   routedDsmoe: (number | null)[][];
-  v1: { version: number; logits: number };
+  v1: { version: number; logits: number } | { refused: string };
   loss: Record<string, [number, number]>;
   grads: Record<string, [number, number]>;
 }
@@ -39,14 +40,15 @@ beforeAll(async () => {
 });
 
 describe('the PyTorch twin on checkpoints dsmoe wrote', () => {
-  it('covers every kind × positions × norm × router, and ties', () => {
+  it('covers every kind × positions × norm × router, ties, and the routing extensions', () => {
     expect(Object.keys(reports).sort()).toEqual(cases.map((c) => c.name).sort());
-    expect(cases.filter((c) => c.config.kind === 'dsmoe')).toHaveLength(9);
+    expect(cases.filter((c) => c.config.kind === 'dsmoe')).toHaveLength(10);
+    expect(cases.filter((c) => usesRoutingExtensions(c.config)).map((c) => c.name)).toEqual(['dsmoe-extensions', 'smoe-extensions']);
   });
 
   it.each(cases.map((c) => c.name))('%s: logits in every mode within 1e-4, the same experts routed', (name) => {
     const r = reports[name]!;
-    expect(r.version).toBe(2);
+    expect(r.version).toBe(usesRoutingExtensions(cases.find((c) => c.name === name)!.config) ? 3 : 2);
     expect(r.logits).toHaveLength(TWIN_MODES.length);
     r.logits.forEach((d, i) => expect(d, `${JSON.stringify(TWIN_MODES[i])}: max |Δ logit|`).toBeLessThan(1e-4));
     expect(r.routed).toEqual(r.routedDsmoe);
@@ -58,10 +60,14 @@ describe('the PyTorch twin on checkpoints dsmoe wrote', () => {
     for (const [param, [diff, scale]] of Object.entries(r.grads)) expect(diff, `${param} (max |g| ${scale})`).toBeLessThan(1e-5 + 1e-4 * scale);
   });
 
-  it('reads the same weights from a format-version-1 file (attention names of Dense and SMoE as they were)', () => {
+  it('reads the same weights from a format-version-1 file (attention names of Dense and SMoE as they were); refuses one claiming the extensions', () => {
     for (const [name, r] of Object.entries(reports)) {
-      expect(r.v1.version, name).toBe(1);
-      expect(r.v1.logits, name).toBeLessThan(1e-4);
+      if (usesRoutingExtensions(cases.find((c) => c.name === name)!.config)) {
+        expect(r.v1, name).toEqual({ refused: expect.stringContaining('format version 1 has no sharedExperts, zeroExperts or dts, but the config sets them') });
+        continue;
+      }
+      expect(r.v1, name).toMatchObject({ version: 1 });
+      expect((r.v1 as { logits: number }).logits, name).toBeLessThan(1e-4);
     }
   });
 

@@ -60,7 +60,7 @@ describe('the arbitraries', () => {
       checkMode(mode, n);
       kinds.add(mode.mode);
     }));
-    expect([...kinds].sort()).toEqual(['dense', 'threshold', 'thresholdTopK', 'topK']);
+    expect([...kinds].sort()).toEqual(['dense', 'threshold', 'thresholdTopK', 'topK', 'topP']);
     expect(fc.sample(modeArb(3, { modes: ['topK'] }), 50).every((m) => m.mode === 'topK')).toBe(true);
     fc.assert(fc.property(fc.integer({ min: 0, max: 9 }).chain((n) => permutationArb(n).map((p) => [n, p] as const)), ([n, p]) => {
       expect([...p].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);

@@ -31,12 +31,18 @@ function tinyRoute(rank: (row: number[]) => number[]): RoutingFunction {
     const rows = Array.from({ length: tokens }, (_, t) => Array.from({ length: n }, (_, e) => scores[t * n + e]!));
     const above = (row: number[], eps: number) => Math.max(1, row.filter((s) => n * s > eps).length);
     const meanAbove = (eps: number) => rows.reduce((sum, row) => sum + above(row, eps), 0) / Math.max(1, tokens);
+    const reaching = (row: number[], p: number) => {
+      let mass = 0;
+      const i = rank(row).findIndex((e) => (mass += row[e]!) >= p);
+      return p === 1 || i < 0 ? n : i + 1;
+    };
     const keep = (row: number[]): number => {
       switch (mode.mode) {
         case 'dense': return n;
         case 'topK': return mode.k;
         case 'threshold': return above(row, mode.eps);
         case 'thresholdTopK': return Math.min(n, Math.max(1, Math.round(meanAbove(mode.eps))));
+        case 'topP': return reaching(row, mode.p);
       }
     };
     const experts = rows.map((row) => rank(row).slice(0, keep(row)));

@@ -77,6 +77,21 @@ describe('the routing checkers', () => {
     failsWith(firstToken, /permutation equivariance.*token \d+, moved to position \d+/, { only: ['permutation'], minTokens: 2 });
   });
 
+  it('catch top-p written as > (mass strictly above p), p = 1 left to the float sum, and p handled backwards', () => {
+    const prefix = (reached: (mass: number, p: number) => boolean, oneIsDense: boolean) => (row: number[], ranked: number[], mode: InferMode): number => {
+      if (mode.mode !== 'topP') return mode.mode === 'topK' ? mode.k : row.length;
+      if (oneIsDense && mode.p === 1) return row.length;
+      let mass = 0;
+      const i = ranked.findIndex((e) => reached((mass += row[e]!), mode.p));
+      return i < 0 ? row.length : i + 1;
+    };
+    failsWith(routeWith(specRanking, prefix((m, p) => m > p, true)), /top-p prefix: token \d+, p = .*expected the shortest prefix reaching p/, { only: ['topP'] });
+    // [0.5, 0.5, 0, 0] sums to 1 after two experts: p = 1 must still keep all four.
+    failsWith(routeWith(specRanking, prefix((m, p) => m >= p, false)), /p = 1 is dense/, { only: ['topPOneIsDense'] });
+    const backwards = routeWith(specRanking, (row, ranked, mode) => (mode.mode === 'topP' ? Math.max(1, Math.ceil((1 - mode.p) * row.length)) : row.length));
+    failsWith(backwards, /monotone in p/, { only: ['monotoneInP'] });
+  });
+
   it('hand out properties for fc.check, whose failure carries the seed and the counterexample', () => {
     const swapped: RoutingFunction = (s, t, n, mode) => {
       const r = route(s, t, n, mode);
@@ -99,5 +114,10 @@ describe('the routing checkers', () => {
     // threshold(ε = 1.5): N·S = [0.75, 1.5, 0.75], nothing clears 1.5 strictly, so the argmax alone.
     checkRoutingOf(m, { mode: 'threshold', eps: 1.5 }, { experts: [[1]], gates: [[0.5]] });
     expect(() => checkRoutingOf(m, { mode: 'threshold', eps: 1.5 }, { experts: [[1, 0]], gates: [[0.5, 0.25]] })).toThrow(/expert 0 \(N·S_e = 0.75\) is chosen/);
+    // topP(0.75): 0.5 < 0.75 ≤ 0.5 + 0.25, and of the tied 0.25s the lower index comes next.
+    checkRoutingOf(m, { mode: 'topP', p: 0.75 }, { experts: [[1, 0]], gates: [[0.5, 0.25]] });
+    expect(() => checkRoutingOf(m, { mode: 'topP', p: 0.75 }, { experts: [[1, 0, 2]], gates: [[0.5, 0.25, 0.25]] }))
+      .toThrow('top-p prefix: token 0, p = 0.75: 3 experts [1, 0, 2] (mass 1), expected the shortest prefix reaching p, 2 experts (the first 2 already hold 0.75)');
+    checkRoutingOf(m, { mode: 'topP', p: 1 }, { experts: [[1, 0, 2]], gates: [[0.5, 0.25, 0.25]] });
   });
 });
