@@ -77,6 +77,7 @@ function matmulCases(sizes: number[]): Case[] {
       });
     }
   }
+  out.push(headsCase());
   // The weight-gradient shape of the issue's table: Aᵀ·B with A 512×256, B 512×1024.
   out.push({
     name: 'matmul Aᵀ·B 256×512·512×1024 (weight grad)',
@@ -93,6 +94,38 @@ function matmulCases(sizes: number[]): Case[] {
     },
   });
   return out;
+}
+
+/**
+ * Attention's scores Q·Kᵀ per head, with Q and K as a projection leaves
+ * them, [B, S, H, D], split into heads by a transpose to [B, H, S, D]. The
+ * primitive row multiplies heads already laid out [B·H, S, D]; the Tensor
+ * API row starts from [B, S, H, D] and transposes, which the GEMM reads in
+ * place (matmul-views.ts). TensorFlow.js's transpose copies.
+ */
+function headsCase(): Case {
+  const [B, S, H, D] = [4, 256, 8, 64];
+  const size = B * S * H * D;
+  const spec: MatmulSpec = { batch: B * H, m: S, k: D, n: S, transA: false, transB: true, aBatchStride: S * D, bBatchStride: S * D };
+  return {
+    name: `attention heads Q·Kᵀ [${B},${S},${H},${D}] (transposed views)`,
+    work: 2 * B * H * S * S * D,
+    unit: 'GFLOP/s',
+    big: true,
+    ours: (be, up) => {
+      const q = up(values(size, 1)), k = up(values(size, 2));
+      return () => settle(be, be.matmul(q, k, spec));
+    },
+    tf: (t) => {
+      const q = t.tensor4d(values(size, 1), [B, S, H, D]), k = t.tensor4d(values(size, 2), [B, S, H, D]);
+      const run = () => t.tidy(() => t.matMul(t.transpose(q, [0, 2, 1, 3]), t.transpose(k, [0, 2, 1, 3]), false, true)).dispose();
+      return { run, dispose: () => t.dispose([q, k]) };
+    },
+    api: (be) => {
+      const q = fromData(values(size, 1), [B, S, H, D], { backend: be }), k = fromData(values(size, 2), [B, S, H, D], { backend: be });
+      return async () => (await tidy(() => q.transpose(1, 2).matmul(k.transpose(1, 2).transpose(2, 3)))).dispose();
+    },
+  };
 }
 
 const N = 1 << 20;

@@ -22,8 +22,8 @@ function keyOf(method: string, args: unknown[]): string {
     case 'binary': return `binary ${String(args[0])} ${json(args[2])}·${json(args[4])}`;
     case 'reduce': return `reduce ${String(args[0])} [${args.slice(2).join(',')}]`;
     case 'matmul': {
-      const s = args[2] as { batch: number; m: number; k: number; n: number; transA: boolean; transB: boolean };
-      return `matmul ${s.batch}×${s.m}×${s.k}×${s.n}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}`;
+      const s = args[2] as { batch: number; m: number; k: number; n: number; transA: boolean; transB: boolean; strides?: unknown };
+      return `matmul ${s.batch}×${s.m}×${s.k}×${s.n}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}${s.strides ? ' (a view read in place)' : ''}`;
     }
     case 'groupedMatmul': {
       const s = args[3] as { kind: string; groups: number; rows: number; k?: number; m?: number; n: number; transB?: boolean };

@@ -70,6 +70,35 @@ export interface MatmulSpec {
   readonly transB: boolean;
   readonly aBatchStride: number;
   readonly bBatchStride: number;
+  /**
+   * Present when an operand is a view read in place (a permuted
+   * [B, S, H, D] as [B·H, S, D]): it replaces the trans flags and batch
+   * strides as the description of where the operands lie. See MatmulStrides.
+   */
+  readonly strides?: MatmulStrides;
+}
+
+/**
+ * Where op(A) and op(B) lie in their buffers, in elements: the batch index
+ * b < batch is split row-major over `batchShape` (b_0, b_1, …), and
+ *   op(A_b)[i, p] = a[a.offset + Σ_d b_d·a.batch[d] + i·a.row + p·a.col]
+ *   op(B_b)[p, j] = b[b.offset + Σ_d b_d·b.batch[d] + p·b.row + j·b.col].
+ * A plain spec is the special case of one batch axis, offset 0 and
+ * (row, col) = (k, 1) for A, (1, m) for Aᵀ (matmulStrides in matmul-strides.ts).
+ * C is always written contiguous, [batch, m, n].
+ */
+export interface MatmulStrides {
+  readonly batchShape: readonly number[];
+  readonly a: OperandStrides;
+  readonly b: OperandStrides;
+}
+
+export interface OperandStrides {
+  readonly offset: number;
+  /** One stride per axis of batchShape (0 broadcasts the operand along it). */
+  readonly batch: readonly number[];
+  readonly row: number;
+  readonly col: number;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { DeviceBuffer, Maybe } from '../gpu/backend.js';
 import { applyIndexCheck } from './index-check.js';
+import { matmulInputs, matmulLaunch, operandBuffer } from './matmul-views.js';
 import { disposedError, donatedError, LazyBuffer } from './lazy.js';
 
 /** Pending LazyBuffers reachable from `targets`, inputs before consumers (iterative: graphs can be deep). */
@@ -23,7 +24,9 @@ export function schedule(targets: readonly LazyBuffer[]): LazyBuffer[] {
     if (lb.isRealized || seen.has(lb.id)) continue;
     seen.add(lb.id);
     stack.push([lb, true]);
-    for (let i = lb.srcs.length - 1; i >= 0; i--) stack.push([lb.srcs[i]!, false]);
+    // A matmul reads a pending view of its operands in place: it needs the view's source instead (matmul-views.ts).
+    const srcs = lb.op?.kind === 'matmul' ? matmulInputs(lb, lb.op.spec) : lb.srcs;
+    for (let i = srcs.length - 1; i >= 0; i--) stack.push([srcs[i]!, false]);
   }
   return order;
 }
@@ -41,7 +44,10 @@ function launch(lb: LazyBuffer): Maybe<DeviceBuffer> {
     case 'reduce': return be.reduce(op.op, b(0), op.outer, op.n, op.inner);
     case 'argReduce': return be.argReduce(op.op, b(0), op.outer, op.n, op.inner);
     case 'topk': return be.topk(b(0), op.rows, op.n, op.k);
-    case 'matmul': return be.matmul(b(0), b(1), op.spec);
+    case 'matmul': {
+      const run = matmulLaunch(lb, op.spec);
+      return be.matmul(operandBuffer(run.a).buffer, operandBuffer(run.b).buffer, run.spec);
+    }
     case 'groupedMatmul': {
       // The fused operands follow a, b and the offsets, in this order: the row index, then the bias.
       const spec = op.spec;

@@ -1,16 +1,20 @@
 /**
  * Batched matmul on the wasm gemm kernel (or, for a few rows of A, the
- * gemv kernels, which read B in place). The transpose flags become byte
- * strides (the kernel's packing absorbs them), and the work is split across
- * threads: by batch when there are batches enough to go round, otherwise by
- * columns of C (or rows, when C is tall and narrow), in whole micro-tiles.
+ * gemv kernels, which read B in place). Transposes and views read in place
+ * are only strides (matmul-strides.ts), which become the kernel's byte
+ * strides (its packing absorbs them). The work is split across threads: by
+ * batch when there are batches enough to go round, otherwise by columns of
+ * C (or rows, when C is tall and narrow), in whole micro-tiles; a batch
+ * that strides unevenly (a permuted [B, H, S, D]) runs as one share per
+ * outer index.
  */
 import type { MatmulSpec } from '../backend.js';
 import type { WasmBuffer } from './buffer.js';
 import type { WasmDevice } from './device.js';
 import { GEMM } from './gemm-kernel.js';
 import { gemvKernel } from './gemv-kernel.js';
-import type { Share } from './threads.js';
+import { MAX_SHARES, type Share } from './threads.js';
+import { batchOffsets, checkExtent, coalesceBatch, matmulStrides } from '../matmul-strides.js';
 
 /** Below this many flops a second thread's wake-up (tens of µs) costs more than it saves. */
 export const PARALLEL_FLOPS = 1 << 22;
@@ -29,30 +33,50 @@ export function matmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, s: MatmulS
     dev.view(out).fill(0);
     return out;
   }
-  const rsA = s.transA ? 4 : k * 4, csA = s.transA ? m * 4 : 4;
-  const rsB = s.transB ? 4 : n * 4, csB = s.transB ? k * 4 : 4;
-  const incs = [s.aBatchStride * 4, s.bBatchStride * 4, m * n * 4];
-  const flops = 2 * batch * m * n * k;
-  const parts = dev.shares(flops >= PARALLEL_FLOPS);
+  const st = coalesceBatch(matmulStrides(s));
+  checkExtent('left', a.size, st.batchShape, st.a, m, k);
+  checkExtent('right', b.size, st.batchShape, st.b, k, n);
+  // The kernel takes byte strides: (rsA, csA) step op(A) along i and p, (rsB, csB) step op(B) along p and j.
+  const strides = [st.a.row * 4, st.a.col * 4, st.b.row * 4, st.b.col * 4] as const;
+  // The innermost batch axis becomes a share's repetitions; outer ones (a view's [B, H] batch) are separate runs.
+  const inner = st.batchShape.at(-1) ?? 1;
+  const outer = st.batchShape.slice(0, -1);
+  const incs = [(st.a.batch.at(-1) ?? 0) * 4, (st.b.batch.at(-1) ?? 0) * 4, m * n * 4];
+  const aStarts = batchOffsets(outer, { ...st.a, batch: st.a.batch.slice(0, -1) });
+  const bStarts = batchOffsets(outer, { ...st.b, batch: st.b.batch.slice(0, -1) });
+  const runs = aStarts.map((ao, r) => ({ a: a.ptr + ao * 4, b: b.ptr + bStarts[r]! * 4, c: out.ptr + r * inner * m * n * 4 }));
+  const parallel = 2 * batch * m * n * k >= PARALLEL_FLOPS;
+  const shares = runs.length === 1 ? split(runs[0]!, inner, m, n, k, strides, incs, dev.shares(parallel)) : runs.map((r) => share(r, inner, m, n, k, strides, incs));
+  // A few rows (a decoding step) multiply B where it lies; more go through gemm's packed panels (gemv-kernel.ts).
+  const kernel = gemvKernel(m, strides[1], strides[2], strides[3]) ?? 'gemm';
+  const live = shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0);
+  for (let i = 0; i < live.length; i += MAX_SHARES) dev.run(kernel, live.slice(i, i + MAX_SHARES), kernel === 'gemm' ? 11 : -1, parallel);
+  return out;
+}
+
+type Run = { readonly a: number; readonly b: number; readonly c: number };
+type Strides = readonly [rsA: number, csA: number, rsB: number, csB: number];
+
+/** gemm's arguments for an m×n block of C at run r's pointers; argument 11 becomes the running thread's scratch, 12 and 13 (no gather, no bias) stay 0. */
+function share(r: Run, reps: number, m: number, n: number, k: number, st: Strides, incs: number[], ldc = n * 4): Share {
+  return { args: [r.a, r.b, r.c, m, n, k, ...st, ldc, 0, 0, 0], reps, incs };
+}
+
+/** One run cut into `parts` shares: by batch when there are batches enough to go round, else by columns of C (or rows, when C is tall and narrow), in whole micro-tiles. */
+function split(r: Run, batch: number, m: number, n: number, k: number, st: Strides, incs: number[], parts: number): Share[] {
+  const [rsA, , , csB] = st;
   const shares: Share[] = [];
-  const work = 0; // argument 11, replaced by the running thread's scratch; 12 and 13 (no gather, no bias) stay 0
   for (let t = 0; t < parts; t++) {
     if (parts === 1 || batch >= 2 * parts || batch % parts === 0) {
       const [b0, b1] = partOf(batch, parts, t, 1);
-      const args = [a.ptr + b0 * incs[0]!, b.ptr + b0 * incs[1]!, out.ptr + b0 * incs[2]!, m, n, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
-      shares.push({ args, reps: b1 - b0, incs });
+      shares.push(share({ a: r.a + b0 * incs[0]!, b: r.b + b0 * incs[1]!, c: r.c + b0 * incs[2]! }, b1 - b0, m, n, k, st, incs));
     } else if (n >= m) {
       const [j0, j1] = partOf(n, parts, t, GEMM.nr);
-      const args = [a.ptr, b.ptr + j0 * csB, out.ptr + j0 * 4, m, j1 - j0, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
-      shares.push({ args, reps: batch, incs });
+      shares.push(share({ a: r.a, b: r.b + j0 * csB, c: r.c + j0 * 4 }, batch, m, j1 - j0, k, st, incs, n * 4));
     } else {
       const [i0, i1] = partOf(m, parts, t, GEMM.mr);
-      const args = [a.ptr + i0 * rsA, b.ptr, out.ptr + i0 * n * 4, i1 - i0, n, k, rsA, csA, rsB, csB, n * 4, work, 0, 0];
-      shares.push({ args, reps: batch, incs });
+      shares.push(share({ a: r.a + i0 * rsA, b: r.b, c: r.c + i0 * n * 4 }, batch, i1 - i0, n, k, st, incs));
     }
   }
-  // A few rows (a decoding step) multiply B where it lies; more go through gemm's packed panels (gemv-kernel.ts).
-  const kernel = gemvKernel(m, csA, rsB, csB) ?? 'gemm';
-  dev.run(kernel, shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0), kernel === 'gemm' ? 11 : -1);
-  return out;
+  return shares;
 }

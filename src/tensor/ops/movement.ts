@@ -4,7 +4,9 @@
  * under its own name, because each has a simple inverse: permute ↔ inverse
  * permute, expand ↔ sum, slice ↔ pad. A view costs a copy only when it is
  * realized: matmul reads a transposed view's source in place instead
- * (matmul.ts), and a permute that moves only size-1 axes is a reshape.
+ * (matmul.ts), a GEMM reads any other view that strides can describe where
+ * it lies (../matmul-views.ts), and a permute that moves only size-1 axes
+ * is a reshape.
  */
 import type { Backend, ViewSpec } from '../../gpu/backend.js';
 import { fmt, normAxis, sizeOf, stridesOf } from '../../base/shape.js';
