@@ -173,6 +173,19 @@ describe.each(backends)('views read in place on %s', (name) => {
     }
   });
 
+  it('a spec whose strides reach past an operand is refused, naming the reach and the buffer', async () => {
+    const be = await setBackend(name);
+    try {
+      const buf = be.upload(new Float32Array(6));
+      const strides = { batchShape: [2], a: { offset: 0, batch: [3], row: 3, col: 1 }, b: { offset: 0, batch: [0], row: 3, col: 1 } };
+      // A as 2 matrices [2, 3] three apart reaches element 3 + 3 + 2 = 8 of 6.
+      expect(() => be.matmul(buf, buf, { batch: 2, m: 2, k: 3, n: 1, transA: false, transB: false, aBatchStride: 6, bBatchStride: 0, strides })).toThrow(/left operand's strides reach elements 0…8, outside its buffer of 6/);
+      be.dispose(buf);
+    } finally {
+      await setBackend('cpu');
+    }
+  });
+
   it("attention's head split is read in place for q·kᵀ and equals the product of a copy", async () => {
     await setBackend(name);
     try {
