@@ -15,6 +15,7 @@ import { pad, shrink } from '../tensor/ops/movement.js';
 import { gatherRows, scatterAddRows } from '../tensor/ops/indexing.js';
 import { ones } from '../tensor/create.js';
 import { reduce } from '../tensor/ops/reduce.js';
+import { rotaryRows } from '../tensor/ops/fused.js';
 
 export type Grads = (Tensor | null)[];
 export type Rule = (g: Tensor, out: Tensor, x: readonly Tensor[], needs: readonly boolean[]) => Grads;
@@ -143,5 +144,7 @@ export function backwardRule(op: GradOp, g: Tensor, out: Tensor, x: readonly Ten
     case 'pad': return [shrink(g, op.before, a.shape.map((d, i) => op.before[i]! + d))];
     case 'cast': return [g.cast(a.dtype)];
     case 'transfer': return [g.to(a.backend)];
+    // A rotation's transpose is the rotation back: the same kernel with sin negated. The tables get no gradient.
+    case 'rotary': return [rotaryRows(g, x[1]!, x[2]!.neg(), op.spec), null, null];
   }
 }

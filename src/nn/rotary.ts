@@ -82,8 +82,12 @@ export function applyRotary(x: Tensor, offset = 0, opts: RotaryOptions = {}): Te
  * experts pass rows gathered at each token's own position.
  */
 export function rotateHalves(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const fused = fusedRotary(x, cos, sin); // inference: one kernel (tensor/ops/fused.ts)
-  if (fused) return fused;
+  // One kernel where the backend has it (cpu, wasm), in training too: its gradient is the rotation back (tensor/ops/fused.ts).
+  return fusedRotary(x, cos, sin) ?? rotateHalvesComposite(x, cos, sin);
+}
+
+/** The same rotation in primitives: what gpu.js runs, and the fused kernel's reference in the tests. */
+export function rotateHalvesComposite(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const half = x.shape[x.rank - 1]! / 2;
   const x1 = x.slice(-1, 0, half);
   const x2 = x.slice(-1, half);

@@ -5,7 +5,7 @@
  * recorded at this level (permute, expand, slice, pad) rather than as the
  * strided view they run as, because each has a simple inverse.
  */
-import type { BinaryOp, ReduceOp, UnaryOp } from '../gpu/backend.js';
+import type { BinaryOp, ReduceOp, RotaryRowsSpec, UnaryOp } from '../gpu/backend.js';
 
 export type GradOp =
   | { readonly kind: 'unary'; readonly op: UnaryOp }
@@ -25,4 +25,6 @@ export type GradOp =
   | { readonly kind: 'slice'; readonly starts: readonly number[]; readonly ends: readonly number[] }
   | { readonly kind: 'pad'; readonly before: readonly number[]; readonly after: readonly number[] }
   | { readonly kind: 'cast' }
-  | { readonly kind: 'transfer' };
+  | { readonly kind: 'transfer' }
+  /** The fused rotary (ops/fused.ts), inputs x, cos, sin: a rotation, whose gradient is the rotation back (the tables are constants). */
+  | { readonly kind: 'rotary'; readonly spec: RotaryRowsSpec };

@@ -5,15 +5,16 @@
  * drawn shapes (rows not a multiple of 4 wide, one column, several rows
  * split across threads) and values with ±∞ and NaN in them. The fused op is
  * what runs without gradients — each case checks the graph node's kind —
- * and the composite what runs when an input requires a gradient.
+ * and the composite what runs when an input requires a gradient; rotary
+ * runs fused in training too, so its gradient is held to the composite's.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromData, getBackend, noGrad, setBackend, type Tensor } from '../../src/index.js';
+import { fromData, getBackend, gradcheck, noGrad, setBackend, type Tensor } from '../../src/index.js';
 import { causalAttention } from '../../src/nn/attention-core.js';
 import { LayerNorm } from '../../src/nn/layer-norm.js';
 import { RMSNorm } from '../../src/nn/rms-norm.js';
-import { applyRotary } from '../../src/nn/rotary.js';
+import { applyRotary, rotaryTables, rotateHalves, rotateHalvesComposite } from '../../src/nn/rotary.js';
 
 const BACKENDS = ['cpu', 'wasm:1', 'wasm'] as const;
 
@@ -50,6 +51,29 @@ async function both(build: (x: Tensor) => Tensor, v: readonly number[], shape: r
   const fused = (await y.data()) as Float32Array;
   const composite = (await build(f32(v, shape, true)).data()) as Float32Array;
   return { fused, composite, kind };
+}
+
+describe('the fused rotary’s gradient', () => {
+  it('passes gradcheck in float64, with a table row per position and per token', async () => {
+    await setBackend('cpu');
+    const x = fromData(Float64Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i * 0.7)), [2, 3, 4], { requiresGrad: true });
+    const cos = fromData(Float64Array.from({ length: 3 * 2 }, (_, i) => Math.cos(i * 0.3)), [3, 2]);
+    const sin = fromData(Float64Array.from({ length: 3 * 2 }, (_, i) => Math.sin(i * 0.3)), [3, 2]);
+    const perToken = [fromData(Float64Array.from([0.6, 0.8, -0.28, 1]), [2, 1, 2]), fromData(Float64Array.from([0.8, -0.6, 0.96, 0]), [2, 1, 2])] as const;
+    const y = applyRotary(fromData(new Float64Array(8), [1, 1, 2, 4], { requiresGrad: true }));
+    expect(y.lazy.op?.kind).toBe('rotaryRows');
+    for (const [c, s] of [[cos, sin], perToken] as const) {
+      const r = await gradcheck((t) => rotateHalvesOf(t, c, s).tanh().sum(), [x]);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    }
+  });
+});
+
+/** rotateHalves through the public path (fused on cpu), as gradcheck's function. */
+function rotateHalvesOf(t: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const y = rotateHalves(t, cos, sin);
+  expect(y.lazy.op?.kind).toBe('rotaryRows');
+  return y;
 }
 
 describe.each(BACKENDS)('fused row kernels on %s', (name) => {
@@ -101,9 +125,30 @@ describe.each(BACKENDS)('fused row kernels on %s', (name) => {
     await fc.assert(fc.asyncProperty(arb, async ({ b, h, s, half, offset }) => {
       const shape = [b, h, s, 2 * half];
       const v = Array.from({ length: b * h * s * 2 * half }, (_, i) => Math.sin(i * 1.7));
-      const r = await both((x) => applyRotary(x, offset), v, shape);
-      expect(r.kind).toBe('rotaryRows');
-      expectSame(r.fused, r.composite, `rotary ${JSON.stringify(shape)} at ${offset}`);
+      const fused = noGrad(() => applyRotary(f32(v, shape), offset));
+      expect(fused.lazy.op?.kind).toBe('rotaryRows');
+      const { cos, sin } = rotaryTables(s, 2 * half, offset, 'float32', getBackend());
+      expectSame(await fused.data(), await rotateHalvesComposite(f32(v, shape, true), cos, sin).data(), `rotary ${JSON.stringify(shape)} at ${offset}`);
+    }), { numRuns: 30 });
+  });
+
+  it('rotary runs fused in training too, and its gradient (the rotation back) equals the composite’s', async () => {
+    await setBackend(name);
+    expect(getBackend().name).toBe(name);
+    const arb = fc.record({ b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 6 }), half: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 50 }) });
+    await fc.assert(fc.asyncProperty(arb, async ({ b, h, s, half, offset }) => {
+      const shape = [b, h, s, 2 * half];
+      const n = b * h * s * 2 * half;
+      const v = Array.from({ length: n }, (_, i) => Math.sin(i * 1.7));
+      const w = f32(Array.from({ length: n }, (_, i) => Math.cos(i * 0.9)), shape); // a loss Σ w·rotary(x) that weighs every output differently
+      const { cos, sin } = rotaryTables(s, 2 * half, offset, 'float32', getBackend());
+      const x = f32(v, shape, true);
+      const y = applyRotary(x, offset);
+      expect(y.lazy.op?.kind).toBe('rotaryRows');
+      y.mul(w).sum().backward();
+      const xc = f32(v, shape, true);
+      rotateHalvesComposite(xc, cos, sin).mul(w).sum().backward();
+      expectSame(await x.grad!.data(), await xc.grad!.data(), `rotary's gradient ${JSON.stringify(shape)} at ${offset}`);
     }), { numRuns: 30 });
   });
 });

@@ -1,27 +1,35 @@
 /**
- * Fused row kernels for inference: softmax (with attention's scale and
- * causal mask), RMSNorm/LayerNorm and rotary as one backend call each,
- * where the composite spelling is a chain of 7–10 primitives. Each function here returns the fused op, or null when it
- * does not apply, and the caller then builds its composite — the same value
- * (to float rounding), which is what training differentiates.
+ * Fused row kernels: softmax (with attention's scale and causal mask),
+ * RMSNorm/LayerNorm and rotary as one backend call each, where the
+ * composite spelling is a chain of 7–10 primitives. Each function here
+ * returns the fused op, or null when it does not apply, and the caller then
+ * builds its composite — the same value (to float rounding).
  *
  * It applies when the backend has the kernel (cpu, wasm; gpu.js runs the
- * composite), the dtype is a float and no gradient is wanted: either
- * autograd is off (noGrad, every inference path) or no input requires one.
- * The fused ops record no gradient, so they never appear in a graph that
- * backward walks.
+ * composite) and the dtype is a float. Softmax and the norms are for
+ * inference: they apply only when no gradient is wanted (autograd off, or
+ * no input requires one), record none, and training differentiates their
+ * composite. Rotary is the exception, because its gradient is as simple as
+ * itself: a rotation by θ is undone by the rotation by −θ, so the backward
+ * pass is the same kernel with sin negated (autograd/rules.ts). Training
+ * runs it too, and so skips the composite's copies of the two halves and
+ * its concatenation (two slices, two pads and six elementwise ops).
  */
-import type { NormRowsSpec, SoftmaxRowsSpec } from '../../gpu/backend.js';
+import type { NormRowsSpec, RotaryRowsSpec, SoftmaxRowsSpec } from '../../gpu/backend.js';
 import { isFloat } from '../../base/dtype.js';
 import { isGradEnabled } from '../grad-mode.js';
 import type { Tensor } from '../tensor.js';
 import { make } from './core.js';
 
-/** True when the fused kernel named may stand in for the composite over these inputs. */
-function fusable(kernel: 'softmaxRows' | 'normRows' | 'rotaryRows', x: Tensor, others: readonly Tensor[] = []): boolean {
+/**
+ * True when the fused kernel named may stand in for the composite over these
+ * inputs: none of them may want a gradient, except x where the kernel has a
+ * backward rule of its own (`differentiable`).
+ */
+function fusable(kernel: 'softmaxRows' | 'normRows' | 'rotaryRows', x: Tensor, others: readonly Tensor[] = [], differentiable = false): boolean {
   if (!x.backend[kernel] || !isFloat(x.dtype) || x.size === 0) return false;
   if (others.some((t) => t.dtype !== x.dtype || t.backend !== x.backend)) return false;
-  return !(isGradEnabled() && [x, ...others].some((t) => t.requiresGrad));
+  return !(isGradEnabled() && (differentiable ? others : [x, ...others]).some((t) => t.requiresGrad));
 }
 
 /** softmax over the last axis of x, fused; null where it does not apply. */
@@ -62,7 +70,7 @@ export function fusedNorm(kind: NormRowsSpec['kind'], x: Tensor, eps: number, we
  * [M, 1, D/2] against [M, H, D] (a row per token, repeated over its heads).
  */
 export function fusedRotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor | null {
-  if (!fusable('rotaryRows', x, [cos, sin]) || cos.rank > x.rank || sin.rank !== cos.rank) return null;
+  if (!fusable('rotaryRows', x, [cos, sin], true) || cos.rank > x.rank || sin.rank !== cos.rank) return null;
   const d = x.shape[x.rank - 1]!;
   const lead = x.shape.slice(0, -1);
   const table = [...Array<number>(x.rank - cos.rank).fill(1), ...cos.shape.slice(0, -1)];
@@ -73,5 +81,10 @@ export function fusedRotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor | null 
   for (let i = lo; i < hi; i++) if (table[i] !== lead[i]) return null;
   const prod = (a: readonly number[]): number => a.reduce((p, v) => p * v, 1);
   const spec = { rows: x.size / d, d, period: prod(lead.slice(lo, hi)), repeat: prod(lead.slice(hi)) };
-  return make({ kind: 'rotaryRows', spec }, [x, cos, sin], x.shape, x.dtype, null);
+  return rotaryRows(x, cos, sin, spec);
+}
+
+/** The rotaryRows node; differentiable in x (the tables are constants). */
+export function rotaryRows(x: Tensor, cos: Tensor, sin: Tensor, spec: RotaryRowsSpec): Tensor {
+  return make({ kind: 'rotaryRows', spec }, [x, cos, sin], x.shape, x.dtype, { kind: 'rotary', spec });
 }
