@@ -136,14 +136,15 @@ export interface GroupedMatmulExtras {
 }
 
 /**
- * The fused row kernels (optional, inference only): each is the value of a
- * chain of primitives over the rows of a contiguous [rows, n] buffer, in
- * one call. A decoding step of a small model is hundreds of tiny ops whose
- * cost is the call, not the arithmetic; softmax (8 primitives with its −∞
- * guard), a norm (7) and rotary (10) are most of them. The op layer uses a
- * fused kernel only where no gradient is wanted and the backend has it
- * (ops/fused.ts); training always runs the composite, whose gradients come
- * from the primitives' rules.
+ * The fused row kernels (optional): each is the value of a chain of
+ * primitives over the rows of a contiguous [rows, n] buffer, in one call.
+ * A decoding step of a small model is hundreds of tiny ops whose cost is
+ * the call, not the arithmetic; softmax (8 primitives with its −∞ guard), a
+ * norm (7) and rotary (10) are most of them. The op layer uses a fused
+ * kernel where the backend has it (ops/fused.ts): softmax and the norms
+ * only where no gradient is wanted (training runs their composites, whose
+ * gradients come from the primitives' rules); rotary in training too, its
+ * gradient being the same kernel with sin negated.
  */
 export interface NormRowsSpec {
   /** 'rms': x/√(mean x² + ε)·w; 'layer': (x − mean)/√(var + ε)·w + b. */

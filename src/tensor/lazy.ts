@@ -26,7 +26,7 @@ export type LazyOp =
   /** Sources: dst, src. In place where the backend can: dst's buffer then moves to the result (donate). */
   | { readonly kind: 'write'; readonly spec: WriteSpec }
   | { readonly kind: 'cast'; readonly to: DType }
-  /** The fused row kernels, inference only (ops/fused.ts). normRows' sources: x, then the weight and the bias where given. */
+  /** The fused row kernels (ops/fused.ts; rotary in training too). normRows' sources: x, then the weight and the bias where given. */
   | { readonly kind: 'softmaxRows'; readonly spec: SoftmaxRowsSpec }
   | { readonly kind: 'normRows'; readonly spec: NormRowsSpec; readonly weight: boolean; readonly bias: boolean }
   /** Sources: x, cos, sin. */
