@@ -33,25 +33,39 @@ export function matmul(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, s: MatmulS
     dev.view(out).fill(0);
     return out;
   }
-  const st = coalesceBatch(matmulStrides(s));
-  checkExtent('left', a.size, st.batchShape, st.a, m, k);
-  checkExtent('right', b.size, st.batchShape, st.b, k, n);
-  // The kernel takes byte strides: (rsA, csA) step op(A) along i and p, (rsB, csB) step op(B) along p and j.
-  const strides = [st.a.row * 4, st.a.col * 4, st.b.row * 4, st.b.col * 4] as const;
-  // The innermost batch axis becomes a share's repetitions; outer ones (a view's [B, H] batch) are separate runs.
-  const inner = st.batchShape.at(-1) ?? 1;
-  const outer = st.batchShape.slice(0, -1);
-  const incs = [(st.a.batch.at(-1) ?? 0) * 4, (st.b.batch.at(-1) ?? 0) * 4, m * n * 4];
-  const aStarts = batchOffsets(outer, { ...st.a, batch: st.a.batch.slice(0, -1) });
-  const bStarts = batchOffsets(outer, { ...st.b, batch: st.b.batch.slice(0, -1) });
-  const runs = aStarts.map((ao, r) => ({ a: a.ptr + ao * 4, b: b.ptr + bStarts[r]! * 4, c: out.ptr + r * inner * m * n * 4 }));
   const parallel = 2 * batch * m * n * k >= PARALLEL_FLOPS;
-  const shares = runs.length === 1 ? split(runs[0]!, inner, m, n, k, strides, incs, dev.shares(parallel)) : runs.map((r) => share(r, inner, m, n, k, strides, incs));
+  // The kernel takes byte strides: (rsA, csA) step op(A) along i and p, (rsB, csB) step op(B) along p and j.
+  const st: Strides = s.strides
+    ? [s.strides.a.row * 4, s.strides.a.col * 4, s.strides.b.row * 4, s.strides.b.col * 4]
+    : [s.transA ? 4 : k * 4, s.transA ? m * 4 : 4, s.transB ? 4 : n * 4, s.transB ? k * 4 : 4];
+  // A plain spec is one run, its batch one stride apart; a decoding step makes hundreds of these, so they skip viewShares' bookkeeping.
+  const shares = s.strides
+    ? viewShares(dev, a, b, out, s, st, parallel)
+    : split({ a: a.ptr, b: b.ptr, c: out.ptr }, batch, m, n, k, st, [s.aBatchStride * 4, s.bBatchStride * 4, m * n * 4], dev.shares(parallel));
   // A few rows (a decoding step) multiply B where it lies; more go through gemm's packed panels (gemv-kernel.ts).
-  const kernel = gemvKernel(m, strides[1], strides[2], strides[3]) ?? 'gemm';
+  const kernel = gemvKernel(m, st[1], st[2], st[3]) ?? 'gemm';
   const live = shares.filter((sh) => (sh.reps ?? 1) > 0 && sh.args[3]! > 0 && sh.args[4]! > 0);
   for (let i = 0; i < live.length; i += MAX_SHARES) dev.run(kernel, live.slice(i, i + MAX_SHARES), kernel === 'gemm' ? 11 : -1, parallel);
   return out;
+}
+
+/**
+ * The shares of a product whose operands are views read in place: the
+ * innermost batch axis becomes a share's repetitions, and each index of the
+ * outer ones (a view's [B, H] batch) a run of its own.
+ */
+function viewShares(dev: WasmDevice, a: WasmBuffer, b: WasmBuffer, out: WasmBuffer, s: MatmulSpec, st: Strides, parallel: boolean): Share[] {
+  const { m, k, n } = s;
+  const v = coalesceBatch(matmulStrides(s));
+  checkExtent('left', a.size, v.batchShape, v.a, m, k);
+  checkExtent('right', b.size, v.batchShape, v.b, k, n);
+  const inner = v.batchShape.at(-1) ?? 1;
+  const outer = v.batchShape.slice(0, -1);
+  const incs = [(v.a.batch.at(-1) ?? 0) * 4, (v.b.batch.at(-1) ?? 0) * 4, m * n * 4];
+  const aStarts = batchOffsets(outer, { ...v.a, batch: v.a.batch.slice(0, -1) });
+  const bStarts = batchOffsets(outer, { ...v.b, batch: v.b.batch.slice(0, -1) });
+  const runs = aStarts.map((ao, r) => ({ a: a.ptr + ao * 4, b: b.ptr + bStarts[r]! * 4, c: out.ptr + r * inner * m * n * 4 }));
+  return runs.length === 1 ? split(runs[0]!, inner, m, n, k, st, incs, dev.shares(parallel)) : runs.map((r) => share(r, inner, m, n, k, st, incs));
 }
 
 type Run = { readonly a: number; readonly b: number; readonly c: number };
