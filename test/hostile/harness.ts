@@ -16,8 +16,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'no
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildNode, root } from '../../scripts/build.mjs';
+import { tinyCorpus } from '../cli/helpers.js';
 
 const PROBE = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
 
@@ -30,6 +31,24 @@ export async function buildCli(): Promise<{ cli: string; remove: () => void }> {
   const out = mkdtempSync(join(root, 'test-output', 'hostile-'));
   await buildNode({ out, quiet: true });
   return { cli: join(out, 'node', 'cli.js'), remove: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+/**
+ * For a file whose tests run the CLI as a child process: the CLI built and a
+ * tiny corpus written before its tests, both removed after. Read the fields
+ * inside a test (they are set by then).
+ */
+export function builtCli(): { readonly cli: string; readonly corpus: string } {
+  const fixture = { cli: '', corpus: '' };
+  let remove = (): void => {};
+  beforeAll(async () => {
+    const built = await buildCli();
+    fixture.cli = built.cli;
+    remove = built.remove;
+    fixture.corpus = tinyCorpus();
+  }, 120_000);
+  afterAll(() => remove());
+  return fixture;
 }
 
 export interface ChildRun {

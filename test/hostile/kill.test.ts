@@ -13,12 +13,12 @@
 import fc from 'fast-check';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../src/index.js';
 import { loadModel } from '../../src/cli/run-folder.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
-import { tempDir, tinyCorpus, tinyFlags } from '../cli/helpers.js';
-import { buildCli, record, runNode } from './harness.js';
+import { tempDir, tinyFlags } from '../cli/helpers.js';
+import { builtCli, record, runNode } from './harness.js';
 
 const STEPS = 120;
 const KILLS = 24;
@@ -40,16 +40,9 @@ const aims = fc.sample(
   { numRuns: KILLS, seed: 2024 },
 ) as Aim[];
 
-let cli = '';
-let removeCli = (): void => {};
-let corpus = '';
-beforeAll(async () => {
-  ({ cli, remove: removeCli } = await buildCli());
-  corpus = tinyCorpus();
-}, 120_000);
-afterAll(() => removeCli());
+const built = builtCli();
 
-const flags = (out: string): string[] => [...tinyFlags(corpus, out), '--steps', String(STEPS), '--checkpoint-every', '1', '--eval-every', '0'];
+const flags = (out: string): string[] => [...tinyFlags(built.corpus, out), '--steps', String(STEPS), '--checkpoint-every', '1', '--eval-every', '0'];
 
 /**
  * Starts a training process on `dir` (fresh, or resuming its checkpoint)
@@ -86,7 +79,7 @@ async function killOnce(dir: string, aim: Aim): Promise<boolean> {
   });
   // However the events arrive, no cycle runs longer than this.
   let fallback: NodeJS.Timeout | undefined;
-  const r = await runNode(cli, args, {
+  const r = await runNode(built.cli, args, {
     timeoutMs: 60_000,
     onSpawn: (p) => {
       pid = p;
@@ -115,7 +108,7 @@ describe('kill -9 during training', () => {
   it(`${KILLS} kills, each followed by a load and a resume; the finished run equals one never interrupted`, async () => {
     const root = tempDir();
     const reference = join(root, 'reference');
-    const ref = await runNode(cli, ['train', ...flags(reference)], { timeoutMs: 300_000 });
+    const ref = await runNode(built.cli, ['train', ...flags(reference)], { timeoutMs: 300_000 });
     expect(ref.code, ref.stderr).toBe(0);
 
     const dir = join(root, 'killed');
@@ -140,7 +133,7 @@ describe('kill -9 during training', () => {
     expect(kills).toBeGreaterThanOrEqual(20);
     expect(aims.filter((a) => a.kind === 'checkpoint write').length).toBeGreaterThanOrEqual(3);
 
-    const done = await runNode(cli, ['train', '--resume', '--out', dir, '--quiet'], { timeoutMs: 300_000 });
+    const done = await runNode(built.cli, ['train', '--resume', '--out', dir, '--quiet'], { timeoutMs: 300_000 });
     expect(done.code, done.stderr).toBe(0);
     for (const file of ['checkpoint.safetensors', 'model.safetensors']) {
       expect(contents(join(dir, file)), file).toEqual(contents(join(reference, file)));

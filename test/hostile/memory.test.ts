@@ -11,9 +11,9 @@
  * that never yielded.) The models are tiny, so each run is seconds.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, tinyCorpus } from '../cli/helpers.js';
-import { buildCli, record, runNode } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../cli/helpers.js';
+import { builtCli, record, runNode } from './harness.js';
 
 const STEPS = 1000;
 const MARGIN_MB = 16;
@@ -30,14 +30,7 @@ const MODEL = {
 };
 const BACKENDS: [string, keyof typeof MODEL][] = [['cpu', 'small'], ['wasm', 'small'], ['gpujs:cpu', 'smallest']];
 
-let cli = '';
-let removeCli = (): void => {};
-let corpus = '';
-beforeAll(async () => {
-  ({ cli, remove: removeCli } = await buildCli());
-  corpus = tinyCorpus();
-}, 120_000);
-afterAll(() => removeCli());
+const built = builtCli();
 
 /**
  * The median sample (MiB) taken between the times (ms) `from` and `to`: a
@@ -51,7 +44,7 @@ function medianIn(samples: [number, number][], from: number, to: number): number
 describe(`${STEPS} training steps keep memory flat`, () => {
   it.concurrent.each(BACKENDS)('%s', async (backend, size) => {
     const out = join(tempDir(), 'run');
-    const args = ['train', '--corpus', corpus, '--out', out, '--backend', backend, ...MODEL[size], '--steps', String(STEPS),
+    const args = ['train', '--corpus', built.corpus, '--out', out, '--backend', backend, ...MODEL[size], '--steps', String(STEPS),
       '--eval-every', '0', '--checkpoint-every', '0', '--eval-tokens', '64', '--val-fraction', '0.34'];
     // The progress bar's lines say when step 1 and the last step were done: the quarters are of the
     // steps, not of the start-up before them or the final evaluation and save after them.
@@ -64,7 +57,7 @@ describe(`${STEPS} training steps keep memory flat`, () => {
         if (Number(m[1]) === STEPS) end = Math.max(end, ms);
       }
     };
-    const r = await runNode(cli, args, { timeoutMs: 300_000, sampleEveryMs: 25, onStderr });
+    const r = await runNode(built.cli, args, { timeoutMs: 300_000, sampleEveryMs: 25, onStderr });
     expect(r.code, r.stderr.slice(-500)).toBe(0);
     expect(end).toBeGreaterThan(start);
     const quarter = (end - start) / 4;

@@ -1,5 +1,5 @@
 /** Small host-side helpers shared by the MoE suites. */
-import { Generator, fromData, type MoEFeedForward, type Tensor } from '../../src/index.js';
+import { Generator, fromData, functionalCall, gradcheck, type GradcheckReport, type Module, type MoEFeedForward, type Tensor } from '../../src/index.js';
 import type { LayerForward } from '../../src/testing/index.js';
 import { mismatch } from '../helpers/close.js';
 
@@ -33,4 +33,17 @@ export function rowNorm(a: ArrayLike<number>, offset: number, n: number): number
   let s = 0;
   for (let i = 0; i < n; i++) s += a[offset + i]! ** 2;
   return Math.sqrt(s);
+}
+
+/**
+ * gradcheck of a MoE layer's training forward — Σ y·probe plus the losses
+ * `loss` picks from its aux — against the input, the probe and every
+ * parameter (each passed through functionalCall, so gradcheck can perturb it).
+ */
+export function layerGradcheck<A>(layer: Module & { forward(x: Tensor): { y: Tensor; aux: A } }, x: Tensor, probe: Tensor, loss: (aux: A) => Tensor): Promise<GradcheckReport> {
+  const named = layer.namedParameters();
+  return gradcheck((xi, pr, ...ps) => functionalCall(layer, Object.fromEntries(named.map(([n], i) => [n, ps[i]!])), () => {
+    const { y, aux } = layer.forward(xi);
+    return y.mul(pr).sum().add(loss(aux));
+  }), [x, probe, ...named.map(([, p]) => p)]);
 }

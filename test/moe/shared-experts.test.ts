@@ -7,14 +7,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { functionalCall, getBackend, gradcheck, manualSeed, noGrad, randn, setBackend, type Tensor } from '../../src/index.js';
+import { getBackend, manualSeed, noGrad, randn, setBackend, type Tensor } from '../../src/index.js';
 import { MoEFeedForward, type MoEFeedForwardOptions } from '../../src/moe/moe-ffn.js';
 import { ffnHostWeights, sharedOnToken } from '../../src/moe/oracle.js';
 import { lmConfig, routerExperts } from '../../src/moe/lm-config.js';
 import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { checkDispatcher, checkSparseBound } from '../../src/testing/index.js';
-import { closeTo, layerForward, modeArb, randomTensor } from './helpers.js';
+import { closeTo, layerForward, modeArb, randomTensor, layerGradcheck } from './helpers.js';
 
 await setBackend('cpu');
 
@@ -84,10 +84,7 @@ describe('shared experts', () => {
       const probe = randomTensor([3, 3], seed + 2).cast('float64');
       const names = layer.namedParameters().map(([n]) => n);
       expect(names).toEqual(expect.arrayContaining(['shared.w1', 'shared.b1', 'shared.w2']));
-      const report = await gradcheck((xi, pr, ...ps) => functionalCall(layer, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), () => {
-        const { y, aux } = layer.forward(xi);
-        return y.mul(pr).sum().add(aux.mi);
-      }), [x, probe, ...layer.parameters()]);
+      const report = await layerGradcheck(layer, x, probe, (aux) => aux.mi);
       expect(report.ok, JSON.stringify(report)).toBe(true);
     }), { numRuns: 10 });
   });

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { fromData, functionalCall, getBackend, gradcheck, grad, manualSeed, noGrad, randn, setBackend, type Tensor } from '../../src/index.js';
+import { fromData, getBackend, grad, manualSeed, noGrad, randn, setBackend, type Tensor } from '../../src/index.js';
 import { MoEFeedForward, type MoEFeedForwardOptions } from '../../src/moe/moe-ffn.js';
 import { ffnHostWeights } from '../../src/moe/oracle.js';
 import { lmConfig, routerExperts } from '../../src/moe/lm-config.js';
@@ -16,7 +16,7 @@ import { LanguageModel } from '../../src/moe/lm.js';
 import { stateDictShapes } from '../../src/moe/lm-shapes.js';
 import { ZERO_EXPERT_KINDS, type ZeroExpertKind } from '../../src/moe/zero-experts.js';
 import { checkDispatcher, checkSparseBound } from '../../src/testing/index.js';
-import { closeTo, layerForward, randomTensor } from './helpers.js';
+import { closeTo, layerForward, randomTensor, layerGradcheck } from './helpers.js';
 import { moeBackends } from './backends.js';
 
 const backends = await moeBackends();
@@ -90,11 +90,7 @@ describe('zero-computation experts (cpu)', () => {
       if (layer.constants) noGrad(() => layer.constants!.assign(randn([...layer.constants!.shape], { dtype: 'float64' })));
       const x = randomTensor([3, 3], seed + 1).cast('float64');
       const probe = randomTensor([3, 3], seed + 2).cast('float64');
-      const names = layer.namedParameters().map(([n]) => n);
-      const report = await gradcheck((xi, pr, ...ps) => functionalCall(layer, Object.fromEntries(names.map((n, i) => [n, ps[i]!])), () => {
-        const { y, aux } = layer.forward(xi);
-        return y.mul(pr).sum().add(aux.mi);
-      }), [x, probe, ...layer.parameters()]);
+      const report = await layerGradcheck(layer, x, probe, (aux) => aux.mi);
       expect(report.ok, JSON.stringify(report)).toBe(true);
     }), { numRuns: 10 });
   });

@@ -53,6 +53,9 @@ async function both(build: (x: Tensor) => Tensor, v: readonly number[], shape: r
   return { fused, composite, kind };
 }
 
+/** Rotary's inputs: x [b, h, s, 2·half] at positions offset … offset + s − 1. */
+const rotaryCase = fc.record({ b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 6 }), half: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 50 }) });
+
 describe('the fused rotary’s gradient', () => {
   it('passes gradcheck in float64, with a table row per position and per token', async () => {
     await setBackend('cpu');
@@ -121,8 +124,7 @@ describe.each(BACKENDS)('fused row kernels on %s', (name) => {
   it('rotary equals the composite at any offset', async () => {
     await setBackend(name);
     expect(getBackend().name).toBe(name);
-    const arb = fc.record({ b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 6 }), half: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 50 }) });
-    await fc.assert(fc.asyncProperty(arb, async ({ b, h, s, half, offset }) => {
+    await fc.assert(fc.asyncProperty(rotaryCase, async ({ b, h, s, half, offset }) => {
       const shape = [b, h, s, 2 * half];
       const v = Array.from({ length: b * h * s * 2 * half }, (_, i) => Math.sin(i * 1.7));
       const fused = noGrad(() => applyRotary(f32(v, shape), offset));
@@ -135,8 +137,7 @@ describe.each(BACKENDS)('fused row kernels on %s', (name) => {
   it('rotary runs fused in training too, and its gradient (the rotation back) equals the composite’s', async () => {
     await setBackend(name);
     expect(getBackend().name).toBe(name);
-    const arb = fc.record({ b: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 6 }), half: fc.integer({ min: 1, max: 5 }), offset: fc.integer({ min: 0, max: 50 }) });
-    await fc.assert(fc.asyncProperty(arb, async ({ b, h, s, half, offset }) => {
+    await fc.assert(fc.asyncProperty(rotaryCase, async ({ b, h, s, half, offset }) => {
       const shape = [b, h, s, 2 * half];
       const n = b * h * s * 2 * half;
       const v = Array.from({ length: n }, (_, i) => Math.sin(i * 1.7));
