@@ -85,19 +85,24 @@ function headlineLabels(kind: string, smoeTopK: number): { dense?: string; spars
   return { dense: 'dense', sparse };
 }
 
+/** Rows of arms and modes with their perplexity over seeds and active parameters, then one comparison column. */
+function perplexityTable(rows: readonly StudyRow[], against: string, compare: (r: StudyRow) => string): string {
+  return markdownTable(
+    ['Model', 'Inference', { header: 'PPL (mean)', align: 'right' }, { header: 'min–max', align: 'right' }, { header: 'seeds', align: 'right' },
+      { header: 'Active params', align: 'right' }, { header: 'FFN active', align: 'right' }, { header: against, align: 'right' }],
+    rows.map((r) => [
+      r.arm.label, r.row.label, f3(r.perplexity.mean), range(r.perplexity), String(r.perplexity.n),
+      formatCount(Math.round(r.activeParams)), formatPercent(r.ffnActive), compare(r),
+    ]),
+  );
+}
+
 /** The main table of one size: every arm's every mode. */
 export function mainTable(records: Records, preset: string): string {
   const dense = armRows(records, preset, mainArms(preset)[0]!)[0];
   const rows = mainArms(preset).flatMap((arm) => armRows(records, preset, arm));
-  return markdownTable(
-    ['Model', 'Inference', { header: 'PPL (mean)', align: 'right' }, { header: 'min–max', align: 'right' }, { header: 'seeds', align: 'right' },
-      { header: 'Active params', align: 'right' }, { header: 'FFN active', align: 'right' }, { header: 'vs Dense (paired, min … max)', align: 'right' }],
-    rows.map((r) => [
-      r.arm.label, r.row.label, f3(r.perplexity.mean), range(r.perplexity), String(r.perplexity.n),
-      formatCount(Math.round(r.activeParams)), formatPercent(r.ffnActive),
-      dense && r.arm.id !== 'dense' ? pairedCell(paired(records, preset, { arm: r.arm.id, label: r.row.label }, { arm: 'dense', label: 'dense' })) : '',
-    ]),
-  );
+  return perplexityTable(rows, 'vs Dense (paired, min … max)', (r) =>
+    dense && r.arm.id !== 'dense' ? pairedCell(paired(records, preset, { arm: r.arm.id, label: r.row.label }, { arm: 'dense', label: 'dense' })) : '');
 }
 
 /** The paper's two claims as paired differences: DS-MoE dense against Dense, DS-MoE sparse against SMoE at equal active parameters. */
@@ -149,15 +154,8 @@ export function ablationTable(records: Records, plan: StudyPlan, smoeTopK: numbe
 export function modesTable(records: Records, preset: string, arms: readonly StudyArm[]): string {
   const main = mainArms(preset).find((a) => a.id === 'dsmoe')!;
   const rows = [main, ...arms].flatMap((arm) => armRows(records, preset, arm));
-  return markdownTable(
-    ['Model', 'Inference', { header: 'PPL (mean)', align: 'right' }, { header: 'min–max', align: 'right' }, { header: 'seeds', align: 'right' },
-      { header: 'Active params', align: 'right' }, { header: 'FFN active', align: 'right' }, { header: 'vs DS-MoE, same mode (paired)', align: 'right' }],
-    rows.map((r) => [
-      r.arm.label, r.row.label, f3(r.perplexity.mean), range(r.perplexity), String(r.perplexity.n),
-      formatCount(Math.round(r.activeParams)), formatPercent(r.ffnActive),
-      r.arm.id === main.id ? '' : pairedCell(paired(records, preset, { arm: r.arm.id, label: r.row.label }, { arm: main.id, label: r.row.label })),
-    ]),
-  );
+  return perplexityTable(rows, 'vs DS-MoE, same mode (paired)', (r) =>
+    r.arm.id === main.id ? '' : pairedCell(paired(records, preset, { arm: r.arm.id, label: r.row.label }, { arm: main.id, label: r.row.label })));
 }
 
 /** Writes the size's two pictures into the study folder; returns their paths. */
