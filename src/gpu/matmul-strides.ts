@@ -56,7 +56,7 @@ export function batchOffsets(shape: readonly number[], o: OperandStrides): numbe
  * or matrix: null). A backend checks them against the buffer, so that a
  * wrong description throws instead of reading past it.
  */
-export function operandExtent(shape: readonly number[], o: OperandStrides, rows: number, cols: number): [number, number] | null {
+function operandExtent(shape: readonly number[], o: OperandStrides, rows: number, cols: number): [number, number] | null {
   if (rows === 0 || cols === 0 || shape.some((n) => n === 0)) return null;
   let lo = o.offset;
   let hi = o.offset;

@@ -5,7 +5,7 @@
  * describe the view, it is copied as before and the answer is the same.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bmm, fromData, getBackend, gradcheck, realize, setBackend, type Tensor } from '../../src/index.js';
 import { matmulLaunch } from '../../src/tensor/matmul-views.js';
 import { ALL_BACKENDS, isSoftwareGpu, startBackends } from '../helpers/backends.js';
@@ -47,6 +47,10 @@ describe('the launch plan', () => {
       a: { offset: 4, batch: [20], row: 4, col: 1 },
       b: { offset: 2, batch: [0], row: 6, col: 1 },
     });
+    const w2 = fromData(new Float32Array(4 * 3), [1, 4, 3]);
+    const plan2 = planOf(bmm(a, w2));
+    expect(plan2.b).toBe(w2.lazy);
+    expect(plan2.spec.strides?.b).toEqual({ offset: 0, batch: [0], row: 3, col: 1 });
   });
 
   it('falls back to a copy where strides cannot describe the view: padding, or batch splits that do not nest', () => {
@@ -112,94 +116,83 @@ describe('gradients through a view read in place', () => {
 });
 
 describe.each(backends)('views read in place on %s', (name) => {
-  it('a permuted, sliced [B, H, S, D] times a contiguous operand equals the naive product, and the view is never copied when strides describe it', async () => {
+  beforeEach(async () => {
     await setBackend(name);
-    try {
-      expect(getBackend().name).toBe(name);
-      await fc.assert(
-        fc.asyncProperty(viewCase, async (c) => {
-          const { view, host } = build(c);
-          const [b0, b1, r, k] = view.shape as [number, number, number, number];
-          const a = view.reshape([b0 * b1, r, k]);
-          const w = ramp(b0 * b1 * k * c.n, 3);
-          // Stored [N, n, k] and read transposed, or stored [N, k, n].
-          const other = c.trans ? fromData(Float32Array.from(w), [b0 * b1, c.n, k]) : fromData(Float32Array.from(w), [b0 * b1, k, c.n]);
-          const out = bmm(a, other, false, c.trans);
-          const folds = matmulLaunch(out.lazy, (out.lazy.op as { spec: Parameters<typeof matmulLaunch>[1] }).spec).spec.strides !== undefined;
-          await realize(out);
-          expect(out.backend.name).toBe(name);
-          const hostB: naive.Arr = c.trans ? naive.permute({ shape: [b0 * b1, c.n, k], data: w }, [0, 2, 1]) : { shape: [b0 * b1, k, c.n], data: w };
-          const want = naive.matmul({ shape: [b0 * b1, r, k], data: host.data }, hostB);
-          expectClose(await out.data(), want.data, 1e-5, 1e-5);
-          // Described by strides: read in place, the view itself never realized.
-          if (folds) expect(view.lazy.isRealized).toBe(false);
-          return true;
-        }),
-        { numRuns: isSoftwareGpu(name) ? 8 : 40 },
-      );
-    } finally {
-      await setBackend('cpu');
-    }
+    expect(getBackend().name).toBe(name);
+  });
+  afterEach(async () => {
+    await setBackend('cpu');
+  });
+
+  it('a permuted, sliced [B, H, S, D] times a contiguous operand equals the naive product, and the view is never copied when strides describe it', async () => {
+    await fc.assert(
+      fc.asyncProperty(viewCase, async (c) => {
+        const { view, host } = build(c);
+        const [b0, b1, r, k] = view.shape as [number, number, number, number];
+        const a = view.reshape([b0 * b1, r, k]);
+        const w = ramp(b0 * b1 * k * c.n, 3);
+        // Stored [N, n, k] and read transposed, or stored [N, k, n].
+        const other = c.trans ? fromData(Float32Array.from(w), [b0 * b1, c.n, k]) : fromData(Float32Array.from(w), [b0 * b1, k, c.n]);
+        const out = bmm(a, other, false, c.trans);
+        const folds = planOf(out).spec.strides !== undefined;
+        await realize(out);
+        expect(out.backend.name).toBe(name);
+        const hostB: naive.Arr = c.trans ? naive.permute({ shape: [b0 * b1, c.n, k], data: w }, [0, 2, 1]) : { shape: [b0 * b1, k, c.n], data: w };
+        const want = naive.matmul({ shape: [b0 * b1, r, k], data: host.data }, hostB);
+        expectClose(await out.data(), want.data, 1e-5, 1e-5);
+        // Described by strides: read in place, the view itself never realized.
+        if (folds) expect(view.lazy.isRealized).toBe(false);
+        return true;
+      }),
+      { numRuns: isSoftwareGpu(name) ? 8 : 40 },
+    );
   });
 
   it('a view another consumer realizes first (a KV cache write) is read from its own buffer; the same product from sources of other sizes', async () => {
-    await setBackend(name);
-    try {
-      const [B, S, H, D] = [2, 2, 2, 3];
-      const x = fromData(Float32Array.from(ramp(B * S * H * D, 4)), [B, S, H, D]);
-      const v = x.transpose(1, 2); // [B, H, S, D]
-      const k = fromData(Float32Array.from(ramp(B * H * S * D, 6)), [B * H, S, D]);
-      const copy = fromData(await v.reshape([B * H, S, D]).data(), [B * H, S, D]);
-      const want = await bmm(copy, k, false, true).data();
-      // In one of the two orders the other consumer realizes v after the product was planned to read it in place.
-      for (const first of [true, false]) {
-        const view = x.transpose(1, 2);
-        const twice = view.mul(2);
-        const product = bmm(view.reshape([B * H, S, D]), k, false, true);
-        await (first ? realize(twice, product) : realize(product, twice));
-        expectClose(await product.data(), want, 1e-5, 1e-5);
-      }
-      // Equal specs, sources of 12 and 24 rows: each is its own kernel where a kernel is compiled per input size (gpu.js).
-      for (const rows of [12, 24]) {
-        const src = fromData(Float32Array.from(ramp(rows * 2, rows)), [rows, 2]);
-        const a = src.slice(0, 1, 5).reshape([1, 4, 2]);
-        const got = await bmm(a, fromData(Float32Array.from([1, 2, 3, 4]), [1, 2, 2])).data();
-        const rowsOf = (await src.data()).slice(2, 10);
-        const want = naive.matmul({ shape: [4, 2], data: [...rowsOf] }, { shape: [2, 2], data: [1, 2, 3, 4] });
-        expectClose(got, want.data, 1e-5, 1e-5);
-      }
-    } finally {
-      await setBackend('cpu');
+    const [B, S, H, D] = [2, 2, 2, 3];
+    const x = fromData(Float32Array.from(ramp(B * S * H * D, 4)), [B, S, H, D]);
+    const v = x.transpose(1, 2); // [B, H, S, D]
+    const k = fromData(Float32Array.from(ramp(B * H * S * D, 6)), [B * H, S, D]);
+    const copy = fromData(await v.reshape([B * H, S, D]).data(), [B * H, S, D]);
+    const want = await bmm(copy, k, false, true).data();
+    // In one of the two orders the other consumer realizes v after the product was planned to read it in place.
+    for (const first of [true, false]) {
+      const view = x.transpose(1, 2);
+      const twice = view.mul(2);
+      const product = bmm(view.reshape([B * H, S, D]), k, false, true);
+      await (first ? realize(twice, product) : realize(product, twice));
+      expectClose(await product.data(), want, 1e-5, 1e-5);
+    }
+    // Equal specs, sources of 12 and 24 rows: each is its own kernel where a kernel is compiled per input size (gpu.js).
+    for (const rows of [12, 24]) {
+      const src = fromData(Float32Array.from(ramp(rows * 2, rows)), [rows, 2]);
+      const a = src.slice(0, 1, 5).reshape([1, 4, 2]);
+      const got = await bmm(a, fromData(Float32Array.from([1, 2, 3, 4]), [1, 2, 2])).data();
+      const rowsOf = (await src.data()).slice(2, 10);
+      const want = naive.matmul({ shape: [4, 2], data: [...rowsOf] }, { shape: [2, 2], data: [1, 2, 3, 4] });
+      expectClose(got, want.data, 1e-5, 1e-5);
     }
   });
 
   it('a spec whose strides reach past an operand is refused, naming the reach and the buffer', async () => {
-    const be = await setBackend(name);
-    try {
-      const buf = be.upload(new Float32Array(6));
-      const strides = { batchShape: [2], a: { offset: 0, batch: [3], row: 3, col: 1 }, b: { offset: 0, batch: [0], row: 3, col: 1 } };
-      // A as 2 matrices [2, 3] three apart reaches element 3 + 3 + 2 = 8 of 6.
-      expect(() => be.matmul(buf, buf, { batch: 2, m: 2, k: 3, n: 1, transA: false, transB: false, aBatchStride: 6, bBatchStride: 0, strides })).toThrow(/left operand's strides reach elements 0…8, outside its buffer of 6/);
-      be.dispose(buf);
-    } finally {
-      await setBackend('cpu');
-    }
+    const be = getBackend();
+    const buf = be.upload(new Float32Array(6));
+    const strides = { batchShape: [2], a: { offset: 0, batch: [3], row: 3, col: 1 }, b: { offset: 0, batch: [0], row: 3, col: 1 } };
+    // A as 2 matrices [2, 3] three apart reaches element 3 + 3 + 2 = 8 of 6.
+    expect(() => be.matmul(buf, buf, { batch: 2, m: 2, k: 3, n: 1, transA: false, transB: false, aBatchStride: 6, bBatchStride: 0, strides })).toThrow(/left operand's strides reach elements 0…8, outside its buffer of 6/);
+    be.dispose(buf);
   });
 
   it("attention's head split is read in place for q·kᵀ and equals the product of a copy", async () => {
-    await setBackend(name);
-    try {
-      const [B, S, H, D] = [2, 3, 2, 4];
-      const x = fromData(Float32Array.from(ramp(B * S * H * D, 1)), [B, S, H, D]);
-      const q = x.transpose(1, 2).reshape([B * H, S, D]);
-      const scores = bmm(q, q, false, true);
-      expect(planOf(scores).spec.strides?.batchShape).toEqual([B, H]);
-      await realize(scores);
-      expect(x.transpose(1, 2).lazy.isRealized).toBe(false);
-      const copy = fromData(await x.transpose(1, 2).reshape([B * H, S, D]).data(), [B * H, S, D]);
-      expectClose(await scores.data(), await bmm(copy, copy, false, true).data(), 1e-5, 1e-5);
-    } finally {
-      await setBackend('cpu');
-    }
+    const [B, S, H, D] = [2, 3, 2, 4];
+    const x = fromData(Float32Array.from(ramp(B * S * H * D, 1)), [B, S, H, D]);
+    const heads = x.transpose(1, 2); // [B, H, S, D]
+    const q = heads.reshape([B * H, S, D]);
+    const scores = bmm(q, q, false, true);
+    expect(planOf(scores).spec.strides?.batchShape).toEqual([B, H]);
+    await realize(scores);
+    expect(heads.lazy.isRealized).toBe(false);
+    const copy = fromData(await x.transpose(1, 2).reshape([B * H, S, D]).data(), [B * H, S, D]);
+    expectClose(await scores.data(), await bmm(copy, copy, false, true).data(), 1e-5, 1e-5);
   });
 });

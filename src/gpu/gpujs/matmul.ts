@@ -8,7 +8,7 @@
  * The inner dimension k is a constant, never an argument: gpu.js would cut
  * an argument-bounded loop at 1000 iterations.
  */
-import type { MatmulSpec } from '../backend.js';
+import type { MatmulSpec, MatmulStrides } from '../backend.js';
 import type { GpujsBuffer } from './buffer.js';
 import { chunkedCells, type Work } from './chunks.js';
 import { checkIndexable, isChunked, offsetExpr, unflatten, type Snippet } from './index-math.js';
@@ -24,18 +24,17 @@ export function matmulJob(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec): Work {
   const size = s.batch * s.m * s.n;
   checkIndexable('the left operand of matmul', a.size);
   checkIndexable('the right operand of matmul', b.size);
-  const st = matmulStrides(s);
+  const st = coalesceBatch(matmulStrides(s));
   checkExtent('left', a.size, st.batchShape, st.a, s.m, s.k);
   checkExtent('right', b.size, st.batchShape, st.b, s.k, s.n);
   const dims = [s.batch, s.m, s.n];
   // An output past 2^24 cells: one launch per chunk, each finding its cells' indices from its base (chunks.ts).
-  if (isChunked(size)) return chunkedCells(dims, 'the output of matmul', (at, chunk, len) => matmulChunk(a, b, s, at, `:${chunk}`, len));
-  return matmulChunk(a, b, s, unflatten('t', dims, 'o'), '', size);
+  if (isChunked(size)) return chunkedCells(dims, 'the output of matmul', (at, chunk, len) => matmulChunk(a, b, s, st, at, `:${chunk}`, len));
+  return matmulChunk(a, b, s, st, unflatten('t', dims, 'o'), '', size);
 }
 
-/** The kernel computing `size` cells whose indices `idx` declares as o0, o1, o2. */
-function matmulChunk(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec, idx: Snippet, chunk: string, size: number): Job {
-  const st = coalesceBatch(matmulStrides(s));
+/** The kernel computing `size` cells whose indices `idx` declares as o0, o1, o2, with the operands where `st` says. */
+function matmulChunk(a: GpujsBuffer, b: GpujsBuffer, s: MatmulSpec, st: MatmulStrides, idx: Snippet, chunk: string, size: number): Job {
   // The batch index o0 split over the batch axes (none when the batch strides evenly: o0 itself, or nothing for one matrix).
   const even = st.batchShape.length <= 1;
   const digits = even ? { code: '', constants: {} } : unflatten('o0', st.batchShape, 'ob');
